@@ -1,0 +1,122 @@
+# memprobe — the only build entry.
+#   make            build bin/memprobe
+#   make run        install missing dependencies, build, run the default suite, write the report
+#   make test       build and run the cmocka tests (unit + integration)
+#   make deps       install missing dependencies (scripts/deps.sh)
+#   make plots RUN=results/latest    redraw a run's plots
+#   make lint       cppcheck + clang-tidy
+#   make sanitize   ASan+UBSan build: tests and a --quick run; TSan build: harness and family tests
+#   make install    PREFIX=/usr/local DESTDIR=
+CC      ?= gcc
+CXX     ?= g++
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+PKGS    := papi hwloc benchmark bdw-gc json-c inih
+OPT     ?= -O2
+VERSION := 0.1.0
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# make's default CC is "cc"; treat it as gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+ifeq ($(origin CXX),default)
+CXX := g++
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+WARN       := -Wall -Wextra -Werror
+DEFS       := -D_GNU_SOURCE -DGC_THREADS -DMEMPROBE_VERSION='"$(VERSION)"' -DMEMPROBE_GIT_REV='"$(GIT_REV)"' \
+              -DMEMPROBE_CC='"$(notdir $(CC)) $(shell $(CC) -dumpversion 2>/dev/null)"' -DMEMPROBE_CFLAGS='"$(OPT) $(SANFLAGS)"' \
+              -DMEMPROBE_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
+              -DMEMPROBE_DATADIR='"$(PREFIX)/share/memprobe"'
+CFLAGS_ALL   = -std=gnu11 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+CXXFLAGS_ALL = -std=c++17 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_ALL   = $(PKG_LIBS) -lcsv -lpthread -ldl -lm $(SANFLAGS)
+
+HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
+BENCH_C   := $(wildcard benches/*.c)
+LIB_OBJ   := $(HARNESS_C:%.c=$(BUILD)/%.o) $(BENCH_C:%.c=$(BUILD)/%.o) $(BUILD)/harness/cbench.o
+MAIN_OBJ  := $(BUILD)/harness/main.o
+TEST_SRC  := $(wildcard tests/test_*.c)
+TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+DEPFLAGS   = -MMD -MP
+
+.PHONY: test-binaries all run test deps deps-build deps-test plots lint sanitize install clean
+all: bin/memprobe
+
+deps:
+	@scripts/deps.sh all
+deps-build:
+	@scripts/deps.sh build
+deps-run:
+	@scripts/deps.sh run
+deps-test:
+	@scripts/deps.sh test
+
+bin/memprobe: $(MAIN_OBJ) $(LIB_OBJ)
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CXX) -o $@ $(MAIN_OBJ) $(LIB_OBJ) $(LDLIBS_ALL)
+
+# the same program inside a build folder (sanitizer builds: make BUILD=build-asan build-asan/memprobe)
+$(BUILD)/memprobe: $(MAIN_OBJ) $(LIB_OBJ)
+	$(Q)$(CXX) -o $@ $(MAIN_OBJ) $(LIB_OBJ) $(LDLIBS_ALL)
+
+test-binaries: $(TEST_BIN)
+
+$(BUILD)/libmemprobe.a: $(LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+# V=1 shows the full compiler command lines
+Q := $(if $(V),,@)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/harness/cbench.o: harness/cbench.cc
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libmemprobe.a tests/testutil.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests $< -o $@ $(BUILD)/libmemprobe.a -lcmocka $(LDLIBS_ALL) -lstdc++
+
+# `make run`: everything from nothing to a report
+run:
+	@scripts/deps.sh run
+	@$(MAKE) --no-print-directory bin/memprobe
+	./bin/memprobe run $(ARGS)
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory bin/memprobe $(TEST_BIN)
+	@scripts/run-tests.sh $(TEST_BIN)
+
+RUN ?= results/latest
+plots: bin/memprobe
+	./bin/memprobe plot $(RUN)
+
+lint:
+	@scripts/lint.sh
+
+sanitize:
+	@scripts/sanitize.sh
+
+install: bin/memprobe
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/memprobe/plots $(DESTDIR)$(PREFIX)/share/memprobe/claims
+	install -m 755 bin/memprobe $(DESTDIR)$(PREFIX)/bin/memprobe
+	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/memprobe/plots/
+	install -m 644 claims/*.ini $(DESTDIR)$(PREFIX)/share/memprobe/claims/
+
+clean:
+	rm -rf $(BUILD) bin build-*
+
+-include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -1,0 +1,679 @@
+/*
+ * main.c — the memprobe command line.
+ *
+ *   memprobe [run] [options]     run the suite into a run folder, then report
+ *   memprobe list | topo | counters | plot | claims | report | compare
+ *
+ * Every bad input is caught before anything is written: one line naming the
+ * input and what is accepted, exit status 2, no run folder left behind.
+ */
+#include "memprobe/allocators.h"
+#include "memprobe/bench.h"
+#include "memprobe/cbench.h"
+#include "memprobe/counters.h"
+#include "memprobe/output.h"
+#include "memprobe/report.h"
+#include "memprobe/sysinfo.h"
+#include "memprobe/topo.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <regex.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define EXIT_USAGE 2
+
+typedef struct run_options {
+    const char *filter;
+    int quick;
+    int repetitions;
+    const char *counters;
+    const char *cpus;
+    const char *out;
+    const char *child_allocator;
+    int nbench_args;
+    char *bench_args[64];     /* --benchmark_* flags for libbenchmark */
+} run_options;
+
+/* ------------------------------------------------------------ messages */
+
+static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("memprobe: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(EXIT_USAGE);
+}
+
+static void print_main_help(FILE *out)
+{
+    fputs("usage: memprobe [COMMAND] [OPTIONS]\n"
+          "\n"
+          "Measures what memory costs on this machine: allocation, passing, garbage\n"
+          "collection, cache coherence, false sharing, visibility and litmus tests.\n"
+          "\n"
+          "commands:\n"
+          "  run        run the suite (the default command); writes results/<host>-<UTC>/\n"
+          "  list       list the benchmark families and their benchmarks\n"
+          "  topo       print cores, caches, NUMA nodes and the CPU pairs used\n"
+          "  counters   list the counters countable here and why the rest are not\n"
+          "  plot RUN   draw the plots of a run folder\n"
+          "  claims FILE... [RUN]  evaluate claim files against a run\n"
+          "  report [RUN]          rebuild report.md and report.html of a run\n"
+          "  compare A B           compare two run folders\n"
+          "\n"
+          "`memprobe COMMAND --help` describes each command; --version prints the version.\n",
+          out);
+}
+
+static void print_run_help(FILE *out)
+{
+    fputs("usage: memprobe run [OPTIONS] [--benchmark_* FLAGS]\n"
+          "\n"
+          "  --filter REGEX       run only benchmarks whose name (family/variant) matches\n"
+          "                       (POSIX extended regex)\n"
+          "  --quick              a short run of every family (under 60 s on 2 cores)\n"
+          "  --repetitions N      repeat each benchmark N times (aggregates: mean, median,\n"
+          "                       stddev, cv); default 1 with --quick, else 3\n"
+          "  --counters SPEC      counter groups or PAPI events: core,cache,sw (default),\n"
+          "                       none, or names such as PAPI_TOT_CYC,perf::PAGE-FAULTS\n"
+          "  --cpus LIST          use only these CPUs (e.g. 0-3,8); default: all allowed\n"
+          "  --out DIR            write the run folder here instead of results/<host>-<UTC>\n"
+          "  --benchmark_*        passed to libbenchmark (e.g. --benchmark_min_time=0.1)\n"
+          "\nfamily options:\n",
+          out);
+    for (size_t i = 0; i < bench_family_count(); i++) {
+        const bench_family *f = bench_family_at(i);
+        for (const bench_option *o = f->options; o && o->name; o++) {
+            const char *arg = o->kind == BENCH_OPT_FLAG ? "" : o->kind == BENCH_OPT_SIZE ? " SIZE"
+                              : o->kind == BENCH_OPT_STRING ? " TEXT" : " N";
+            char left[64];
+            snprintf(left, sizeof left, "--%s%s", o->name, arg);
+            fprintf(out, "  %-20s %s (%s)\n", left, o->help, f->name);
+        }
+    }
+}
+
+/* ------------------------------------------------------- option parsing */
+
+static const char *take_value(int argc, char **argv, int *i, const char *name)
+{
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    if (eq)
+        return eq + 1;
+    if (*i + 1 >= argc)
+        usage_error("%s needs a value", name);
+    return argv[++*i];
+}
+
+static int option_is(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+}
+
+static int parse_repetitions(const char *s)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > 1000)
+        usage_error("--repetitions '%s': expected a whole number from 1 to 1000", s);
+    return (int)v;
+}
+
+static void parse_family_option(int argc, char **argv, int *i)
+{
+    const char *arg = argv[*i] + 2;
+    char name[128];
+    snprintf(name, sizeof name, "%s", arg);
+    char *eq = strchr(name, '=');
+    if (eq)
+        *eq = '\0';
+    const bench_option *o = bench_option_find(name, NULL);
+    if (!o)
+        usage_error("unknown option '%s'; see `memprobe run --help` for the accepted options", argv[*i]);
+    const char *value = NULL;
+    if (o->kind != BENCH_OPT_FLAG)
+        value = take_value(argc, argv, i, argv[*i]);
+    else if (eq)
+        usage_error("--%s takes no value", name);
+    char err[512];
+    if (bench_option_set(o, value, err, sizeof err) != 0)
+        usage_error("%s", err);
+}
+
+static void parse_run_options(int argc, char **argv, run_options *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            print_run_help(stdout);
+            exit(0);
+        } else if (option_is(a, "--filter")) {
+            o->filter = take_value(argc, argv, &i, "--filter");
+        } else if (strcmp(a, "--quick") == 0) {
+            o->quick = 1;
+        } else if (option_is(a, "--repetitions")) {
+            o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
+        } else if (option_is(a, "--counters")) {
+            o->counters = take_value(argc, argv, &i, "--counters");
+        } else if (option_is(a, "--cpus")) {
+            o->cpus = take_value(argc, argv, &i, "--cpus");
+        } else if (option_is(a, "--out")) {
+            o->out = take_value(argc, argv, &i, "--out");
+        } else if (option_is(a, "--child-allocator")) {
+            o->child_allocator = take_value(argc, argv, &i, "--child-allocator");
+        } else if (strncmp(a, "--benchmark_", 12) == 0) {
+            if (o->nbench_args < 60)
+                o->bench_args[o->nbench_args++] = argv[i];
+        } else if (strncmp(a, "--", 2) == 0) {
+            parse_family_option(argc, argv, &i);
+        } else {
+            usage_error("unexpected argument '%s'; see `memprobe run --help`", a);
+        }
+    }
+    if (!o->repetitions)
+        o->repetitions = o->quick ? 1 : 3;
+}
+
+static void compile_filter(const char *filter, regex_t *re)
+{
+    int rc = regcomp(re, filter, REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+        char msg[256];
+        regerror(rc, re, msg, sizeof msg);
+        usage_error("--filter '%s': not a valid POSIX extended regex (%s)", filter, msg);
+    }
+}
+
+/* ------------------------------------------------------------- results */
+
+/* Fixed columns of results.csv, in order; argument columns go after variant,
+ * counter and user counter columns after items_per_second. */
+static const char *const lead_columns[] = {"family", "benchmark", "variant"};
+static const char *const middle_columns[] = {
+    "threads", "cpus", "pair_class", "allocator", "runtime", "run_type", "aggregate",
+    "repetition", "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"};
+static const char *const tail_columns[] = {"label", "status", "message"};
+
+typedef struct run_state {
+    output_table *raw;          /* rows as they arrive */
+    char *arg_columns[64];
+    int n_arg_columns;
+    const char *allocator;
+    size_t rows_ok;
+} run_state;
+
+static void remember_arg_column(run_state *rs, const char *name)
+{
+    for (int i = 0; i < rs->n_arg_columns; i++)
+        if (strcmp(rs->arg_columns[i], name) == 0)
+            return;
+    if (rs->n_arg_columns < 64)
+        rs->arg_columns[rs->n_arg_columns++] = strdup(name);
+}
+
+/* "size:64/n:2" -> columns size=64, n=2 ("64/2" -> arg0=64, arg1=2). */
+static void set_arg_columns(run_state *rs, const char *args)
+{
+    char *copy = strdup(args), *save = NULL;
+    int index = 0;
+    for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save), index++) {
+        char *colon = strchr(part, ':');
+        char name[64];
+        const char *value = part;
+        if (colon) {
+            *colon = '\0';
+            snprintf(name, sizeof name, "%s", part);
+            value = colon + 1;
+        } else {
+            snprintf(name, sizeof name, "arg%d", index);
+        }
+        remember_arg_column(rs, name);
+        output_table_set_str(rs->raw, name, value);
+    }
+    free(copy);
+}
+
+/* label "k=v;k=v" -> one column per key */
+static void set_tag_columns(output_table *t, const char *label)
+{
+    char *copy = strdup(label), *save = NULL;
+    for (char *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv)
+            continue;
+        *eq = '\0';
+        output_table_set_str(t, kv, eq + 1);
+    }
+    free(copy);
+}
+
+static void on_result(const cbench_result *r, void *ctx)
+{
+    run_state *rs = ctx;
+    output_table *t = rs->raw;
+    output_table_row(t);
+    const char *slash = strchr(r->function_name, '/');
+    char family[64];
+    snprintf(family, sizeof family, "%.*s", slash ? (int)(slash - r->function_name) : (int)strlen(r->function_name),
+             r->function_name);
+    output_table_set_str(t, "family", family);
+    char bench[1024];
+    snprintf(bench, sizeof bench, "%s%s%s", r->function_name, *r->args ? "/" : "", r->args);
+    output_table_set_str(t, "benchmark", bench);
+    output_table_set_str(t, "variant", slash ? slash + 1 : r->function_name);
+    set_arg_columns(rs, r->args);
+    output_table_set_int(t, "threads", r->threads);
+    output_table_set_str(t, "allocator", rs->allocator);
+    output_table_set_str(t, "runtime", "c");
+    set_tag_columns(t, r->label);    /* may override allocator/runtime */
+    output_table_set_str(t, "run_type", *r->aggregate ? "aggregate" : "iteration");
+    output_table_set_str(t, "aggregate", r->aggregate);
+    if (r->repetition_index >= 0)
+        output_table_set_int(t, "repetition", r->repetition_index);
+    output_table_set_int(t, "iterations", r->iterations);
+    if (!r->error) {
+        output_table_set_num(t, "real_ns", r->real_ns);
+        output_table_set_num(t, "cpu_ns", r->cpu_ns);
+    }
+    for (int i = 0; i < r->n_counters; i++)
+        output_table_set_num(t, r->counter_names[i], r->counter_values[i]);
+    output_table_set_str(t, "label", r->label);
+    if (r->error) {
+        int skipped = strncmp(r->error_message, "skipped: ", 9) == 0;
+        output_table_set_str(t, "status", skipped ? "skipped" : "error");
+        output_table_set_str(t, "message", skipped ? r->error_message + 9 : r->error_message);
+    } else {
+        output_table_set_str(t, "status", "ok");
+        rs->rows_ok++;
+    }
+}
+
+/* A family that could not run here still gets a row saying why. */
+static void add_skip_row(run_state *rs, const char *family, const char *why)
+{
+    output_table_row(rs->raw);
+    output_table_set_str(rs->raw, "family", family);
+    output_table_set_str(rs->raw, "allocator", rs->allocator);
+    output_table_set_str(rs->raw, "runtime", "c");
+    output_table_set_str(rs->raw, "status", "skipped");
+    output_table_set_str(rs->raw, "message", why);
+}
+
+static int is_known_column(const run_state *rs, const char *name)
+{
+    const char *const *lists[] = {lead_columns, middle_columns, tail_columns};
+    const size_t sizes[] = {3, sizeof middle_columns / sizeof *middle_columns, 3};
+    for (int l = 0; l < 3; l++)
+        for (size_t i = 0; i < sizes[l]; i++)
+            if (strcmp(lists[l][i], name) == 0)
+                return 1;
+    for (int i = 0; i < rs->n_arg_columns; i++)
+        if (strcmp(rs->arg_columns[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* results.csv in contract order: lead, args, middle, counters, user counters and tags, tail. */
+static void build_results_table(run_state *rs)
+{
+    output_table *t = output_table_get("results.csv");
+    output_table_columns(t, lead_columns, 3);
+    output_table_columns(t, (const char *const *)rs->arg_columns, rs->n_arg_columns);
+    output_table_columns(t, middle_columns, sizeof middle_columns / sizeof *middle_columns);
+    for (int i = 0; i < counters_event_count(); i++) {
+        const char *c = counters_event_column(i);
+        output_table_columns(t, &c, 1);
+    }
+    for (int i = 0; i < counters_derived_count(); i++) {
+        const char *c = counters_derived_column(i);
+        output_table_columns(t, &c, 1);
+    }
+    for (size_t i = 0; i < output_table_column_count(rs->raw); i++) {
+        const char *c = output_table_column(rs->raw, i);
+        if (!is_known_column(rs, c))
+            output_table_columns(t, &c, 1);
+    }
+    output_table_columns(t, tail_columns, 3);
+    output_table_append(t, rs->raw);
+}
+
+/* ------------------------------------------------------------- signals */
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+    cbench_request_stop();
+}
+
+static void install_signal_handlers(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ------------------------------------------------------------------ run */
+
+static topo *load_topology(const char *cpus)
+{
+    char err[512];
+    topo *t = topo_load(cpus, err, sizeof err);
+    if (!t) {
+        if (cpus)
+            usage_error("%s", err);
+        fprintf(stderr, "memprobe: %s\n", err);
+        exit(1);
+    }
+    return t;
+}
+
+static void init_counters(const char *spec)
+{
+    char err[512];
+    if (counters_init(spec, err, sizeof err) != 0)
+        usage_error("%s", err);
+}
+
+/* libbenchmark's argv: our flags for it, then the user's --benchmark_* ones. */
+static void init_cbench(const run_options *o, int list_only)
+{
+    static char *argv[80];
+    static char reps[64];
+    int argc = 0;
+    argv[argc++] = "memprobe";
+    snprintf(reps, sizeof reps, "--benchmark_repetitions=%d", o->repetitions);
+    argv[argc++] = reps;
+    if (list_only)
+        argv[argc++] = "--benchmark_list_tests=true";
+    for (int i = 0; i < o->nbench_args; i++)
+        argv[argc++] = o->bench_args[i];
+    argv[argc] = NULL;
+    int left = cbench_init(argc, argv);
+    if (left > 1)
+        usage_error("unknown libbenchmark flag '%s'; see `memprobe run --help` and libbenchmark's --help", argv[1]);
+}
+
+static int family_selected(const bench_family *f, const run_options *o)
+{
+    if (o->child_allocator && !(f->flags & BENCH_FAMILY_PER_ALLOCATOR))
+        return 0;
+    return 1;
+}
+
+/* Register every family; returns how many families registered benchmarks
+ * and whether a per-allocator family did. */
+static int register_families(const bench_config *cfg, const run_options *o, run_state *rs,
+                             int *per_allocator, int verbose)
+{
+    int registered_families = 0;
+    *per_allocator = 0;
+    for (size_t i = 0; i < bench_family_count(); i++) {
+        const bench_family *f = bench_family_at(i);
+        if (!family_selected(f, o))
+            continue;
+        size_t before = cbench_registered_count();
+        char why[512] = "";
+        if (topo_pu_count(cfg->topo) < f->min_cpus)
+            snprintf(why, sizeof why, "needs %d CPUs, %d allowed here", f->min_cpus, topo_pu_count(cfg->topo));
+        else
+            f->register_benchmarks(cfg, why, sizeof why);
+        if (cbench_registered_count() > before) {
+            registered_families++;
+            if (f->flags & BENCH_FAMILY_PER_ALLOCATOR)
+                *per_allocator = 1;
+        }
+        if (*why) {
+            if (verbose)
+                fprintf(stderr, "%s: skipped: %s\n", f->name, why);
+            if (rs && cbench_registered_count() == before)
+                add_skip_row(rs, f->name, why);
+        }
+    }
+    return registered_families;
+}
+
+static void finish_families(const bench_config *cfg, const run_options *o)
+{
+    for (size_t i = 0; i < bench_family_count(); i++) {
+        const bench_family *f = bench_family_at(i);
+        if (family_selected(f, o) && f->finish)
+            f->finish(cfg);
+    }
+}
+
+static int write_run_folder(const char *dir, sysinfo *si, int completed)
+{
+    char err[512];
+    int rc = output_tables_write_all(dir, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "memprobe: %s\n", err);
+    if (sysinfo_write_json(si, dir, completed && rc == 0, err, sizeof err) != 0) {
+        fprintf(stderr, "memprobe: %s\n", err);
+        rc = -1;
+    }
+    return rc;
+}
+
+static int command_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+    run_options o;
+    parse_run_options(argc, argv, &o);
+
+    regex_t re;
+    if (o.filter)
+        compile_filter(o.filter, &re);
+    topo *t = load_topology(o.cpus);
+    init_counters(o.counters);
+    init_cbench(&o, 0);
+
+    static char run_dir[PATH_MAX];
+    run_state rs = {.raw = output_table_get(" raw"), .allocator = o.child_allocator ? o.child_allocator : "glibc"};
+    bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
+                        .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = rs.allocator};
+    if (o.filter)
+        cbench_set_filter(&re);
+    int per_allocator;
+    int nfam = register_families(&cfg, &o, &rs, &per_allocator, 1);
+    if (o.filter && cbench_registered_count() == 0)
+        usage_error("--filter '%s' selects no benchmark; `memprobe list` shows the names", o.filter);
+    (void)nfam;
+
+    char err[512];
+    if (output_run_dir_create("results", o.out, run_dir, sizeof run_dir, err, sizeof err) != 0)
+        usage_error("%s", err);
+
+    sysinfo *si = sysinfo_collect(t, full_argc, full_argv);
+    if (!o.child_allocator) {
+        sysinfo_print_summary(si, stderr);
+        counters_warn_unavailable(stderr);
+        fprintf(stderr, "run folder: %s\n", run_dir);
+    }
+    install_signal_handlers();
+
+    char json_tmp[PATH_MAX + 32];
+    snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
+    cbench_run(json_tmp, on_result, &rs);
+    finish_families(&cfg, &o);
+
+    build_results_table(&rs);
+    if (per_allocator && !o.child_allocator && !interrupted)
+        allocators_run_children(full_argc, full_argv, run_dir);
+
+    char json_final[PATH_MAX + 16];
+    snprintf(json_final, sizeof json_final, "%s/gbench.json", run_dir);
+    if (interrupted)
+        unlink(json_tmp);   /* libbenchmark's JSON is incomplete after a stop */
+    else if (rename(json_tmp, json_final) != 0)
+        fprintf(stderr, "memprobe: cannot write '%s': %s\n", json_final, strerror(errno));
+
+    int rc = write_run_folder(run_dir, si, !interrupted);
+    struct stat st;
+    if (!o.child_allocator && (!o.out || stat("results", &st) == 0))
+        output_point_latest("results", run_dir);
+    if (!o.child_allocator && !interrupted && rc == 0)
+        report_after_run(run_dir, stdout);
+    if (interrupted) {
+        fprintf(stderr, "memprobe: interrupted; completed rows kept in %s (run marked incomplete)\n", run_dir);
+        rc = 128 + interrupted;
+    }
+    sysinfo_free(si);
+    topo_free(t);
+    counters_shutdown();
+    if (o.filter)
+        regfree(&re);
+    return rc == 0 ? 0 : rc > 0 ? rc : 1;
+}
+
+/* --------------------------------------------------- other subcommands */
+
+static int command_list(int argc, char **argv)
+{
+    run_options o;
+    parse_run_options(argc, argv, &o);
+    regex_t re;
+    if (o.filter)
+        compile_filter(o.filter, &re);
+    topo *t = load_topology(o.cpus);
+    init_counters("none");
+    printf("families:\n");
+    for (size_t i = 0; i < bench_family_count(); i++) {
+        const bench_family *f = bench_family_at(i);
+        printf("  %-12s %s%s\n", f->name, f->help,
+               f->flags & BENCH_FAMILY_PER_ALLOCATOR ? " [per allocator]" : "");
+    }
+    printf("\nbenchmarks%s:\n", o.quick ? " (--quick)" : "");
+    fflush(stdout);
+    init_cbench(&o, 1);
+    if (o.filter)
+        cbench_set_filter(&re);
+    static char run_dir[PATH_MAX] = "";
+    bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = 1, .ram_bytes = sysinfo_ram_bytes(),
+                        .run_dir = run_dir, .allocator = "glibc"};
+    int per_allocator;
+    register_families(&cfg, &o, NULL, &per_allocator, 1);
+    if (o.filter && cbench_registered_count() == 0)
+        usage_error("--filter '%s' selects no benchmark", o.filter);
+    cbench_run(NULL, NULL, NULL);
+    topo_free(t);
+    return 0;
+}
+
+static void no_arguments(int argc, char **argv, const char *help)
+{
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            puts(help);
+            exit(0);
+        }
+        if (option_is(argv[i], "--cpus"))
+            continue;
+        usage_error("unexpected argument '%s'; %s", argv[i], help);
+    }
+}
+
+static const char *find_cpus_option(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (option_is(argv[i], "--cpus"))
+            return take_value(argc, argv, &i, "--cpus");
+    return NULL;
+}
+
+static int command_topo(int argc, char **argv)
+{
+    no_arguments(argc, argv, "usage: memprobe topo [--cpus LIST]");
+    topo *t = load_topology(find_cpus_option(argc, argv));
+    topo_print(t, stdout);
+    topo_free(t);
+    return 0;
+}
+
+static int command_counters(int argc, char **argv)
+{
+    const char *spec = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            puts("usage: memprobe counters [--counters SPEC]\n"
+                 "Lists the counter groups and events, which of them count here, and why the rest do not.");
+            return 0;
+        }
+        if (option_is(argv[i], "--counters"))
+            spec = take_value(argc, argv, &i, "--counters");
+        else
+            usage_error("unexpected argument '%s'; usage: memprobe counters [--counters SPEC]", argv[i]);
+    }
+    init_counters(spec);
+    counters_print(stdout);
+    counters_shutdown();
+    return 0;
+}
+
+static int command_child(int argc, char **argv)
+{
+    if (argc < 1)
+        usage_error("__child needs a family name");
+    const bench_family *f = bench_family_find(argv[0]);
+    if (!f || !f->child_main)
+        usage_error("__child: family '%s' has no child entry point", argv[0]);
+    return f->child_main(argc - 1, argv + 1);
+}
+
+typedef struct subcommand {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} subcommand;
+
+int main(int argc, char **argv)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("memprobe %s (git %s)\n", MEMPROBE_VERSION, MEMPROBE_GIT_REV);
+        return 0;
+    }
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
+        print_main_help(stdout);
+        return 0;
+    }
+    if (argc == 1 || strncmp(argv[1], "--", 2) == 0)
+        return command_run(argc - 1, argv + 1, argc, argv);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "run") == 0)
+        return command_run(argc - 2, argv + 2, argc, argv);
+    const subcommand subcommands[] = {
+        {"list", command_list}, {"topo", command_topo}, {"counters", command_counters},
+        {"__child", command_child},
+    };
+    for (size_t i = 0; i < sizeof subcommands / sizeof *subcommands; i++)
+        if (strcmp(cmd, subcommands[i].name) == 0)
+            return subcommands[i].fn(argc - 2, argv + 2);
+    const subcommand report_commands[] = {
+        {"plot", report_plot_main}, {"claims", report_claims_main},
+        {"report", report_report_main}, {"compare", report_compare_main},
+    };
+    for (size_t i = 0; i < sizeof report_commands / sizeof *report_commands; i++)
+        if (strcmp(cmd, report_commands[i].name) == 0)
+            return report_commands[i].fn(argc - 1, argv + 1);
+    usage_error("unknown command '%s'; accepted: run, list, topo, counters, plot, claims, report, compare "
+                "(see `memprobe --help`)", cmd);
+}

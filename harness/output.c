@@ -1,0 +1,487 @@
+/*
+ * output.c — atomic files, in-memory CSV tables and the run folder.
+ *
+ * A table is a list of columns (in order of declaration, then first use) and
+ * rows of cells; a cell never set is NULL and is written empty, which is how
+ * an unavailable counter stays empty instead of becoming zero.  Every file is
+ * written as <path>.tmp.<pid>, flushed, fsync'd and renamed into place.
+ */
+#include "memprobe/output.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ---------------------------------------------------------------- files */
+
+struct output_file {
+    FILE *stream;
+    char *path;
+    char *tmp;
+};
+
+output_file *output_file_open(const char *path, char *err, size_t errlen)
+{
+    output_file *f = calloc(1, sizeof *f);
+    size_t n = strlen(path) + 32;
+    f->path = strdup(path);
+    f->tmp = malloc(n);
+    snprintf(f->tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    f->stream = fopen(f->tmp, "w");
+    if (!f->stream) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        free(f->path);
+        free(f->tmp);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+FILE *output_file_stream(output_file *f) { return f->stream; }
+
+static void output_file_free(output_file *f)
+{
+    free(f->path);
+    free(f->tmp);
+    free(f);
+}
+
+int output_file_commit(output_file *f, char *err, size_t errlen)
+{
+    int failed = fflush(f->stream) != 0 || ferror(f->stream);
+    int saved = errno;
+    if (!failed && fsync(fileno(f->stream)) != 0 && errno != EINVAL) {
+        failed = 1;
+        saved = errno;
+    }
+    if (fclose(f->stream) != 0 && !failed) {
+        failed = 1;
+        saved = errno;
+    }
+    if (!failed && rename(f->tmp, f->path) != 0) {
+        failed = 1;
+        saved = errno;
+    }
+    if (failed) {
+        snprintf(err, errlen, "cannot write '%s': %s", f->path, strerror(saved));
+        unlink(f->tmp);
+    }
+    output_file_free(f);
+    return failed ? -1 : 0;
+}
+
+void output_file_abort(output_file *f)
+{
+    fclose(f->stream);
+    unlink(f->tmp);
+    output_file_free(f);
+}
+
+int output_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+    output_file *f = output_file_open(path, err, errlen);
+    if (!f)
+        return -1;
+    if (len && fwrite(data, 1, len, f->stream) != len) {
+        snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+        output_file_abort(f);
+        return -1;
+    }
+    return output_file_commit(f, err, errlen);
+}
+
+/* --------------------------------------------------------------- tables */
+
+struct output_table {
+    char *file_name;
+    char **columns;
+    size_t ncols, capcols;
+    char ***rows;          /* rows[r][c], c < ncols at the time of use (grown lazily) */
+    size_t *row_width;     /* allocated cells per row */
+    size_t nrows, caprows;
+    struct output_table *next;
+};
+
+static output_table *tables;
+
+static output_table *output_table_new(const char *file_name)
+{
+    output_table *t = calloc(1, sizeof *t);
+    t->file_name = strdup(file_name ? file_name : "");
+    return t;
+}
+
+output_table *output_table_get(const char *file_name)
+{
+    output_table **p = &tables;
+    for (; *p; p = &(*p)->next)
+        if (strcmp((*p)->file_name, file_name) == 0)
+            return *p;
+    *p = output_table_new(file_name);
+    return *p;
+}
+
+static long output_table_find_column(const output_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols; i++)
+        if (strcmp(t->columns[i], name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static size_t output_table_column_index(output_table *t, const char *name)
+{
+    long c = output_table_find_column(t, name);
+    if (c >= 0)
+        return (size_t)c;
+    if (t->ncols == t->capcols) {
+        t->capcols = t->capcols ? t->capcols * 2 : 16;
+        t->columns = realloc(t->columns, t->capcols * sizeof *t->columns);
+    }
+    t->columns[t->ncols] = strdup(name);
+    return t->ncols++;
+}
+
+void output_table_columns(output_table *t, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++)
+        output_table_column_index(t, names[i]);
+}
+
+void output_table_row(output_table *t)
+{
+    if (t->nrows == t->caprows) {
+        t->caprows = t->caprows ? t->caprows * 2 : 64;
+        t->rows = realloc(t->rows, t->caprows * sizeof *t->rows);
+        t->row_width = realloc(t->row_width, t->caprows * sizeof *t->row_width);
+    }
+    t->rows[t->nrows] = NULL;
+    t->row_width[t->nrows] = 0;
+    t->nrows++;
+}
+
+static void output_table_put(output_table *t, size_t r, const char *column, const char *value)
+{
+    size_t c = output_table_column_index(t, column);
+    if (c >= t->row_width[r]) {
+        size_t w = t->ncols > c + 1 ? t->ncols : c + 1;
+        t->rows[r] = realloc(t->rows[r], w * sizeof **t->rows);
+        for (size_t i = t->row_width[r]; i < w; i++)
+            t->rows[r][i] = NULL;
+        t->row_width[r] = w;
+    }
+    free(t->rows[r][c]);
+    t->rows[r][c] = value ? strdup(value) : NULL;
+}
+
+void output_table_set_str(output_table *t, const char *column, const char *value)
+{
+    if (t->nrows == 0)
+        output_table_row(t);
+    output_table_put(t, t->nrows - 1, column, value);
+}
+
+void output_table_set_num(output_table *t, const char *column, double value)
+{
+    if (isnan(value)) {
+        output_table_set_str(t, column, NULL);
+        return;
+    }
+    char buf[64];
+    /* shortest representation that round-trips */
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, value);
+        if (strtod(buf, NULL) == value)
+            break;
+    }
+    output_table_set_str(t, column, buf);
+}
+
+void output_table_set_int(output_table *t, const char *column, long long value)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", value);
+    output_table_set_str(t, column, buf);
+}
+
+size_t output_table_row_count(const output_table *t) { return t->nrows; }
+size_t output_table_column_count(const output_table *t) { return t->ncols; }
+const char *output_table_column(const output_table *t, size_t i) { return i < t->ncols ? t->columns[i] : NULL; }
+
+const char *output_table_cell(const output_table *t, size_t r, const char *column)
+{
+    long c = output_table_find_column(t, column);
+    if (r >= t->nrows || c < 0 || (size_t)c >= t->row_width[r])
+        return NULL;
+    return t->rows[r][c];
+}
+
+void output_csv_field(FILE *out, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void output_table_write_csv(const output_table *t, FILE *out)
+{
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c)
+            fputc(',', out);
+        output_csv_field(out, t->columns[c]);
+    }
+    fputc('\n', out);
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c)
+                fputc(',', out);
+            if (c < t->row_width[r])
+                output_csv_field(out, t->rows[r][c]);
+        }
+        fputc('\n', out);
+    }
+}
+
+int output_tables_write_all(const char *dir, char *err, size_t errlen)
+{
+    int rc = 0;
+    for (output_table *t = tables; t; t = t->next) {
+        if (t->nrows == 0)
+            continue;
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, t->file_name);
+        output_file *f = output_file_open(path, err, errlen);
+        if (!f)
+            return -1;
+        output_table_write_csv(t, output_file_stream(f));
+        if (output_file_commit(f, err, errlen) != 0)
+            rc = -1;
+        if (rc)
+            return rc;
+    }
+    return rc;
+}
+
+void output_table_free(output_table *t)
+{
+    if (!t)
+        return;
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->row_width[r]; c++)
+            free(t->rows[r][c]);
+        free(t->rows[r]);
+    }
+    for (size_t c = 0; c < t->ncols; c++)
+        free(t->columns[c]);
+    free(t->rows);
+    free(t->row_width);
+    free(t->columns);
+    free(t->file_name);
+    free(t);
+}
+
+void output_tables_reset(void)
+{
+    while (tables) {
+        output_table *next = tables->next;
+        output_table_free(tables);
+        tables = next;
+    }
+}
+
+void output_table_append(output_table *dst, const output_table *src)
+{
+    for (size_t r = 0; r < src->nrows; r++) {
+        output_table_row(dst);
+        for (size_t c = 0; c < src->ncols && c < src->row_width[r]; c++)
+            if (src->rows[r][c])
+                output_table_put(dst, dst->nrows - 1, src->columns[c], src->rows[r][c]);
+    }
+}
+
+/* ---- CSV reading (libcsv) ---- */
+
+typedef struct csv_reader {
+    output_table *t;
+    int header_done;
+    size_t field;          /* index of the next field in the current record */
+    size_t line;           /* current record number (1-based, header = 1) */
+    char **header;
+    size_t nheader;
+    int row_started;
+    char *error;
+} csv_reader;
+
+static void csv_reader_field(void *data, size_t len, void *ctx)
+{
+    csv_reader *rd = ctx;
+    if (!rd->header_done) {
+        rd->header = realloc(rd->header, (rd->nheader + 1) * sizeof *rd->header);
+        rd->header[rd->nheader] = strndup(data ? data : "", len);
+        output_table_column_index(rd->t, rd->header[rd->nheader]);
+        rd->nheader++;
+        return;
+    }
+    if (!rd->row_started) {
+        output_table_row(rd->t);
+        rd->row_started = 1;
+    }
+    if (rd->field >= rd->nheader) {
+        if (!rd->error) {
+            rd->error = malloc(128);
+            snprintf(rd->error, 128, "line %zu: more fields than the %zu header columns", rd->line + 1, rd->nheader);
+        }
+    } else if (len > 0) {
+        char *v = strndup(data, len);
+        output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
+        free(v);
+    }
+    rd->field++;
+}
+
+static void csv_reader_record(int c, void *ctx)
+{
+    (void)c;
+    csv_reader *rd = ctx;
+    rd->line++;
+    if (!rd->header_done) {
+        rd->header_done = 1;
+    } else if (!rd->row_started) {
+        output_table_row(rd->t);   /* a record of one empty field */
+    }
+    rd->field = 0;
+    rd->row_started = 0;
+}
+
+output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    struct csv_parser p;
+    csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI);
+    csv_reader rd = {.t = output_table_new(path)};
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        bad = csv_parse(&p, buf, n, csv_reader_field, csv_reader_record, &rd) != n;
+    if (!bad)
+        bad = csv_fini(&p, csv_reader_field, csv_reader_record, &rd) != 0;
+    fclose(in);
+    if (bad || rd.error || !rd.header_done) {
+        if (rd.error)
+            snprintf(err, errlen, "%s:%s", path, rd.error + 5);
+        else if (!rd.header_done)
+            snprintf(err, errlen, "%s: empty file, expected a CSV header line", path);
+        else
+            snprintf(err, errlen, "%s:%zu: malformed CSV (%s)", path, rd.line + 1, csv_strerror(csv_error(&p)));
+        output_table_free(rd.t);
+        rd.t = NULL;
+    }
+    csv_free(&p);
+    for (size_t i = 0; i < rd.nheader; i++)
+        free(rd.header[i]);
+    free(rd.header);
+    free(rd.error);
+    return rd.t;
+}
+
+/* ----------------------------------------------------------- run folder */
+
+int output_run_dir_create(const char *base, const char *explicit_dir,
+                          char *out, size_t outlen, char *err, size_t errlen)
+{
+    if (explicit_dir) {
+        snprintf(out, outlen, "%s", explicit_dir);
+    } else {
+        char host[256] = "host";
+        gethostname(host, sizeof host - 1);
+        char *dot = strchr(host, '.');
+        if (dot)
+            *dot = '\0';
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        char stamp[32];
+        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+        if (mkdir(base, 0777) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "cannot create results folder '%s': %s", base, strerror(errno));
+            return -1;
+        }
+        /* two runs in the same second get distinct folders */
+        for (int i = 0;; i++) {
+            if (i == 0)
+                snprintf(out, outlen, "%s/%s-%s", base, host, stamp);
+            else
+                snprintf(out, outlen, "%s/%s-%s-%d", base, host, stamp, i);
+            if (mkdir(out, 0777) == 0)
+                return 0;
+            if (errno != EEXIST || i > 1000) {
+                snprintf(err, errlen, "cannot create run folder '%s': %s", out, strerror(errno));
+                return -1;
+            }
+        }
+    }
+    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "--out '%s': cannot create folder: %s", out, strerror(errno));
+        return -1;
+    }
+    char probe[PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", out, (long)getpid());
+    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        snprintf(err, errlen, "--out '%s': folder is not writable: %s", out, strerror(errno));
+        return -1;
+    }
+    close(fd);
+    unlink(probe);
+    return 0;
+}
+
+int output_point_latest(const char *base, const char *run_dir)
+{
+    char link[PATH_MAX], tmp[PATH_MAX];
+    snprintf(link, sizeof link, "%s/latest", base);
+    snprintf(tmp, sizeof tmp, "%s/.latest.tmp.%ld", base, (long)getpid());
+    const char *target = run_dir;
+    char absolute[PATH_MAX];
+    size_t bl = strlen(base);
+    if (strncmp(run_dir, base, bl) == 0 && run_dir[bl] == '/')
+        target = run_dir + bl + 1;   /* relative link inside base */
+    else if (realpath(run_dir, absolute))
+        target = absolute;
+    unlink(tmp);
+    if (symlink(target, tmp) != 0)
+        return -1;
+    if (rename(tmp, link) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+void output_run_dir_remove(const char *run_dir)
+{
+    rmdir(run_dir);   /* only an empty folder: never delete results */
+}

@@ -1,0 +1,157 @@
+/*
+ * registry.c — the list of benchmark families.  Adding a family is one line
+ * here (and its file in benches/).  Also: family option lookup and parsing.
+ */
+#include "memprobe/bench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Families still being written are weak so the tree links without them. */
+#define FAMILY(n) extern const bench_family bench_family_##n __attribute__((weak));
+FAMILY(harness)
+FAMILY(latency)
+FAMILY(alloc)
+FAMILY(access)
+FAMILY(passing)
+FAMILY(gc)
+FAMILY(hoard)
+FAMILY(c2c)
+FAMILY(falseshare)
+FAMILY(visibility)
+FAMILY(litmus)
+#undef FAMILY
+
+static const bench_family *const families[] = {
+    &bench_family_harness, &bench_family_latency, &bench_family_alloc,
+    &bench_family_access,  &bench_family_passing, &bench_family_gc,
+    &bench_family_hoard,   &bench_family_c2c,     &bench_family_falseshare,
+    &bench_family_visibility, &bench_family_litmus,
+};
+
+static const bench_family *present[sizeof families / sizeof families[0]];
+static size_t present_count = (size_t)-1;
+
+static void registry_collect(void)
+{
+    if (present_count != (size_t)-1)
+        return;
+    present_count = 0;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        if (families[i])
+            present[present_count++] = families[i];
+}
+
+size_t bench_family_count(void)
+{
+    registry_collect();
+    return present_count;
+}
+
+const bench_family *bench_family_at(size_t i)
+{
+    registry_collect();
+    return i < present_count ? present[i] : NULL;
+}
+
+const bench_family *bench_family_find(const char *name)
+{
+    for (size_t i = 0; i < bench_family_count(); i++)
+        if (strcmp(present[i]->name, name) == 0)
+            return present[i];
+    return NULL;
+}
+
+const bench_option *bench_option_find(const char *name, const bench_family **owner)
+{
+    for (size_t i = 0; i < bench_family_count(); i++) {
+        const bench_option *o = present[i]->options;
+        for (; o && o->name; o++)
+            if (strcmp(o->name, name) == 0) {
+                if (owner)
+                    *owner = present[i];
+                return o;
+            }
+    }
+    return NULL;
+}
+
+int bench_parse_size(const char *s, unsigned long long *out)
+{
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0 || !isfinite(v))
+        return -1;
+    double mult = 1;
+    switch (*end) {
+    case 'k': case 'K': mult = 1024.0; end++; break;
+    case 'm': case 'M': mult = 1024.0 * 1024; end++; break;
+    case 'g': case 'G': mult = 1024.0 * 1024 * 1024; end++; break;
+    case 't': case 'T': mult = 1024.0 * 1024 * 1024 * 1024; end++; break;
+    default: break;
+    }
+    if (*end == 'i' && mult > 1)
+        end++;
+    if ((*end == 'B' || *end == 'b') && end[1] == '\0')
+        end++;
+    if (*end)
+        return -1;
+    *out = (unsigned long long)(v * mult);
+    return 0;
+}
+
+int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen)
+{
+    char *end;
+    switch (o->kind) {
+    case BENCH_OPT_FLAG:
+        *(int *)o->target = 1;
+        return 0;
+    case BENCH_OPT_INT: {
+        errno = 0;
+        long long v = value ? strtoll(value, &end, 10) : 0;
+        if (!value || errno || end == value || *end || (double)v < o->min) {
+            snprintf(err, errlen, "--%s '%s': expected an integer >= %.0f", o->name,
+                     value ? value : "", o->min);
+            return -1;
+        }
+        *(long long *)o->target = v;
+        return 0;
+    }
+    case BENCH_OPT_SIZE: {
+        unsigned long long v;
+        if (bench_parse_size(value, &v) || (double)v < o->min) {
+            snprintf(err, errlen, "--%s '%s': expected a size in bytes >= %.0f, with optional K, M or G suffix (e.g. 512M)",
+                     o->name, value ? value : "", o->min);
+            return -1;
+        }
+        *(unsigned long long *)o->target = v;
+        return 0;
+    }
+    case BENCH_OPT_DOUBLE: {
+        errno = 0;
+        double v = value ? strtod(value, &end) : 0;
+        if (!value || errno || end == value || *end || !isfinite(v) || v < o->min) {
+            snprintf(err, errlen, "--%s '%s': expected a number >= %g", o->name, value ? value : "", o->min);
+            return -1;
+        }
+        *(double *)o->target = v;
+        return 0;
+    }
+    case BENCH_OPT_STRING:
+        if (!value || !*value) {
+            snprintf(err, errlen, "--%s: expected a value", o->name);
+            return -1;
+        }
+        *(const char **)o->target = value;
+        return 0;
+    }
+    snprintf(err, errlen, "--%s: unknown option kind", o->name);
+    return -1;
+}

@@ -1,0 +1,94 @@
+/*
+ * bench.h — benchmark families, their options, and the registry.
+ *
+ * A family is one file in benches/ exporting one bench_family descriptor and
+ * nothing else; harness/registry.c lists the descriptors.  The harness knows
+ * no family: it parses the family's options, calls its register function with
+ * the run's configuration, and lets cbench run what was registered.
+ */
+#ifndef MEMPROBE_BENCH_H
+#define MEMPROBE_BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "memprobe/topo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Kinds of family option (--name or --name VALUE on the command line). */
+typedef enum bench_option_kind {
+    BENCH_OPT_FLAG,    /* --name; sets *(int *)target = 1 */
+    BENCH_OPT_INT,     /* --name N; long long, >= min */
+    BENCH_OPT_SIZE,    /* --name 512M; bytes with optional K/M/G suffix (1024-based) */
+    BENCH_OPT_DOUBLE,  /* --name 0.5 */
+    BENCH_OPT_STRING,  /* --name text; *(const char **)target */
+} bench_option_kind;
+
+typedef struct bench_option {
+    const char *name;        /* without the leading dashes, e.g. "hoard-cap" */
+    bench_option_kind kind;
+    void *target;            /* int*, long long*, unsigned long long*, double*, const char** */
+    const char *help;        /* one line, shown by `memprobe run --help` */
+    double min;              /* lowest accepted value for numeric kinds */
+} bench_option;
+
+/* What the run gives a family. */
+typedef struct bench_config {
+    const topo *topo;        /* allowed CPUs, pair classes */
+    int quick;               /* --quick: keep the family within the quick budget */
+    int repetitions;         /* --repetitions (1 when not given) */
+    unsigned long long ram_bytes;   /* physical RAM, for caps */
+    const char *run_dir;     /* the run folder being written */
+    const char *allocator;   /* "glibc" or the LD_PRELOADed allocator's name */
+} bench_config;
+
+/* Family flags. */
+enum bench_family_flags {
+    BENCH_FAMILY_PER_ALLOCATOR = 1,  /* re-run under each installed allocator (LD_PRELOAD) */
+};
+
+typedef struct bench_family {
+    const char *name;        /* "latency"; first component of its benchmark names */
+    const char *help;        /* one line for `memprobe list` */
+    const char *description; /* a short paragraph for the report: what is measured */
+    int min_cpus;            /* needs at least this many allowed CPUs (1 for single-threaded) */
+    unsigned flags;
+    const bench_option *options;   /* terminated by {0}; may be NULL */
+    /* Register the family's benchmarks with cbench_register().  A family that
+     * cannot run here registers nothing and writes why into why (one line). */
+    void (*register_benchmarks)(const bench_config *cfg, char *why, size_t whylen);
+    /* Optional: called after every benchmark ran, before the run folder is
+     * written: write side tables (output_table_*), free memory. */
+    void (*finish)(const bench_config *cfg);
+    /* Optional: an entry point run in a fresh process by
+     * `memprobe __child <family> ARGS...` (bench_spawn_child), for work that
+     * needs a process of its own (per-process collector settings, say).
+     * Returns the exit status. */
+    int (*child_main)(int argc, char **argv);
+} bench_family;
+
+/* The registry (harness/registry.c). */
+size_t bench_family_count(void);
+const bench_family *bench_family_at(size_t i);
+const bench_family *bench_family_find(const char *name);
+
+/* Find a family option by name across all families (NULL if none). */
+const bench_option *bench_option_find(const char *name, const bench_family **owner);
+/* Parse value for option o into its target.  0, or -1 with one line in err
+ * naming the option and what is accepted. */
+int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen);
+/* Run `memprobe __child <family> args...` (this executable, fresh process)
+ * and wait at most timeout_s seconds (then kill it).  stdout of the child is
+ * captured into *output (malloc'd, may be NULL).  Returns its exit status,
+ * or -1 on timeout / failure to start. */
+int bench_spawn_child(const char *family, const char *const *args, int nargs,
+                      double timeout_s, char **output);
+/* Parse "512M", "2G", "4096" into bytes.  0 or -1. */
+int bench_parse_size(const char *s, unsigned long long *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

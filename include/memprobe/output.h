@@ -1,0 +1,91 @@
+/*
+ * output.h — the run folder and everything written into it.
+ *
+ * Rows are kept in memory as ordered key/value cells and written at the end
+ * (or on SIGINT) as CSV.  A cell that was never set is written empty: that
+ * is how an unavailable counter stays empty instead of zero.  Every file is
+ * written under a temporary name in the same folder and renamed into place.
+ *
+ * results.csv columns (see README for units): family, benchmark, variant,
+ * then one column per argument name, threads, cpus, pair_class, allocator,
+ * runtime, run_type, aggregate, repetition, iterations, real_ns, cpu_ns,
+ * bytes_per_second, items_per_second, one column per counter event and
+ * derived metric, then family user counters, label, status, message.
+ */
+#ifndef MEMPROBE_OUTPUT_H
+#define MEMPROBE_OUTPUT_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- atomic files ---- */
+
+typedef struct output_file output_file;
+/* Open path for writing under a temporary name (path.tmp.PID).  NULL with
+ * err set when the folder is not writable. */
+output_file *output_file_open(const char *path, char *err, size_t errlen);
+FILE *output_file_stream(output_file *f);
+/* Flush, fsync and rename into place.  0, or -1 with err (the temporary is
+ * removed and the destination left untouched). */
+int output_file_commit(output_file *f, char *err, size_t errlen);
+/* Remove the temporary, leave the destination untouched. */
+void output_file_abort(output_file *f);
+/* Write a whole buffer atomically. */
+int output_write_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen);
+
+/* ---- tables (results.csv and each family's side CSV) ---- */
+
+typedef struct output_table output_table;
+/* The table that will be written as run_dir/file_name (created on first use). */
+output_table *output_table_get(const char *file_name);
+/* Declare leading columns in order (others follow in order of first use). */
+void output_table_columns(output_table *t, const char *const *names, int n);
+/* Start a new row; later set calls fill it. */
+void output_table_row(output_table *t);
+void output_table_set_str(output_table *t, const char *column, const char *value);
+/* %.17g-style shortest round-trip formatting; NaN leaves the cell empty. */
+void output_table_set_num(output_table *t, const char *column, double value);
+void output_table_set_int(output_table *t, const char *column, long long value);
+size_t output_table_row_count(const output_table *t);
+/* Read back a cell of row r (NULL when unset). */
+const char *output_table_cell(const output_table *t, size_t r, const char *column);
+/* Write t as CSV (RFC 4180 quoting) to stream. */
+void output_table_write_csv(const output_table *t, FILE *out);
+/* Write every table into dir atomically.  0 or -1 with err. */
+int output_tables_write_all(const char *dir, char *err, size_t errlen);
+/* Read a CSV file (header row first) into a new table that is not among the
+ * run's tables; NULL with err (file:line) when it cannot be read or parsed. */
+output_table *output_table_read_csv(const char *path, char *err, size_t errlen);
+/* Free a table returned by output_table_read_csv. */
+void output_table_free(output_table *t);
+/* Column count and names, in order. */
+size_t output_table_column_count(const output_table *t);
+const char *output_table_column(const output_table *t, size_t i);
+/* Append every row of src to dst (columns matched by name). */
+void output_table_append(output_table *dst, const output_table *src);
+/* Forget all tables (tests). */
+void output_tables_reset(void);
+
+/* RFC 4180: write s as one CSV field (quoted when it holds , " CR or LF). */
+void output_csv_field(FILE *out, const char *s);
+
+/* ---- the run folder ---- */
+
+/* Make results/<host>-<UTC timestamp>/ under base (or exactly dir when
+ * explicit is nonzero), returning its path in out.  0 or -1 with err naming
+ * the folder.  Does not touch results/latest. */
+int output_run_dir_create(const char *base, const char *explicit_dir,
+                          char *out, size_t outlen, char *err, size_t errlen);
+/* Point base/latest at run_dir (symlink replaced atomically). */
+int output_point_latest(const char *base, const char *run_dir);
+/* Remove a run folder that never got results (bad input after creation). */
+void output_run_dir_remove(const char *run_dir);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,46 @@
+/*
+ * sysinfo.h — the machine fingerprint (machine.json) and experimenter warnings.
+ *
+ * Collected once at start: CPU vendor/model/family/model/stepping/microcode,
+ * sockets/cores/PUs/NUMA, caches (hwloc), MHz, governor, boost, SMT,
+ * hypervisor, kernel, glibc, compiler and flags, library versions (PAPI,
+ * hwloc, libbenchmark and whether it is a debug build, libgc),
+ * perf_event_paranoid, counter availability, memprobe version and git
+ * revision, the command line, UTC start/end and whether the run completed.
+ */
+#ifndef MEMPROBE_SYSINFO_H
+#define MEMPROBE_SYSINFO_H
+
+#include <stdio.h>
+#include <stddef.h>
+#include "memprobe/topo.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sysinfo sysinfo;
+
+/* Collect the fingerprint; argv is recorded as the command line. */
+sysinfo *sysinfo_collect(const topo *t, int argc, char **argv);
+void sysinfo_free(sysinfo *s);
+/* Print a short summary and every warning (VM, governor not performance,
+ * boost on, no hardware counters, load average high, SMT siblings in use,
+ * libbenchmark debug build). */
+void sysinfo_print_summary(const sysinfo *s, FILE *out);
+/* Number of warnings and the i-th one (for the report). */
+int sysinfo_warning_count(const sysinfo *s);
+const char *sysinfo_warning(const sysinfo *s, int i);
+/* A field by its machine.json key ("cpu_model", "host", ...) or NULL. */
+const char *sysinfo_get(const sysinfo *s, const char *key);
+/* Physical RAM in bytes. */
+unsigned long long sysinfo_ram_bytes(void);
+/* Host name (short). */
+const char *sysinfo_host(const sysinfo *s);
+/* Record end time and completion, then write machine.json atomically into dir. */
+int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,36 @@
+# inputs: results.csv latency_caches.csv
+# latency.gp — the latency ladder: ns per dependent load against working-set
+# size (log x), cache sizes from hwloc marked.  Run with cwd = the run folder,
+# host and cpu set with -e.  Writes latency.png and latency.svg.
+if (!exists("host")) host = "unknown host"
+if (!exists("cpu")) cpu = "unknown CPU"
+set datafile separator ","
+set datafile columnheaders
+set title sprintf("Latency ladder: dependent loads — %s (%s)", host, cpu) noenhanced
+set xlabel "working set (bytes, log scale)"
+set ylabel "ns per load (log scale)"
+set logscale x 2
+set logscale y
+set format x "%.0b%B"
+set grid
+set key top left
+isrow(agg) = strcol("family") eq "latency" && strcol("status") eq "ok" && strcol("aggregate") eq agg
+# cache boundaries
+stats "latency_caches.csv" using 2 nooutput
+ncaches = STATS_records
+do for [i=0:ncaches-1] {
+    stats "latency_caches.csv" every ::i::i using 2 nooutput
+    set arrow from STATS_max, graph 0 to STATS_max, graph 1 nohead dashtype 2 lc rgb "gray40"
+    stats "latency_caches.csv" every ::i::i using 1 nooutput
+    lvl = int(STATS_max)
+    stats "latency_caches.csv" every ::i::i using 2 nooutput
+    set label sprintf("L%d", lvl) at STATS_max, graph 0.95 right offset -0.5,0
+}
+plots = "plot 'results.csv' using (isrow('') ? column('working_set') : NaN):(column('real_ns')) with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'each repetition', " . \
+        "'results.csv' using (isrow('median') ? column('working_set') : NaN):(column('real_ns')) with linespoints lw 2 pt 5 lc rgb '#d62728' title 'median'"
+set terminal pngcairo size 1000,600 noenhanced
+set output "latency.png"
+eval plots
+set terminal svg size 1000,600 noenhanced
+set output "latency.svg"
+eval plots

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# deps.sh — install what memprobe needs to build, run and test, if missing.
+# Debian/Ubuntu (apt-get) or Fedora/RHEL (dnf); through sudo when not root.
+# Usage: scripts/deps.sh [build|run|test|all]   (prints one line per install)
+set -euo pipefail
+what=${1:-all}
+
+# Debian package  <->  a file that proves it is installed
+deb_build=(
+  "build-essential:/usr/bin/g++"
+  "pkg-config:/usr/bin/pkg-config"
+  "libpapi-dev:/usr/include/papi.h"
+  "libhwloc-dev:/usr/include/hwloc.h"
+  "libbenchmark-dev:/usr/include/benchmark/benchmark.h"
+  "libgc-dev:/usr/include/gc.h"
+  "libjson-c-dev:/usr/include/json-c/json.h"
+  "libinih-dev:/usr/include/ini.h"
+  "libcsv-dev:/usr/include/csv.h"
+)
+deb_run=(
+  "gnuplot-nox:/usr/bin/gnuplot"
+  "libjemalloc2:/usr/lib/$(uname -m)-linux-gnu/libjemalloc.so.2"
+  "libmimalloc2.0:/usr/lib/$(uname -m)-linux-gnu/libmimalloc.so.2"
+  "libtcmalloc-minimal4:/usr/lib/$(uname -m)-linux-gnu/libtcmalloc_minimal.so.4"
+  "hwloc:/usr/bin/lstopo-no-graphics"
+)
+deb_test=(
+  "libcmocka-dev:/usr/include/cmocka.h"
+  "clang:/usr/bin/clang"
+  "chromium:/usr/bin/chromium"
+)
+rpm_build=(
+  "gcc-c++:/usr/bin/g++" "pkgconf-pkg-config:/usr/bin/pkg-config" "papi-devel:/usr/include/papi.h"
+  "hwloc-devel:/usr/include/hwloc.h" "google-benchmark-devel:/usr/include/benchmark/benchmark.h"
+  "gc-devel:/usr/include/gc.h" "json-c-devel:/usr/include/json-c/json.h" "inih-devel:/usr/include/ini.h"
+  "libcsv-devel:/usr/include/csv.h"
+)
+rpm_run=( "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
+  "gperftools-libs:/usr/lib64/libtcmalloc_minimal.so.4" "hwloc:/usr/bin/lstopo-no-graphics" )
+rpm_test=( "libcmocka-devel:/usr/include/cmocka.h" "clang:/usr/bin/clang" "chromium:/usr/bin/chromium-browser" )
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+if command -v apt-get >/dev/null 2>&1; then fam=deb
+elif command -v dnf >/dev/null 2>&1; then fam=rpm
+else echo "deps: neither apt-get nor dnf found; install the packages listed in scripts/deps.sh by hand" >&2; exit 1
+fi
+
+missing=()
+collect() {
+  local -n list=$1
+  local entry
+  for entry in "${list[@]}"; do
+    [ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
+  done
+}
+case "$what" in
+  build) collect ${fam}_build ;;
+  run)   collect ${fam}_build; collect ${fam}_run ;;
+  test)  collect ${fam}_build; collect ${fam}_run; collect ${fam}_test ;;
+  all)   collect ${fam}_build; collect ${fam}_run; collect ${fam}_test ;;
+  *) echo "deps: unknown argument '$what'; accepted: build, run, test, all" >&2; exit 2 ;;
+esac
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+if [ $fam = deb ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq >/dev/null
+  # chromium is optional (the report test skips without it): never fail on it alone
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
+    rest=(); for p in "${missing[@]}"; do [ "$p" = chromium ] || rest+=("$p"); done
+    [ ${#rest[@]} -eq 0 ] || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${rest[@]}" >/dev/null
+  }
+else
+  "${sudo_cmd[@]}" dnf install -y -q "${missing[@]}"
+fi

@@ -1,0 +1,160 @@
+/*
+ * test_cli.c — every bad input to the command line gets exactly one line
+ * naming the input, exit status 2, and leaves no run folder behind; the
+ * informational commands succeed.
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <limits.h>
+
+static char bin[PATH_MAX];
+static char scratch[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!realpath(MEMPROBE_BIN, bin))
+        return -1;
+    testutil_scratch(scratch, sizeof scratch);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    testutil_run(NULL, "rm -rf %s", scratch);
+    return 0;
+}
+
+/* Number of entries in scratch/results (0 when absent). */
+static int run_folders(void)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/results", scratch);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Run memprobe with args inside scratch; expect exit 2, one line mentioning needle. */
+static void expect_usage_error(const char *args, const char *needle)
+{
+    char *out = NULL;
+    int rc = testutil_run(&out, "cd %s && %s %s", scratch, bin, args);
+    if (rc != 2 || testutil_count_lines(out) != 1 || !strstr(out, needle))
+        print_error("args: %s\nexit %d, output:\n%s\n", args, rc, out);
+    assert_int_equal(rc, 2);
+    assert_int_equal(testutil_count_lines(out), 1);
+    assert_non_null(strstr(out, needle));
+    assert_int_equal(run_folders(), 0);
+    free(out);
+}
+
+static void test_unknown_subcommand(void **state)
+{
+    (void)state;
+    expect_usage_error("frobnicate", "'frobnicate'");
+}
+
+static void test_unknown_flag(void **state)
+{
+    (void)state;
+    expect_usage_error("run --no-such-flag", "--no-such-flag");
+    expect_usage_error("--quick --bogus=3", "--bogus");
+    expect_usage_error("run stray", "'stray'");
+}
+
+static void test_bad_regex(void **state)
+{
+    (void)state;
+    expect_usage_error("run --filter '(['", "'(['");
+}
+
+static void test_regex_selects_nothing(void **state)
+{
+    (void)state;
+    expect_usage_error("run --quick --filter '^nothing-matches-this$'", "selects no benchmark");
+}
+
+static void test_bad_cpu_lists(void **state)
+{
+    (void)state;
+    expect_usage_error("run --quick --cpus 4096", "4096");
+    expect_usage_error("run --quick --cpus 0-x", "0-x");
+    expect_usage_error("topo --cpus 99999", "99999");
+}
+
+static void test_unknown_counter(void **state)
+{
+    (void)state;
+    expect_usage_error("run --quick --counters PAPI_NO_SUCH_EVENT", "PAPI_NO_SUCH_EVENT");
+    expect_usage_error("run --quick --counters nogroup", "nogroup");
+}
+
+static void test_unwritable_output(void **state)
+{
+    (void)state;
+    expect_usage_error("run --quick --filter latency --out /proc/memprobe-cannot-write", "/proc/memprobe-cannot-write");
+}
+
+static void test_bad_repetitions(void **state)
+{
+    (void)state;
+    expect_usage_error("run --quick --repetitions three", "three");
+    expect_usage_error("run --quick --repetitions 0", "--repetitions");
+    expect_usage_error("run --quick --repetitions", "--repetitions");
+}
+
+static void test_bad_family_option_value(void **state)
+{
+    (void)state;
+    /* a family option of size kind, if one is registered, rejects junk */
+    char *out = NULL;
+    testutil_run(&out, "%s run --help", bin);
+    if (!strstr(out, "--hoard-cap")) {
+        free(out);
+        skip();
+    }
+    free(out);
+    expect_usage_error("run --quick --hoard-cap lots", "--hoard-cap");
+}
+
+static void test_informational_commands(void **state)
+{
+    (void)state;
+    const char *const ok[] = {"--version", "--help", "run --help", "topo", "counters", "list --quick"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char *out = NULL;
+        int rc = testutil_run(&out, "cd %s && %s %s", scratch, bin, ok[i]);
+        if (rc != 0)
+            print_error("%s: exit %d\n%s\n", ok[i], rc, out);
+        assert_int_equal(rc, 0);
+        assert_true(strlen(out) > 0);
+        free(out);
+    }
+    assert_int_equal(run_folders(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unknown_subcommand),
+        cmocka_unit_test(test_unknown_flag),
+        cmocka_unit_test(test_bad_regex),
+        cmocka_unit_test(test_regex_selects_nothing),
+        cmocka_unit_test(test_bad_cpu_lists),
+        cmocka_unit_test(test_unknown_counter),
+        cmocka_unit_test(test_unwritable_output),
+        cmocka_unit_test(test_bad_repetitions),
+        cmocka_unit_test(test_bad_family_option_value),
+        cmocka_unit_test(test_informational_commands),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,220 @@
+/*
+ * test_output.c — the output module: CSV quoting, the empty-cell rule,
+ * reading CSV back, atomic files (no half-written file on failure) and
+ * run-folder creation.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sys/stat.h>
+
+#include "memprobe/output.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 1 << 20);
+    size_t n = fread(buf, 1, (1 << 20) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+static void test_csv_quoting(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    output_csv_field(out, "plain");
+    fputc('|', out);
+    output_csv_field(out, "a,b");
+    fputc('|', out);
+    output_csv_field(out, "say \"hi\"");
+    fputc('|', out);
+    output_csv_field(out, "two\nlines");
+    fputc('|', out);
+    output_csv_field(out, NULL);
+    fclose(out);
+    assert_string_equal(buf, "plain|\"a,b\"|\"say \"\"hi\"\"\"|\"two\nlines\"|");
+    free(buf);
+}
+
+static void test_table_columns_and_empty_cells(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    output_table *t = output_table_get("t.csv");
+    const char *const cols[] = {"family", "cycles"};
+    output_table_columns(t, cols, 2);
+    output_table_row(t);
+    output_table_set_str(t, "family", "latency");
+    output_table_set_num(t, "cycles", NAN);         /* unavailable: stays empty */
+    output_table_set_num(t, "real_ns", 1.5);
+    output_table_row(t);
+    output_table_set_str(t, "family", "x,y");
+    output_table_set_num(t, "cycles", 0.0);         /* a real zero is written */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    output_table_write_csv(t, out);
+    fclose(out);
+    assert_string_equal(buf, "family,cycles,real_ns\nlatency,,1.5\n\"x,y\",0,\n");
+    assert_null(output_table_cell(t, 0, "cycles"));
+    assert_string_equal(output_table_cell(t, 1, "cycles"), "0");
+    assert_null(output_table_cell(t, 0, "no_such_column"));
+    free(buf);
+    output_tables_reset();
+}
+
+static void test_number_round_trip(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    output_table *t = output_table_get("n.csv");
+    const double values[] = {0.1, 1.0 / 3.0, 123456789.123, 1e-9, 4096};
+    for (size_t i = 0; i < sizeof values / sizeof *values; i++) {
+        output_table_row(t);
+        output_table_set_num(t, "v", values[i]);
+        assert_true(strtod(output_table_cell(t, i, "v"), NULL) == values[i]);
+    }
+    assert_string_equal(output_table_cell(t, 4, "v"), "4096");
+    output_tables_reset();
+}
+
+static void test_read_back(void **state)
+{
+    (void)state;
+    char dir[64];
+    testutil_scratch(dir, sizeof dir);
+    output_tables_reset();
+    output_table *t = output_table_get("r.csv");
+    output_table_row(t);
+    output_table_set_str(t, "a", "1");
+    output_table_set_str(t, "b", "with \"quotes\", commas\nand a newline");
+    output_table_row(t);
+    output_table_set_str(t, "b", "only b");
+    char err[256];
+    assert_int_equal(output_tables_write_all(dir, err, sizeof err), 0);
+    char path[128];
+    snprintf(path, sizeof path, "%s/r.csv", dir);
+    output_table *back = output_table_read_csv(path, err, sizeof err);
+    assert_non_null(back);
+    assert_int_equal(output_table_row_count(back), 2);
+    assert_int_equal(output_table_column_count(back), 2);
+    assert_string_equal(output_table_cell(back, 0, "b"), "with \"quotes\", commas\nand a newline");
+    assert_null(output_table_cell(back, 1, "a"));
+    assert_string_equal(output_table_cell(back, 1, "b"), "only b");
+    output_table_free(back);
+    output_tables_reset();
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_read_malformed(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    testutil_scratch(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/bad.csv", dir);
+    assert_int_equal(output_write_atomic(path, "a,b\n1,2\n1,2,3\n", 14, err, sizeof err), 0);
+    assert_null(output_table_read_csv(path, err, sizeof err));
+    assert_non_null(strstr(err, "bad.csv:3"));
+    assert_int_equal(output_write_atomic(path, "a,b\n\"unterminated,2\n", 20, err, sizeof err), 0);
+    assert_null(output_table_read_csv(path, err, sizeof err));
+    assert_non_null(strstr(err, "bad.csv"));
+    assert_null(output_table_read_csv("/nonexistent/x.csv", err, sizeof err));
+    assert_non_null(strstr(err, "/nonexistent/x.csv"));
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_atomic_write(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    testutil_scratch(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/file.txt", dir);
+    assert_int_equal(output_write_atomic(path, "first\n", 6, err, sizeof err), 0);
+    /* an aborted write leaves the old content and no temporary */
+    output_file *f = output_file_open(path, err, sizeof err);
+    assert_non_null(f);
+    fputs("half", output_file_stream(f));
+    output_file_abort(f);
+    char *content = slurp(path);
+    assert_string_equal(content, "first\n");
+    free(content);
+    char *listing = NULL;
+    testutil_run(&listing, "ls %s", dir);
+    assert_string_equal(listing, "file.txt\n");
+    free(listing);
+    /* a folder that cannot be written: an error naming the file, nothing left */
+    assert_int_equal(output_write_atomic("/proc/memprobe-nope/x.csv", "x", 1, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/proc/memprobe-nope/x.csv"));
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_full_disk_keeps_old_file(void **state)
+{
+    (void)state;
+    /* /dev/full: every write fails with ENOSPC; the commit must fail cleanly */
+    char err[256], dir[64], path[128];
+    testutil_scratch(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    assert_int_equal(output_write_atomic(path, "old\n", 4, err, sizeof err), 0);
+    output_file *f = output_file_open(path, err, sizeof err);
+    assert_non_null(f);
+    /* swap the stream for /dev/full to simulate a full disk */
+    FILE *full = fopen("/dev/full", "w");
+    if (!full) {
+        output_file_abort(f);
+        skip();
+    }
+    FILE *s = output_file_stream(f);
+    assert_non_null(freopen("/dev/full", "w", s));
+    fclose(full);
+    for (int i = 0; i < 10000; i++)
+        fputs("new content that will not fit\n", s);
+    assert_int_equal(output_file_commit(f, err, sizeof err), -1);
+    assert_non_null(strstr(err, "out.csv"));
+    char *content = slurp(path);
+    assert_string_equal(content, "old\n");
+    free(content);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_run_dirs_are_distinct(void **state)
+{
+    (void)state;
+    char base[64], a[4096], b[4096], err[256];
+    testutil_scratch(base, sizeof base);
+    assert_int_equal(output_run_dir_create(base, NULL, a, sizeof a, err, sizeof err), 0);
+    assert_int_equal(output_run_dir_create(base, NULL, b, sizeof b, err, sizeof err), 0);
+    assert_string_not_equal(a, b);
+    assert_int_equal(output_point_latest(base, b), 0);
+    char link[128], target[4096];
+    snprintf(link, sizeof link, "%s/latest", base);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    assert_true(n > 0);
+    target[n] = '\0';
+    assert_non_null(strstr(b, target));
+    assert_int_equal(output_run_dir_create(base, "/proc/memprobe-no", a, sizeof a, err, sizeof err), -1);
+    assert_non_null(strstr(err, "/proc/memprobe-no"));
+    testutil_run(NULL, "rm -rf %s", base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_csv_quoting),
+        cmocka_unit_test(test_table_columns_and_empty_cells),
+        cmocka_unit_test(test_number_round_trip),
+        cmocka_unit_test(test_read_back),
+        cmocka_unit_test(test_read_malformed),
+        cmocka_unit_test(test_atomic_write),
+        cmocka_unit_test(test_full_disk_keeps_old_file),
+        cmocka_unit_test(test_run_dirs_are_distinct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
