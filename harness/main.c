@@ -443,10 +443,13 @@ static int register_families(const bench_config *cfg, const run_options *o, run_
             if (f->flags & BENCH_FAMILY_PER_ALLOCATOR)
                 *per_allocator = 1;
         }
-        if (*why) {
+        /* under --filter, a family that registered nothing was filtered out:
+         * its reasons are noise */
+        int relevant = !o->filter || cbench_registered_count() > before;
+        if (*why && relevant) {
             if (verbose)
                 fprintf(stderr, "%s: skipped: %s\n", f->name, why);
-            if (rs && cbench_registered_count() == before)
+            if (rs)
                 add_skip_row(rs, f->name, why);
         }
     }
@@ -488,7 +491,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     init_cbench(&o, 0);
 
     static char run_dir[PATH_MAX];
-    run_state rs = {.raw = output_table_get(" raw"), .allocator = o.child_allocator ? o.child_allocator : "glibc"};
+    run_state rs = {.raw = output_table_new(), .allocator = o.child_allocator ? o.child_allocator : "glibc"};
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
                         .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = rs.allocator};
     if (o.filter)
@@ -538,6 +541,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
         rc = 128 + interrupted;
     }
     sysinfo_free(si);
+    output_table_free(rs.raw);
     topo_free(t);
     counters_shutdown();
     if (o.filter)

@@ -112,11 +112,16 @@ struct output_table {
 
 static output_table *tables;
 
-static output_table *output_table_new(const char *file_name)
+static output_table *output_table_named(const char *file_name)
 {
     output_table *t = calloc(1, sizeof *t);
     t->file_name = strdup(file_name ? file_name : "");
     return t;
+}
+
+output_table *output_table_new(void)
+{
+    return output_table_named("");
 }
 
 output_table *output_table_get(const char *file_name)
@@ -125,7 +130,7 @@ output_table *output_table_get(const char *file_name)
     for (; *p; p = &(*p)->next)
         if (strcmp((*p)->file_name, file_name) == 0)
             return *p;
-    *p = output_table_new(file_name);
+    *p = output_table_named(file_name);
     return *p;
 }
 
@@ -380,7 +385,7 @@ output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
     }
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI);
-    csv_reader rd = {.t = output_table_new(path)};
+    csv_reader rd = {.t = output_table_named(path)};
     char buf[65536];
     size_t n;
     int bad = 0;

@@ -60,7 +60,10 @@ int output_tables_write_all(const char *dir, char *err, size_t errlen);
 /* Read a CSV file (header row first) into a new table that is not among the
  * run's tables; NULL with err (file:line) when it cannot be read or parsed. */
 output_table *output_table_read_csv(const char *path, char *err, size_t errlen);
-/* Free a table returned by output_table_read_csv. */
+/* A new empty table that is not among the run's tables (not written by
+ * output_tables_write_all); free it with output_table_free. */
+output_table *output_table_new(void);
+/* Free a table returned by output_table_read_csv or output_table_new. */
 void output_table_free(output_table *t);
 /* Column count and names, in order. */
 size_t output_table_column_count(const output_table *t);
