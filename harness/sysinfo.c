@@ -1,0 +1,620 @@
+/*
+ * sysinfo.c — the machine fingerprint (machine.json) and the warnings an
+ * experimenter needs before trusting a timing.
+ *
+ * Everything is collected once into a json-c object (the same object answers
+ * sysinfo_get and becomes machine.json), from /proc, /sys, uname, hwloc (via
+ * the run's topo), PAPI and the build's macros.  Unknown values are JSON
+ * null or "unknown", never invented.  Warnings are decided at collection
+ * time, so the console summary and the report show the same list.
+ */
+#include "memprobe/sysinfo.h"
+
+#include <gc.h>
+#include <gnu/libc-version.h>
+#include <json-c/json.h>
+#include <papi.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "memprobe/cbench.h"
+#include "memprobe/counters.h"
+#include "memprobe/output.h"
+
+#ifndef MEMPROBE_VERSION
+#define MEMPROBE_VERSION "unknown"
+#endif
+#ifndef MEMPROBE_GIT_REV
+#define MEMPROBE_GIT_REV "unknown"
+#endif
+#ifndef MEMPROBE_CC
+#define MEMPROBE_CC "unknown"
+#endif
+#ifndef MEMPROBE_CFLAGS
+#define MEMPROBE_CFLAGS "unknown"
+#endif
+#ifndef MEMPROBE_BENCHMARK_VERSION
+#define MEMPROBE_BENCHMARK_VERSION "unknown"
+#endif
+
+#define SYSINFO_MAX_WARNINGS 16
+
+struct sysinfo {
+    json_object *root;
+    char *warnings[SYSINFO_MAX_WARNINGS];
+    int n_warnings;
+    char host[256];
+};
+
+/* ---------- reading the system ---------- */
+
+static void trim_end(char *s)
+{
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+}
+
+/* First line of a file into buf; 0, or -1 when unreadable. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int ok = fgets(buf, (int)len, f) != NULL;
+    fclose(f);
+    if (!ok)
+        return -1;
+    trim_end(buf);
+    return 0;
+}
+
+static int read_long(const char *path, long *out)
+{
+    char buf[64], *end;
+    if (read_line(path, buf, sizeof buf) < 0)
+        return -1;
+    *out = strtol(buf, &end, 10);
+    return end == buf ? -1 : 0;
+}
+
+/* The value of the first "key : value" line of /proc/cpuinfo, or -1. */
+static int cpuinfo_field(const char *key, char *buf, size_t len)
+{
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return -1;
+    char line[4096];
+    int found = -1;
+    size_t klen = strlen(key);
+    while (found < 0 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, key, klen) != 0 || (line[klen] != '\t' && line[klen] != ' ' && line[klen] != ':'))
+            continue;
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        colon++;
+        while (*colon == ' ')
+            colon++;
+        snprintf(buf, len, "%s", colon);
+        trim_end(buf);
+        found = 0;
+    }
+    fclose(f);
+    return found;
+}
+
+/* 1 when /proc/cpuinfo's flags list holds flag. */
+static int cpuinfo_has_flag(const char *flag)
+{
+    char flags[4096];
+    if (cpuinfo_field("flags", flags, sizeof flags) < 0)
+        return 0;
+    size_t n = strlen(flag);
+    for (char *p = flags; (p = strstr(p, flag)) != NULL; p += n)
+        if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static const PAPI_hw_info_t *papi_hw(void)
+{
+    counters_hardware_countable();   /* makes sure PAPI is initialised */
+    return PAPI_is_initialized() ? PAPI_get_hardware_info() : NULL;
+}
+
+static int first_allowed_cpu(const topo *t)
+{
+    return t && topo_pu_count(t) > 0 ? topo_pu(t, 0) : 0;
+}
+
+static void cpufreq_path(const topo *t, const char *file, char *buf, size_t len)
+{
+    snprintf(buf, len, "/sys/devices/system/cpu/cpu%d/cpufreq/%s", first_allowed_cpu(t), file);
+}
+
+/* ---------- json helpers ---------- */
+
+static void put_str(json_object *o, const char *key, const char *value)
+{
+    json_object_object_add(o, key, value ? json_object_new_string(value) : NULL);
+}
+
+static void put_int(json_object *o, const char *key, long long value)
+{
+    json_object_object_add(o, key, json_object_new_int64(value));
+}
+
+static void put_bool(json_object *o, const char *key, int value)
+{
+    json_object_object_add(o, key, json_object_new_boolean(value != 0));
+}
+
+/* A string from /proc/cpuinfo, else fallback (may be NULL -> "unknown"). */
+static void put_cpuinfo_str(json_object *o, const char *key, const char *field, const char *fallback)
+{
+    char buf[512];
+    if (cpuinfo_field(field, buf, sizeof buf) == 0 && buf[0])
+        put_str(o, key, buf);
+    else
+        put_str(o, key, fallback && fallback[0] ? fallback : "unknown");
+}
+
+/* A number from /proc/cpuinfo (decimal or 0x hex), else fallback (<0: null). */
+static void put_cpuinfo_int(json_object *o, const char *key, const char *field, long fallback)
+{
+    char buf[64], *end;
+    if (cpuinfo_field(field, buf, sizeof buf) == 0) {
+        long v = strtol(buf, &end, 0);
+        if (end != buf) {
+            put_int(o, key, v);
+            return;
+        }
+    }
+    json_object_object_add(o, key, fallback >= 0 ? json_object_new_int64(fallback) : NULL);
+}
+
+/* ---------- the fingerprint, section by section ---------- */
+
+static void collect_cpu_identity(json_object *root)
+{
+    const PAPI_hw_info_t *hw = papi_hw();
+    put_cpuinfo_str(root, "cpu_vendor", "vendor_id", hw ? hw->vendor_string : NULL);
+    put_cpuinfo_str(root, "cpu_model", "model name", hw ? hw->model_string : NULL);
+    put_cpuinfo_int(root, "cpu_family", "cpu family", hw ? hw->cpuid_family : -1);
+    put_cpuinfo_int(root, "cpu_model_number", "model", hw ? hw->cpuid_model : -1);
+    put_cpuinfo_int(root, "cpu_stepping", "stepping", hw ? hw->cpuid_stepping : -1);
+    char mc[64];
+    if (cpuinfo_field("microcode", mc, sizeof mc) == 0 ||
+        read_line("/sys/devices/system/cpu/cpu0/microcode/version", mc, sizeof mc) == 0)
+        put_str(root, "microcode", mc);
+    else
+        put_str(root, "microcode", "unknown");
+}
+
+static int count_type(const topo *t, hwloc_obj_type_t type)
+{
+    return t ? hwloc_get_nbobjs_by_type(topo_hwloc(t), type) : 0;
+}
+
+static void collect_topology(json_object *root, const topo *t)
+{
+    put_int(root, "packages", count_type(t, HWLOC_OBJ_PACKAGE));
+    put_int(root, "cores", count_type(t, HWLOC_OBJ_CORE));
+    put_int(root, "pus", count_type(t, HWLOC_OBJ_PU));
+    put_int(root, "numa_nodes", count_type(t, HWLOC_OBJ_NUMANODE));
+    long smt_active = 0;
+    int smt = t ? topo_has_smt(t) : read_long("/sys/devices/system/cpu/smt/active", &smt_active) == 0 && smt_active;
+    put_str(root, "smt", smt ? "on" : "off");
+
+    json_object *caches = json_object_new_array();
+    static const hwloc_obj_type_t levels[] = {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE,
+                                              HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L5CACHE};
+    for (int i = 0; t && i < (int)(sizeof levels / sizeof levels[0]); i++) {
+        hwloc_obj_t c = hwloc_get_obj_by_type(topo_hwloc(t), levels[i], 0);
+        if (!c || !c->attr)
+            continue;
+        json_object *e = json_object_new_object();
+        put_int(e, "level", (long long)c->attr->cache.depth);
+        put_str(e, "type", c->attr->cache.type == HWLOC_OBJ_CACHE_UNIFIED ? "unified" : "data");
+        put_int(e, "size_bytes", (long long)c->attr->cache.size);
+        put_int(e, "line_bytes", c->attr->cache.linesize);
+        put_int(e, "shared_by_pus", hwloc_bitmap_weight(c->cpuset));
+        put_int(e, "count", hwloc_get_nbobjs_by_type(topo_hwloc(t), levels[i]));
+        json_object_array_add(caches, e);
+    }
+    json_object_object_add(root, "caches", caches);
+
+    char cpus[1024] = "unknown";
+    if (t)
+        topo_format_cpulist(topo_allowed(t), cpus, sizeof cpus);
+    put_str(root, "allowed_cpus", cpus);
+}
+
+/* MHz from a cpufreq file in kHz, or -1. */
+static long cpufreq_mhz(const topo *t, const char *file)
+{
+    char path[256];
+    long khz;
+    cpufreq_path(t, file, path, sizeof path);
+    return read_long(path, &khz) == 0 && khz > 0 ? khz / 1000 : -1;
+}
+
+static void put_mhz(json_object *root, const char *key, long mhz)
+{
+    json_object_object_add(root, key, mhz > 0 ? json_object_new_int64(mhz) : NULL);
+}
+
+/* "on", "off" or "unknown", from the knobs the kernel offers. */
+static const char *boost_state(const topo *t)
+{
+    long v;
+    char path[256];
+    if (read_long("/sys/devices/system/cpu/cpufreq/boost", &v) == 0)
+        return v ? "on" : "off";
+    if (read_long("/sys/devices/system/cpu/intel_pstate/no_turbo", &v) == 0)
+        return v ? "off" : "on";
+    snprintf(path, sizeof path, "/sys/devices/system/cpu/cpufreq/policy%d/boost", first_allowed_cpu(t));
+    if (read_long(path, &v) == 0)
+        return v ? "on" : "off";
+    return "unknown";
+}
+
+static void collect_frequency(json_object *root, const topo *t)
+{
+    long base = cpufreq_mhz(t, "base_frequency");
+    char path[256], mhz[64];
+    cpufreq_path(t, "", path, sizeof path);
+    if (base < 0 && access(path, F_OK) != 0 && cpuinfo_field("cpu MHz", mhz, sizeof mhz) == 0)
+        base = strtol(mhz, NULL, 10);   /* no cpufreq driver: the fixed clock the kernel reports */
+    long max = cpufreq_mhz(t, "cpuinfo_max_freq");
+    const PAPI_hw_info_t *hw = papi_hw();
+    if (max < 0 && hw && hw->cpu_max_mhz > 0)
+        max = hw->cpu_max_mhz;
+    put_mhz(root, "base_mhz", base);
+    put_mhz(root, "max_mhz", max);
+
+    char gov[64];
+    cpufreq_path(t, "scaling_governor", path, sizeof path);
+    put_str(root, "governor", read_line(path, gov, sizeof gov) == 0 && gov[0] ? gov : "unknown");
+    put_str(root, "boost", boost_state(t));
+}
+
+/* A readable name for a CPUID hypervisor signature. */
+static const char *hypervisor_name(const char *signature)
+{
+    static const char *const names[][2] = {
+        {"KVMKVMKVM", "kvm"},       {"Microsoft Hv", "hyperv"}, {"VMwareVMware", "vmware"},
+        {"XenVMMXenVMM", "xen"},    {"TCGTCGTCGTCG", "qemu-tcg"}, {"bhyve bhyve", "bhyve"},
+        {"ACRNACRNACRN", "acrn"},   {"QNXQVMBSQG", "qnx"},      {" lrpepyh  vr", "parallels"},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strncmp(signature, names[i][0], strlen(names[i][0])) == 0)
+            return names[i][1];
+    return signature;
+}
+
+static void collect_hypervisor(json_object *root)
+{
+    const PAPI_hw_info_t *hw = papi_hw();
+    int flagged = cpuinfo_has_flag("hypervisor");
+    char type[64];
+    if (!flagged && !(hw && hw->virtualized)) {
+        put_str(root, "hypervisor", "none");
+    } else if (read_line("/sys/hypervisor/type", type, sizeof type) == 0 && type[0]) {
+        put_str(root, "hypervisor", type);
+    } else if (hw && hw->virtual_vendor_string[0]) {
+        put_str(root, "hypervisor", hypervisor_name(hw->virtual_vendor_string));
+    } else {
+        put_str(root, "hypervisor", "unknown");
+    }
+}
+
+static void format_version(char *buf, size_t len, unsigned major, unsigned minor, unsigned micro)
+{
+    snprintf(buf, len, "%u.%u.%u", major, minor, micro);
+}
+
+static void collect_software(json_object *root)
+{
+    struct utsname u;
+    char buf[512];
+    if (uname(&u) == 0) {
+        snprintf(buf, sizeof buf, "%s %s %s %s", u.sysname, u.release, u.version, u.machine);
+        put_str(root, "kernel", buf);
+        put_str(root, "arch", u.machine);
+    } else {
+        put_str(root, "kernel", "unknown");
+        put_str(root, "arch", "unknown");
+    }
+    put_str(root, "glibc", gnu_get_libc_version());
+    put_str(root, "compiler", MEMPROBE_CC);
+    snprintf(buf, sizeof buf, "%s", MEMPROBE_CFLAGS);
+    trim_end(buf);
+    put_str(root, "cflags", buf);
+
+    json_object *libs = json_object_new_object();
+    int pv = PAPI_is_initialized() ? PAPI_get_opt(PAPI_LIB_VERSION, NULL) : (int)PAPI_VER_CURRENT;
+    snprintf(buf, sizeof buf, "%d.%d.%d.%d", PAPI_VERSION_MAJOR(pv), PAPI_VERSION_MINOR(pv),
+             PAPI_VERSION_REVISION(pv), PAPI_VERSION_INCREMENT(pv));
+    put_str(libs, "papi", buf);
+    put_str(libs, "hwloc", HWLOC_VERSION);   /* the release (the runtime only reports its API level) */
+    put_str(libs, "benchmark", MEMPROBE_BENCHMARK_VERSION);
+    put_bool(libs, "benchmark_debug_build", cbench_library_is_debug());
+    unsigned gv = GC_get_version();
+    format_version(buf, sizeof buf, gv >> 16, (gv >> 8) & 0xff, gv & 0xff);
+    put_str(libs, "libgc", buf);
+    put_str(libs, "json-c", json_c_version());
+    json_object_object_add(root, "libraries", libs);
+}
+
+static void collect_counters(json_object *root)
+{
+    long paranoid;
+    if (read_long("/proc/sys/kernel/perf_event_paranoid", &paranoid) == 0)
+        put_int(root, "perf_event_paranoid", paranoid);
+    else
+        json_object_object_add(root, "perf_event_paranoid", NULL);
+    put_bool(root, "hardware_counters", counters_hardware_countable());
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < counters_event_count(); i++) {
+        json_object *e = json_object_new_object();
+        put_str(e, "column", counters_event_column(i));
+        put_str(e, "papi_name", counters_event_papi_name(i));
+        put_bool(e, "available", counters_event_available(i));
+        put_str(e, "reason", counters_event_reason(i));
+        json_object_array_add(arr, e);
+    }
+    json_object_object_add(root, "counters", arr);
+}
+
+/* argv joined into one line, shell-quoted where needed. */
+static char *command_line(int argc, char **argv)
+{
+    size_t cap = 1;
+    for (int i = 0; i < argc; i++)
+        cap += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(cap), *p = s;
+    if (!s)
+        return NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int quote = a[0] == '\0' || strpbrk(a, " \t\n'\"\\$`*?[]{}()<>|&;#~!") != NULL;
+        if (i)
+            *p++ = ' ';
+        if (quote)
+            *p++ = '\'';
+        for (; *a; a++) {
+            if (quote && *a == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else {
+                *p++ = *a;
+            }
+        }
+        if (quote)
+            *p++ = '\'';
+    }
+    *p = '\0';
+    return s;
+}
+
+static void collect_run(json_object *root, int argc, char **argv)
+{
+    put_str(root, "memprobe_version", MEMPROBE_VERSION);
+    put_str(root, "git_revision", MEMPROBE_GIT_REV);
+    char *cmd = command_line(argc, argv);
+    put_str(root, "command_line", cmd ? cmd : "");
+    free(cmd);
+    char now[32];
+    utc_now(now, sizeof now);
+    put_str(root, "start_utc", now);
+    json_object_object_add(root, "end_utc", NULL);
+    put_bool(root, "completed", 0);
+    double load[1];
+    char text[32];
+    if (getloadavg(load, 1) == 1 && snprintf(text, sizeof text, "%.2f", load[0]) > 0)
+        json_object_object_add(root, "load_average", json_object_new_double_s(load[0], text));
+    else
+        json_object_object_add(root, "load_average", NULL);
+    put_int(root, "online_cpus", sysconf(_SC_NPROCESSORS_ONLN));
+    put_int(root, "ram_bytes", (long long)sysinfo_ram_bytes());
+}
+
+/* ---------- warnings ---------- */
+
+static void add_warning(sysinfo *s, const char *fmt, ...)
+{
+    if (s->n_warnings == SYSINFO_MAX_WARNINGS)
+        return;
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    s->warnings[s->n_warnings] = strdup(buf);
+    if (s->warnings[s->n_warnings])
+        s->n_warnings++;
+}
+
+static const char *field(const sysinfo *s, const char *key)
+{
+    const char *v = sysinfo_get(s, key);
+    return v ? v : "unknown";
+}
+
+/* Two allowed PUs on one core: "CPUs a and b share a core", else 0. */
+static int smt_siblings_in_use(const topo *t, char *buf, size_t len)
+{
+    if (!t)
+        return 0;
+    hwloc_topology_t h = topo_hwloc(t);
+    int cores = hwloc_get_nbobjs_by_type(h, HWLOC_OBJ_CORE), found = 0;
+    hwloc_bitmap_t both = hwloc_bitmap_alloc();
+    for (int i = 0; i < cores && !found; i++) {
+        hwloc_obj_t core = hwloc_get_obj_by_type(h, HWLOC_OBJ_CORE, i);
+        hwloc_bitmap_and(both, core->cpuset, topo_allowed(t));
+        if (hwloc_bitmap_weight(both) >= 2) {
+            int a = hwloc_bitmap_first(both);
+            snprintf(buf, len, "CPUs %d and %d are SMT siblings of one core", a, hwloc_bitmap_next(both, a));
+            found = 1;
+        }
+    }
+    hwloc_bitmap_free(both);
+    return found;
+}
+
+static void decide_warnings(sysinfo *s, const topo *t)
+{
+    const char *gov = field(s, "governor");
+    if (strcmp(gov, "performance") != 0)
+        add_warning(s, "frequency scaling not pinned (governor: %s); clock speed may vary between runs%s", gov,
+                    strcmp(gov, "unknown") == 0 ? " (no cpufreq control visible here)"
+                                                : "; fix: cpupower frequency-set -g performance");
+    if (strcmp(field(s, "boost"), "on") == 0)
+        add_warning(s, "boost/turbo is on: clock speed follows load and temperature; fix: echo 0 > "
+                       "/sys/devices/system/cpu/cpufreq/boost (or 1 > .../intel_pstate/no_turbo)");
+    const char *hyp = field(s, "hypervisor");
+    if (strcmp(hyp, "none") != 0)
+        add_warning(s, "running under a hypervisor (%s): vCPUs may share physical cores with other guests and "
+                       "topology, caches and timings are the host's, seen through virtualisation", hyp);
+    if (!counters_hardware_countable())
+        add_warning(s, "no hardware counters: cycles, instructions and cache-miss columns stay empty "
+                       "(see `memprobe counters`)");
+    double load[1];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > 0.5 * (double)cpus)
+        add_warning(s, "high load average %.2f on %ld CPUs: other work competes for cores and caches", load[0],
+                    cpus);
+    char sib[128];
+    if (smt_siblings_in_use(t, sib, sizeof sib))
+        add_warning(s, "SMT siblings in use: %s; pairs of them share one core's caches and pipelines "
+                       "(use --cpus to allow one PU per core)", sib);
+    if (cbench_library_is_debug())
+        add_warning(s, "libbenchmark was built as DEBUG: the library's own code has asserts enabled; this affects "
+                       "libbenchmark's bookkeeping between batches, not the timed loop bodies, since memprobe's "
+                       "timed loops are plain C batches");
+}
+
+/* ---------- public ---------- */
+
+sysinfo *sysinfo_collect(const topo *t, int argc, char **argv)
+{
+    sysinfo *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->root = json_object_new_object();
+    char host[256] = "unknown";
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    host[strcspn(host, ".")] = '\0';
+    snprintf(s->host, sizeof s->host, "%s", host[0] ? host : "unknown");
+    put_str(s->root, "host", s->host);
+    collect_cpu_identity(s->root);
+    collect_topology(s->root, t);
+    collect_frequency(s->root, t);
+    collect_hypervisor(s->root);
+    collect_software(s->root);
+    collect_counters(s->root);
+    collect_run(s->root, argc, argv);
+    decide_warnings(s, t);
+    return s;
+}
+
+void sysinfo_free(sysinfo *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->n_warnings; i++)
+        free(s->warnings[i]);
+    json_object_put(s->root);
+    free(s);
+}
+
+const char *sysinfo_get(const sysinfo *s, const char *key)
+{
+    json_object *v;
+    if (!s || !json_object_object_get_ex(s->root, key, &v) || !v)
+        return NULL;
+    if (json_object_is_type(v, json_type_string))
+        return json_object_get_string(v);
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+const char *sysinfo_host(const sysinfo *s)
+{
+    return s ? s->host : "unknown";
+}
+
+unsigned long long sysinfo_ram_bytes(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (unsigned long long)pages * (unsigned long long)size : 0;
+}
+
+int sysinfo_warning_count(const sysinfo *s)
+{
+    return s ? s->n_warnings : 0;
+}
+
+const char *sysinfo_warning(const sysinfo *s, int i)
+{
+    return s && i >= 0 && i < s->n_warnings ? s->warnings[i] : NULL;
+}
+
+void sysinfo_print_summary(const sysinfo *s, FILE *out)
+{
+    if (!s)
+        return;
+    fprintf(out, "machine: %s, %s, glibc %s; memprobe %s (%s)\n", s->host, field(s, "kernel"), field(s, "glibc"),
+            field(s, "memprobe_version"), field(s, "git_revision"));
+    fprintf(out, "cpu: %s (%s family %s model %s stepping %s, microcode %s); base %s MHz, max %s MHz; "
+                 "governor %s, boost %s\n",
+            field(s, "cpu_model"), field(s, "cpu_vendor"), field(s, "cpu_family"), field(s, "cpu_model_number"),
+            field(s, "cpu_stepping"), field(s, "microcode"), field(s, "base_mhz"), field(s, "max_mhz"),
+            field(s, "governor"), field(s, "boost"));
+    fprintf(out, "topology: %s package(s), %s cores, %s PUs (SMT %s), %s NUMA node(s); allowed CPUs %s\n",
+            field(s, "packages"), field(s, "cores"), field(s, "pus"), field(s, "smt"), field(s, "numa_nodes"),
+            field(s, "allowed_cpus"));
+    fprintf(out, "counters: %d of %d selected events count here (see `memprobe counters`)\n",
+            counters_available_count(), counters_event_count());
+    for (int i = 0; i < s->n_warnings; i++)
+        fprintf(out, "warning: %s\n", s->warnings[i]);
+}
+
+int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen)
+{
+    char now[32], path[4096];
+    utc_now(now, sizeof now);
+    put_str(s->root, "end_utc", now);
+    put_bool(s->root, "completed", completed);
+    if (snprintf(path, sizeof path, "%s/machine.json", dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "output folder path too long: '%s'", dir);
+        return -1;
+    }
+    const char *text = json_object_to_json_string_ext(s->root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    size_t len = strlen(text);
+    char *buf = malloc(len + 2);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory writing '%s'", path);
+        return -1;
+    }
+    memcpy(buf, text, len);
+    buf[len] = '\n';
+    int rc = output_write_atomic(path, buf, len + 1, err, errlen);
+    free(buf);
+    return rc;
+}
