@@ -1,0 +1,312 @@
+/*
+ * runfolder.c — read a run folder back for the report, claims and compare:
+ * results.csv through output_table_read_csv, machine.json through json-c,
+ * side CSVs on demand (cached), and the facts derived from them.
+ */
+#include "memprobe/runfolder.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct runfolder_side {
+    char *name;
+    output_table *table;      /* NULL when absent or malformed */
+    char *error;              /* why it is NULL ("" when absent) */
+} runfolder_side;
+
+struct runfolder {
+    char *dir;
+    output_table *results;
+    json_object *machine;
+    runfolder_side *sides;
+    size_t nsides;
+    char **families;
+    size_t nfamilies;
+    char **warnings;
+    size_t nwarnings;
+};
+
+static char *runfolder_path(const runfolder *r, const char *file_name)
+{
+    size_t n = strlen(r->dir) + strlen(file_name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", r->dir, file_name);
+    return p;
+}
+
+static void runfolder_add_warning(runfolder *r, const char *text)
+{
+    r->warnings = realloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
+    r->warnings[r->nwarnings++] = strdup(text);
+}
+
+static void runfolder_collect_families(runfolder *r)
+{
+    for (size_t i = 0; i < output_table_row_count(r->results); i++) {
+        const char *f = output_table_cell(r->results, i, "family");
+        if (!f || runfolder_family_present(r, f))
+            continue;
+        r->families = realloc(r->families, (r->nfamilies + 1) * sizeof *r->families);
+        r->families[r->nfamilies++] = strdup(f);
+    }
+}
+
+/* Warnings from machine.json's "warnings" array, or recomputed. */
+static void runfolder_collect_warnings(runfolder *r)
+{
+    json_object *w;
+    if (r->machine && json_object_object_get_ex(r->machine, "warnings", &w) &&
+        json_object_is_type(w, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(w); i++)
+            runfolder_add_warning(r, json_object_get_string(json_object_array_get_idx(w, i)));
+        return;
+    }
+    if (!r->machine)
+        return;
+    char line[256];
+    const char *gov = runfolder_machine_get(r, "governor");
+    if (!gov || strcmp(gov, "performance") != 0) {
+        snprintf(line, sizeof line, "frequency scaling not pinned (governor: %s); clock speed may vary between runs",
+                 gov ? gov : "unknown");
+        runfolder_add_warning(r, line);
+    }
+    const char *boost = runfolder_machine_get(r, "boost");
+    if (boost && (strcmp(boost, "on") == 0 || strcmp(boost, "true") == 0))
+        runfolder_add_warning(r, "boost/turbo is on: clock speed follows load and temperature");
+    const char *hv = runfolder_machine_get(r, "hypervisor");
+    if (hv && *hv && strcmp(hv, "none") != 0) {
+        snprintf(line, sizeof line, "running under a hypervisor (%s): timings and topology are seen through "
+                 "virtualisation", hv);
+        runfolder_add_warning(r, line);
+    }
+    const char *hw = runfolder_machine_get(r, "hardware_counters");
+    if (hw && strcmp(hw, "false") == 0)
+        runfolder_add_warning(r, "no hardware counters: cycles, instructions and cache-miss columns stay empty");
+    const char *load = runfolder_machine_get(r, "load_average");
+    int cpus = runfolder_cpu_count(r);
+    if (load && cpus > 0 && atof(load) > 0.5 * cpus) {
+        snprintf(line, sizeof line, "high load average %s on %d CPUs during the run", load, cpus);
+        runfolder_add_warning(r, line);
+    }
+}
+
+static int runfolder_load_machine(runfolder *r, char *err, size_t errlen)
+{
+    char *path = runfolder_path(r, "machine.json");
+    struct stat st;
+    int rc = 0;
+    if (stat(path, &st) == 0) {
+        r->machine = json_object_from_file(path);
+        if (!r->machine || !json_object_is_type(r->machine, json_type_object)) {
+            snprintf(err, errlen, "%s: not a JSON object (%s)", path, json_util_get_last_err());
+            rc = -1;
+        }
+    }
+    free(path);
+    return rc;
+}
+
+runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "'%s': not a run folder (expected a folder written by memprobe run)", dir);
+        return NULL;
+    }
+    runfolder *r = calloc(1, sizeof *r);
+    r->dir = strdup(dir);
+    char *path = runfolder_path(r, "results.csv");
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "'%s': no results.csv in it (expected a folder written by memprobe run)", dir);
+        free(path);
+        runfolder_free(r);
+        return NULL;
+    }
+    r->results = output_table_read_csv(path, err, errlen);
+    free(path);
+    if (!r->results || runfolder_load_machine(r, err, errlen) != 0) {
+        runfolder_free(r);
+        return NULL;
+    }
+    runfolder_collect_families(r);
+    runfolder_collect_warnings(r);
+    return r;
+}
+
+void runfolder_free(runfolder *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsides; i++) {
+        free(r->sides[i].name);
+        free(r->sides[i].error);
+        if (r->sides[i].table)
+            output_table_free(r->sides[i].table);
+    }
+    for (size_t i = 0; i < r->nfamilies; i++)
+        free(r->families[i]);
+    for (size_t i = 0; i < r->nwarnings; i++)
+        free(r->warnings[i]);
+    if (r->results)
+        output_table_free(r->results);
+    if (r->machine)
+        json_object_put(r->machine);
+    free(r->sides);
+    free(r->families);
+    free(r->warnings);
+    free(r->dir);
+    free(r);
+}
+
+const char *runfolder_dir(const runfolder *r) { return r->dir; }
+const output_table *runfolder_results(const runfolder *r) { return r->results; }
+struct json_object *runfolder_machine(const runfolder *r) { return r->machine; }
+
+int runfolder_has_file(const runfolder *r, const char *file_name)
+{
+    char *path = runfolder_path(r, file_name);
+    struct stat st;
+    int ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return ok;
+}
+
+const output_table *runfolder_table(runfolder *r, const char *file_name, char *err, size_t errlen)
+{
+    if (strcmp(file_name, "results.csv") == 0)
+        return r->results;
+    runfolder_side *s = NULL;
+    for (size_t i = 0; i < r->nsides && !s; i++)
+        if (strcmp(r->sides[i].name, file_name) == 0)
+            s = &r->sides[i];
+    if (!s) {
+        r->sides = realloc(r->sides, (r->nsides + 1) * sizeof *r->sides);
+        s = &r->sides[r->nsides++];
+        *s = (runfolder_side){.name = strdup(file_name)};
+        char why[512] = "";
+        if (runfolder_has_file(r, file_name)) {
+            char *path = runfolder_path(r, file_name);
+            s->table = output_table_read_csv(path, why, sizeof why);
+            free(path);
+        }
+        s->error = strdup(s->table ? "" : why);
+    }
+    snprintf(err, errlen, "%s", s->error);
+    return s->table;
+}
+
+const char *runfolder_machine_get(const runfolder *r, const char *key)
+{
+    json_object *v;
+    if (!r->machine || !json_object_object_get_ex(r->machine, key, &v) || !v)
+        return NULL;
+    return json_object_get_string(v);
+}
+
+/* Highest CPU count named by a cpus tag ("0,1" or "0-3,8"). */
+static int runfolder_cpus_in_list(const char *list)
+{
+    int n = 0;
+    for (const char *p = list; *p;) {
+        char *end;
+        long a = strtol(p, &end, 10), b = a;
+        if (end == p)
+            break;
+        if (*end == '-')
+            b = strtol(end + 1, &end, 10);
+        n += (int)(b >= a ? b - a + 1 : 1);
+        p = *end == ',' ? end + 1 : end;
+        if (*end != ',')
+            break;
+    }
+    return n;
+}
+
+int runfolder_cpu_count(const runfolder *r)
+{
+    static const char *const keys[] = {"allowed_pus", "allowed_cpus", "pus", "cores"};
+    for (size_t k = 0; r->machine && k < sizeof keys / sizeof keys[0]; k++) {
+        json_object *v;
+        if (!json_object_object_get_ex(r->machine, keys[k], &v) || !v)
+            continue;
+        if (json_object_is_type(v, json_type_int) && json_object_get_int(v) > 0)
+            return json_object_get_int(v);
+        if (json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)
+            return (int)json_object_array_length(v);
+        if (json_object_is_type(v, json_type_string) && runfolder_cpus_in_list(json_object_get_string(v)) > 0)
+            return runfolder_cpus_in_list(json_object_get_string(v));
+    }
+    int widest = -1;
+    for (size_t i = 0; i < output_table_row_count(r->results); i++) {
+        const char *c = output_table_cell(r->results, i, "cpus");
+        int n = c ? runfolder_cpus_in_list(c) : -1;
+        widest = n > widest ? n : widest;
+    }
+    return widest;
+}
+
+int runfolder_counter_state(const runfolder *r, const char *column, const char **reason)
+{
+    json_object *counters;
+    if (!r->machine || !json_object_object_get_ex(r->machine, "counters", &counters) ||
+        !json_object_is_type(counters, json_type_array))
+        return -1;
+    for (size_t i = 0; i < json_object_array_length(counters); i++) {
+        json_object *c = json_object_array_get_idx(counters, i), *col, *avail, *why;
+        if (!json_object_object_get_ex(c, "column", &col) || strcmp(json_object_get_string(col), column) != 0)
+            continue;
+        int ok = json_object_object_get_ex(c, "available", &avail) && json_object_get_boolean(avail);
+        if (!ok && reason)
+            *reason = json_object_object_get_ex(c, "reason", &why) ? json_object_get_string(why) : "";
+        return ok;
+    }
+    return -1;
+}
+
+size_t runfolder_warning_count(const runfolder *r) { return r->nwarnings; }
+const char *runfolder_warning(const runfolder *r, size_t i) { return i < r->nwarnings ? r->warnings[i] : NULL; }
+size_t runfolder_family_count(const runfolder *r) { return r->nfamilies; }
+const char *runfolder_family(const runfolder *r, size_t i) { return i < r->nfamilies ? r->families[i] : NULL; }
+
+int runfolder_family_present(const runfolder *r, const char *family)
+{
+    for (size_t i = 0; i < r->nfamilies; i++)
+        if (strcmp(r->families[i], family) == 0)
+            return 1;
+    return 0;
+}
+
+runfolder_row_kind runfolder_row_kind_of(const output_table *t, size_t i)
+{
+    const char *status = output_table_cell(t, i, "status");
+    if (status && strcmp(status, "skipped") == 0)
+        return RUNFOLDER_ROW_SKIPPED;
+    if (status && strcmp(status, "error") == 0)
+        return RUNFOLDER_ROW_ERROR;
+    const char *type = output_table_cell(t, i, "run_type");
+    const char *agg = output_table_cell(t, i, "aggregate");
+    if ((type && strcmp(type, "aggregate") == 0) || (agg && *agg))
+        return RUNFOLDER_ROW_AGGREGATE;
+    return RUNFOLDER_ROW_ITERATION;
+}
+
+int runfolder_cell_number(const output_table *t, size_t row, const char *column, double *v)
+{
+    const char *s = output_table_cell(t, row, column);
+    if (!s || !*s)
+        return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    while (*end == ' ')
+        end++;
+    if (end == s || *end || errno == ERANGE || isnan(d))
+        return 0;
+    *v = d;
+    return 1;
+}

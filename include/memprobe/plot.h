@@ -1,0 +1,51 @@
+/*
+ * plot.h — running the gnuplot scripts (plots/NAME.gp) over a run folder.
+ *
+ * A script runs with the run folder as its working directory and the
+ * strings host and cpu set with -e; it reads the CSVs there and writes
+ * NAME.png and NAME.svg (more images as NAME-WHAT.png).  Which scripts run:
+ * a first-line comment "# inputs: a.csv b.csv" lists the files a script
+ * needs, and it runs when all are present ("results.csv" counts as present
+ * when the family NAME has rows in it); a script without that line runs
+ * when family NAME has rows in results.csv.
+ */
+#ifndef MEMPROBE_PLOT_H
+#define MEMPROBE_PLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "memprobe/runfolder.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The folder holding plots/ and claims/: $MEMPROBE_DATADIR when set, else
+ * the executable's folder/.. when it has plots/, else the installed
+ * MEMPROBE_DATADIR.  A static string. */
+const char *plot_data_dir(void);
+/* Whether gnuplot can be started (found on PATH). */
+int plot_gnuplot_available(void);
+/* The line telling how to install gnuplot. */
+const char *plot_install_hint(void);
+/* The files a script declares on its first line (# inputs: ...);
+ * 0 when it declares none.  Free with plot_list_free. */
+size_t plot_script_inputs(const char *script, char ***inputs);
+/* Whether the script should run for this run folder (see above). */
+int plot_script_applies(const char *script, runfolder *run);
+/* Run one script with cwd = dir, killed after timeout_s.  0, or -1 with one
+ * line in err (gnuplot's last error line). */
+int plot_run_script(const char *script, const char *dir, const char *host, const char *cpu,
+                    double timeout_s, char *err, size_t errlen);
+/* Run every applicable script of datadir/plots over run, printing one line
+ * per script that failed.  Returns scripts run successfully, or -1 when
+ * gnuplot is missing (the install hint printed). */
+int plot_run_all(runfolder *run, FILE *out);
+/* Non-empty images dir/NAME.png and dir/NAME-WHAT.png, sorted (file names only). */
+size_t plot_images(const char *dir, const char *name, char ***files);
+void plot_list_free(char **list, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

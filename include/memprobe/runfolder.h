@@ -1,0 +1,70 @@
+/*
+ * runfolder.h — reading a finished run folder back: results.csv, the
+ * machine fingerprint (machine.json) and the families' side CSVs, with the
+ * questions the report, claims and compare ask of them (which families ran,
+ * how many CPUs were allowed, which counters were unavailable and why).
+ */
+#ifndef MEMPROBE_RUNFOLDER_H
+#define MEMPROBE_RUNFOLDER_H
+
+#include <stddef.h>
+#include "memprobe/output.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct json_object;
+typedef struct runfolder runfolder;
+
+/* What a results.csv row is. */
+typedef enum runfolder_row_kind {
+    RUNFOLDER_ROW_ITERATION,   /* a measurement (one repetition) */
+    RUNFOLDER_ROW_AGGREGATE,   /* mean/median/stddev/cv over repetitions */
+    RUNFOLDER_ROW_SKIPPED,     /* status skipped: message says why */
+    RUNFOLDER_ROW_ERROR,       /* status error */
+} runfolder_row_kind;
+
+/* Open dir: results.csv must exist and parse; machine.json is optional (a
+ * malformed one is an error).  NULL with one line in err otherwise. */
+runfolder *runfolder_open(const char *dir, char *err, size_t errlen);
+void runfolder_free(runfolder *r);
+const char *runfolder_dir(const runfolder *r);
+/* results.csv as read. */
+const output_table *runfolder_results(const runfolder *r);
+/* A side CSV of the folder (read once, cached); NULL when it is absent or
+ * malformed (err says which; err[0] == 0 when simply absent). */
+const output_table *runfolder_table(runfolder *r, const char *file_name, char *err, size_t errlen);
+/* Whether dir/file_name exists. */
+int runfolder_has_file(const runfolder *r, const char *file_name);
+
+/* machine.json (NULL when absent) and one of its top-level values as text
+ * (numbers and booleans formatted; NULL when absent). */
+struct json_object *runfolder_machine(const runfolder *r);
+const char *runfolder_machine_get(const runfolder *r, const char *key);
+/* CPUs the run was allowed to use (from machine.json, else the widest cpus
+ * tag in results.csv); -1 when unknown. */
+int runfolder_cpu_count(const runfolder *r);
+/* Counter column availability from machine.json's counters list:
+ * 1 available, 0 unavailable (*reason set, may be ""), -1 not listed. */
+int runfolder_counter_state(const runfolder *r, const char *column, const char **reason);
+/* Warnings recorded in machine.json ("warnings"), else recomputed from its
+ * fields (VM, governor, boost, SMT, unavailable counters). */
+size_t runfolder_warning_count(const runfolder *r);
+const char *runfolder_warning(const runfolder *r, size_t i);
+
+/* Families with rows in results.csv, in order of first appearance. */
+size_t runfolder_family_count(const runfolder *r);
+const char *runfolder_family(const runfolder *r, size_t i);
+/* Whether family has any row in results.csv (of any status). */
+int runfolder_family_present(const runfolder *r, const char *family);
+
+/* Classify row i of a results table. */
+runfolder_row_kind runfolder_row_kind_of(const output_table *t, size_t i);
+/* A cell as a number; 0 when empty or not a number, 1 with *v set. */
+int runfolder_cell_number(const output_table *t, size_t row, const char *column, double *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

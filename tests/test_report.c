@@ -1,0 +1,263 @@
+/*
+ * test_report.c — plots plumbing and the report: which scripts run (the
+ * "# inputs:" convention), a broken script costs one line and nothing else,
+ * report.md/report.html are written with every image they reference present,
+ * the HTML needs nothing from outside the folder, the report still builds
+ * without gnuplot, and headless Chromium loads every image (skipped only when
+ * chromium is not installed).  Uses copies of tests/fixtures/run-a and the
+ * fixture data folder tests/fixtures/datadir (plots/ and claims/).
+ */
+#include "testutil.h"
+
+#include <sys/stat.h>
+
+#include "memprobe/plot.h"
+#include "memprobe/report.h"
+#include "memprobe/runfolder.h"
+
+#define FIX "tests/fixtures/"
+#define DATADIR FIX "datadir"
+#define CHROMIUM "/usr/bin/chromium"
+
+static int file_exists(const char *dir, const char *name)
+{
+    char path[1024];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return stat(path, &st) == 0 && st.st_size > 0;
+}
+
+static char *read_file(const char *dir, const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = calloc(1, (size_t)n + 1);
+    if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+        buf[0] = '\0';
+    fclose(f);
+    return buf;
+}
+
+/* A scratch copy of a fixture run folder. */
+static void copy_run(const char *fixture, char *dir, size_t len)
+{
+    testutil_scratch(dir, len);
+    assert_int_equal(testutil_run(NULL, "cp -r %s/. %s/", fixture, dir), 0);
+}
+
+static void test_script_inputs_convention(void **state)
+{
+    (void)state;
+    char **inputs;
+    size_t n = plot_script_inputs(DATADIR "/plots/hoard.gp", &inputs);
+    assert_int_equal(n, 1);
+    assert_string_equal(inputs[0], "rss_series.csv");
+    plot_list_free(inputs, n);
+    assert_int_equal(plot_script_inputs(DATADIR "/plots/passing.gp", &inputs), 0);
+    char err[256];
+    runfolder *a = runfolder_open(FIX "run-a", err, sizeof err), *e = runfolder_open(FIX "run-empty", err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(e);
+    assert_true(plot_script_applies(DATADIR "/plots/alloc.gp", a));     /* results.csv has alloc rows */
+    assert_false(plot_script_applies(DATADIR "/plots/alloc.gp", e));    /* ... but not this one */
+    assert_false(plot_script_applies(DATADIR "/plots/hoard.gp", a));    /* rss_series.csv absent */
+    assert_true(plot_script_applies(DATADIR "/plots/passing.gp", a));   /* no inputs line: family rows */
+    assert_false(plot_script_applies("plots/compare.gp", a));           /* needs compare_families.csv */
+    runfolder_free(a);
+    runfolder_free(e);
+}
+
+/* Every src="..." of an <img> in html names a file in dir; returns the count. */
+static int assert_images_resolve(const char *dir, const char *html)
+{
+    int n = 0;
+    for (const char *p = html; (p = strstr(p, "<img src=\"")); n++) {
+        p += strlen("<img src=\"");
+        const char *end = strchr(p, '"');
+        assert_non_null(end);
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(end - p), p);
+        if (!file_exists(dir, name)) {
+            print_error("report.html references %s, missing from %s\n", name, dir);
+            fail();
+        }
+    }
+    return n;
+}
+
+static void test_report_command(void **state)
+{
+    (void)state;
+    char dir[64], *out;
+    copy_run(FIX "run-a", dir, sizeof dir);
+    int rc = testutil_run(&out, "MEMPROBE_DATADIR=" DATADIR " %s report %s", MEMPROBE_BIN, dir);
+    assert_int_equal(rc, 0);
+    int gnuplot = plot_gnuplot_available();
+    if (gnuplot) {
+        assert_non_null(strstr(out, "plots: passing.gp: gnuplot failed:"));   /* one line, then go on */
+        assert_true(file_exists(dir, "alloc.png"));
+        assert_true(file_exists(dir, "alloc.svg"));
+        assert_false(file_exists(dir, "hoard.png"));
+    }
+    assert_non_null(strstr(out, "15 claims: 4 hold, 1 do not hold, 3 partly, 7 not measurable here"));
+    char last[256];
+    snprintf(last, sizeof last, "report: %s/report.html\n", dir);
+    assert_true(strlen(out) >= strlen(last));
+    assert_string_equal(out + strlen(out) - strlen(last), last);   /* ends with the report's path */
+    free(out);
+
+    char *html = read_file(dir, "report.html"), *md = read_file(dir, "report.md");
+    assert_non_null(html);
+    assert_non_null(md);
+    int images = assert_images_resolve(dir, html);
+    if (gnuplot)
+        assert_true(images >= 1);
+    assert_null(strstr(html, "<script"));         /* self-contained: inline CSS only */
+    assert_null(strstr(html, "<link"));
+    assert_null(strstr(html, "src=\"http"));
+    assert_non_null(strstr(html, "<style>"));
+    /* the parts a reader needs */
+    assert_non_null(strstr(md, "## Machine"));
+    assert_non_null(strstr(md, "Test CPU A"));
+    assert_non_null(strstr(md, "running under a hypervisor (kvm)"));
+    assert_non_null(strstr(md, "## Claims"));
+    assert_non_null(strstr(md, "too few CPUs: needs 4, this run had 2"));
+    assert_non_null(strstr(md, "### alloc"));
+    assert_non_null(strstr(md, "| alloc/heap_malloc_free/size:64 | 12 | 10-14 | 5 |"));
+    assert_non_null(strstr(md, "## What could not be measured here"));
+    assert_non_null(strstr(md, "counter cycles (PAPI_TOT_CYC): no PMU in this VM"));
+    assert_non_null(strstr(md, "visibility/iriw skipped: needs 4 allowed CPUs, 2 allowed"));
+    assert_null(strstr(md, "report.md.tmp"));
+    free(html);
+    free(md);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_report_without_gnuplot(void **state)
+{
+    (void)state;
+    char dir[64];
+    copy_run(FIX "run-a", dir, sizeof dir);
+    const char *old_path = getenv("PATH");
+    char *saved = old_path ? strdup(old_path) : NULL;
+    setenv("PATH", "/nonexistent", 1);
+    setenv("MEMPROBE_DATADIR", DATADIR, 1);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    int rc = report_after_run(dir, out);
+    fclose(out);
+    if (saved)
+        setenv("PATH", saved, 1);
+    free(saved);
+    unsetenv("MEMPROBE_DATADIR");
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(text, "gnuplot not found"));
+    assert_non_null(strstr(text, "apt-get install gnuplot-nox"));
+    assert_non_null(strstr(text, "report.html"));
+    assert_true(file_exists(dir, "report.html"));
+    assert_false(file_exists(dir, "alloc.png"));
+    char *md = read_file(dir, "report.md");
+    assert_non_null(strstr(md, "gnuplot not found"));   /* the report says why there are no plots */
+    free(md);
+    free(text);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_report_of_empty_run(void **state)
+{
+    (void)state;
+    char dir[64], *out;
+    copy_run(FIX "run-empty", dir, sizeof dir);
+    int rc = testutil_run(&out, "MEMPROBE_DATADIR=" DATADIR " %s report %s", MEMPROBE_BIN, dir);
+    assert_int_equal(rc, 0);
+    free(out);
+    char *md = read_file(dir, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(md, "No machine.json"));
+    assert_non_null(strstr(md, "results.csv holds no rows."));
+    free(md);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+static void test_report_bad_input(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(testutil_run(&out, "%s report /nonexistent/run", MEMPROBE_BIN), 2);
+    assert_int_equal(testutil_count_lines(out), 1);
+    assert_non_null(strstr(out, "/nonexistent/run"));
+    free(out);
+    assert_int_equal(testutil_run(&out, "%s plot --bogus", MEMPROBE_BIN), 2);
+    assert_int_equal(testutil_count_lines(out), 1);
+    free(out);
+    assert_int_equal(testutil_run(&out, "%s plot " FIX "claims", MEMPROBE_BIN), 2);
+    assert_int_equal(testutil_count_lines(out), 1);
+    assert_non_null(strstr(out, "no results.csv"));
+    free(out);
+    assert_int_equal(testutil_run(&out, "%s report --help", MEMPROBE_BIN), 0);
+    free(out);
+}
+
+/* Headless Chromium loads a copy of report.html with a probe script added
+ * and prints, per <img>, its naturalWidth (0 = did not load). */
+static void test_report_renders_in_chromium(void **state)
+{
+    (void)state;
+    if (access(CHROMIUM, X_OK) != 0) {
+        print_message("SKIP: %s not installed (scripts/deps.sh test installs it)\n", CHROMIUM);
+        skip();
+    }
+    if (!plot_gnuplot_available()) {
+        print_message("SKIP: gnuplot not installed, the report has no images to load\n");
+        skip();
+    }
+    char dir[64], *out;
+    copy_run(FIX "run-a", dir, sizeof dir);
+    assert_int_equal(testutil_run(&out, "MEMPROBE_DATADIR=" DATADIR " %s report %s", MEMPROBE_BIN, dir), 0);
+    free(out);
+    assert_int_equal(testutil_run(NULL,
+        "sed 's|</body>|<script>window.addEventListener(\"load\",function(){var r=[];"
+        "for(const i of document.images)r.push(i.getAttribute(\"src\")+\"=\"+i.naturalWidth);"
+        "var p=document.createElement(\"pre\");p.textContent=\"IMG\"+\"CHECK \"+document.images.length+\" \"+r.join(\" \");"
+        "document.body.appendChild(p);});</script></body>|' %s/report.html > %s/probe.html", dir, dir), 0);
+    int rc = testutil_run(&out, "timeout 90 " CHROMIUM " --headless --no-sandbox --disable-gpu "
+                          "--disable-background-networking --disable-dev-shm-usage --virtual-time-budget=5000 "
+                          "--user-data-dir=%s/chromium-profile --dump-dom file://%s/probe.html 2>/dev/null", dir, dir);
+    assert_int_equal(rc, 0);
+    const char *check = strstr(out, "IMGCHECK ");
+    if (!check) {
+        print_error("no IMGCHECK line in Chromium's DOM dump\n");
+        fail();
+    }
+    int n = atoi(check + strlen("IMGCHECK "));
+    assert_true(n >= 1);
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)strcspn(check, "<\n"), check);
+    if (strstr(line, "=0 ") || (strlen(line) > 2 && strcmp(line + strlen(line) - 2, "=0") == 0)) {
+        print_error("an image did not load: %s\n", line);
+        fail();
+    }
+    assert_non_null(strstr(line, "alloc.png="));
+    free(out);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_script_inputs_convention),
+        cmocka_unit_test(test_report_command),
+        cmocka_unit_test(test_report_without_gnuplot),
+        cmocka_unit_test(test_report_of_empty_run),
+        cmocka_unit_test(test_report_bad_input),
+        cmocka_unit_test(test_report_renders_in_chromium),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
