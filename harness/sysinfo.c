@@ -601,6 +601,10 @@ int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, si
     utc_now(now, sizeof now);
     put_str(s->root, "end_utc", now);
     put_bool(s->root, "completed", completed);
+    json_object *warnings = json_object_new_array();
+    for (int i = 0; i < s->n_warnings; i++)
+        json_object_array_add(warnings, json_object_new_string(s->warnings[i]));
+    json_object_object_add(s->root, "warnings", warnings);
     if (snprintf(path, sizeof path, "%s/machine.json", dir) >= (int)sizeof path) {
         snprintf(err, errlen, "output folder path too long: '%s'", dir);
         return -1;
