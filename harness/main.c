@@ -423,9 +423,19 @@ static int family_selected(const bench_family *f, const run_options *o)
 
 /* Register every family; returns how many families registered benchmarks
  * and whether a per-allocator family did. */
-static int register_families(const bench_config *cfg, const run_options *o, run_state *rs,
-                             int *per_allocator, int verbose)
+/* Under --filter, a family's skip reason matters when the filter names the
+ * family ("c2c" or "c2c/..." match "c2c/") or the family registered something. */
+static int family_named_by_filter(const bench_family *f, const regex_t *filter)
 {
+    char probe[96];
+    snprintf(probe, sizeof probe, "%s/", f->name);
+    return regexec(filter, probe, 0, NULL, 0) == 0 || regexec(filter, f->name, 0, NULL, 0) == 0;
+}
+
+static int register_families(const bench_config *cfg, const run_options *o, const regex_t *filter,
+                             run_state *rs, int *per_allocator, int *skipped, int verbose)
+{
+    *skipped = 0;
     int registered_families = 0;
     *per_allocator = 0;
     for (size_t i = 0; i < bench_family_count(); i++) {
@@ -443,10 +453,9 @@ static int register_families(const bench_config *cfg, const run_options *o, run_
             if (f->flags & BENCH_FAMILY_PER_ALLOCATOR)
                 *per_allocator = 1;
         }
-        /* under --filter, a family that registered nothing was filtered out:
-         * its reasons are noise */
-        int relevant = !o->filter || cbench_registered_count() > before;
+        int relevant = !filter || cbench_registered_count() > before || family_named_by_filter(f, filter);
         if (*why && relevant) {
+            (*skipped)++;
             if (verbose)
                 fprintf(stderr, "%s: skipped: %s\n", f->name, why);
             if (rs)
@@ -496,11 +505,12 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
                         .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = rs.allocator};
     if (o.filter)
         cbench_set_filter(&re);
-    int per_allocator;
-    int nfam = register_families(&cfg, &o, &rs, &per_allocator, 1);
-    if (o.filter && cbench_registered_count() == 0)
+    int per_allocator, skipped;
+    register_families(&cfg, &o, o.filter ? &re : NULL, &rs, &per_allocator, &skipped, 1);
+    /* a filter that selects only families which cannot run here is not a
+     * usage error: the run records why they were skipped */
+    if (o.filter && cbench_registered_count() == 0 && skipped == 0)
         usage_error("--filter '%s' selects no benchmark; `memprobe list` shows the names", o.filter);
-    (void)nfam;
 
     char err[512];
     if (output_run_dir_create("results", o.out, run_dir, sizeof run_dir, err, sizeof err) != 0)
@@ -517,9 +527,9 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     char json_tmp[PATH_MAX + 32];
     snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
     cbench_run(json_tmp, on_result, &rs);
+    build_results_table(&rs);       /* finish hooks read results.csv back */
     finish_families(&cfg, &o);
 
-    build_results_table(&rs);
     if (per_allocator && !o.child_allocator && !interrupted)
         allocators_run_children(full_argc, full_argv, run_dir);
 
@@ -574,9 +584,9 @@ static int command_list(int argc, char **argv)
     static char run_dir[PATH_MAX] = "";
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = 1, .ram_bytes = sysinfo_ram_bytes(),
                         .run_dir = run_dir, .allocator = "glibc"};
-    int per_allocator;
-    register_families(&cfg, &o, NULL, &per_allocator, 1);
-    if (o.filter && cbench_registered_count() == 0)
+    int per_allocator, skipped;
+    register_families(&cfg, &o, o.filter ? &re : NULL, NULL, &per_allocator, &skipped, 1);
+    if (o.filter && cbench_registered_count() == 0 && skipped == 0)
         usage_error("--filter '%s' selects no benchmark", o.filter);
     cbench_run(NULL, NULL, NULL);
     topo_free(t);
