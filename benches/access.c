@@ -1,0 +1,426 @@
+/*
+ * access.c — what touching memory costs once it exists, by where it lives.
+ *
+ * Hot: read-modify-write of every 8-byte word of an N-byte buffer (1 KiB to
+ * 1 MiB) that lives on the stack, on the malloc heap or on the GC heap,
+ * after a warming pass.  While the buffers sit in the same cache level the
+ * three should be equal within noise; finish() writes the ratios to the
+ * stack and their spread into access_summary.csv.
+ *
+ * Cold: a store to every cache line of a freshly obtained large block (at
+ * and above glibc's mmap threshold, 128 KiB) against the same stores into a
+ * stack buffer that was touched before: the price of the page faults (count
+ * them with the sw counter group), of MAP_POPULATE, and of transparent huge
+ * pages where the kernel allows them.
+ *
+ * Variants:  hot_stack, hot_heap, hot_gc                         (size)
+ *            cold_heap_malloc    malloc + touch + free: whatever the allocator
+ *                                recycles (per allocator)
+ *            cold_heap_mmap      mmap + touch + munmap: always fresh pages
+ *            cold_heap_populate  mmap(MAP_POPULATE) + touch + munmap
+ *            cold_heap_thp       2 MiB-aligned mmap + madvise(MADV_HUGEPAGE)
+ *            cold_stack_touched  the same stores into a warm stack buffer
+ * Under an alternative allocator only cold_heap_malloc and its stack
+ * baseline run.
+ */
+#include "memprobe/allocators.h"
+#include "memprobe/bench.h"
+#include "memprobe/cbench.h"
+#include "memprobe/output.h"
+
+#include <gc.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "famutil.h"
+
+#define ACCESS_THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
+
+/* Bytes between the stores of a touch: the cache line (set at registration). */
+static size_t access_stride = 64;
+/* Huge page size for cold_heap_thp, and why THP cannot be used ("" if it can). */
+static size_t access_thp_bytes = 2u << 20;
+static char access_thp_unusable[256];
+
+/* ---- hot ---- */
+
+/* One pass: add 1 to every word. */
+static FAMUTIL_NOINLINE void access_rmw(uint64_t *w, size_t words)
+{
+    for (size_t i = 0; i < words; i++)
+        w[i] += 1;
+}
+
+static void access_fill_index(uint64_t *w, size_t words)
+{
+    for (size_t i = 0; i < words; i++)
+        w[i] = i;
+}
+
+static uint64_t access_sum(const uint64_t *w, size_t words)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < words; i++)
+        s += w[i];
+    return s;
+}
+
+/* Sum of the words after passes passes over a buffer filled with 0..words-1. */
+static uint64_t access_hot_expected(size_t words, uint64_t passes)
+{
+    uint64_t w = words;
+    uint64_t triangle = w % 2 ? w * ((w - 1) / 2) : (w / 2) * (w - 1);
+    return triangle + passes * w;
+}
+
+/* The hot timed loop over a buffer wherever it lives: fill, warm, measure,
+ * check. */
+static void access_hot_loop(cbench_state *st, uint64_t *w, size_t size)
+{
+    size_t words = size / sizeof *w;
+    void (*volatile rmw)(uint64_t *, size_t) = access_rmw;
+    access_fill_index(w, words);
+    rmw(w, words);   /* the warming pass */
+    uint64_t passes = 1;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+        for (int64_t i = 0; i < n; i++, passes++)
+            rmw(w, words);
+    cbench_escape(w);
+    cbench_set_bytes_processed(st, (int64_t)((passes - 1) * size));
+    famutil_report_checksum(st, access_sum(w, words), access_hot_expected(words, passes));
+}
+
+static void access_tag(cbench_state *st)
+{
+    cbench_tag(st, "allocator", allocators_active());
+    cbench_tag(st, "runtime", "c");
+}
+
+/* Bytes of stack this process may use (RLIMIT_STACK; 8 MiB when unlimited). */
+static size_t access_stack_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return 8u << 20;
+    return (size_t)rl.rlim_cur;
+}
+
+/* 0 when a stack buffer of size bytes fits comfortably (half the limit);
+ * otherwise skips the run and returns -1. */
+static int access_stack_fits(cbench_state *st, size_t size)
+{
+    size_t limit = access_stack_limit();
+    if (size <= limit / 2)
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof msg, "a %zu-byte stack buffer needs a stack limit of at least %zu KiB (ulimit -s is %zu KiB)",
+             size, size * 2 / 1024, limit / 1024);
+    cbench_skip(st, msg);
+    return -1;
+}
+
+static void access_hot_stack(cbench_state *st)
+{
+    size_t size = (size_t)cbench_range(st, 0);
+    access_tag(st);
+    if (access_stack_fits(st, size) != 0)
+        return;
+    uint64_t buf[size / sizeof(uint64_t)];
+    access_hot_loop(st, buf, size);
+}
+
+static void access_hot_heap(cbench_state *st)
+{
+    size_t size = (size_t)cbench_range(st, 0);
+    access_tag(st);
+    uint64_t *w = malloc(size);
+    if (!w) {
+        cbench_error(st, "malloc failed");
+        return;
+    }
+    access_hot_loop(st, w, size);
+    free(w);
+}
+
+static void access_hot_gc(cbench_state *st)
+{
+    size_t size = (size_t)cbench_range(st, 0);
+    access_tag(st);
+    uint64_t *w = GC_MALLOC_ATOMIC(size);
+    if (!w) {
+        cbench_error(st, "GC_MALLOC_ATOMIC failed");
+        return;
+    }
+    access_hot_loop(st, w, size);
+    cbench_escape(w);
+}
+
+/* ---- cold ---- */
+
+/* One cold operation: obtain size bytes, touch every line, give them back;
+ * returns the touch checksum (0 when the memory could not be had). */
+typedef uint64_t (*access_cold_op)(size_t size, uint64_t seed);
+typedef struct access_cold_variant {
+    access_cold_op op;
+    int needs_thp;
+} access_cold_variant;
+
+static FAMUTIL_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
+{
+    unsigned char *p = malloc(size);
+    if (!p)
+        return 0;
+    uint64_t sum = famutil_touch_lines(p, size, access_stride, seed);
+    free(p);
+    return sum;
+}
+
+/* mmap with extra flags, touch, munmap. */
+static uint64_t access_cold_map(size_t size, uint64_t seed, int extra_flags)
+{
+    unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    uint64_t sum = famutil_touch_lines(p, size, access_stride, seed);
+    munmap(p, size);
+    return sum;
+}
+
+static FAMUTIL_NOINLINE uint64_t access_cold_mmap(size_t size, uint64_t seed)
+{
+    return access_cold_map(size, seed, 0);
+}
+
+static FAMUTIL_NOINLINE uint64_t access_cold_populate(size_t size, uint64_t seed)
+{
+    return access_cold_map(size, seed, MAP_POPULATE);
+}
+
+/* A huge-page-aligned region asked to be backed by transparent huge pages. */
+static FAMUTIL_NOINLINE uint64_t access_cold_thp(size_t size, uint64_t seed)
+{
+    size_t span = size + access_thp_bytes;
+    unsigned char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED)
+        return 0;
+    uintptr_t aligned = ((uintptr_t)raw + access_thp_bytes - 1) & ~(uintptr_t)(access_thp_bytes - 1);
+    unsigned char *p = (unsigned char *)aligned;
+    uint64_t sum = madvise(p, size, MADV_HUGEPAGE) == 0 ? famutil_touch_lines(p, size, access_stride, seed) : 0;
+    munmap(raw, span);
+    return sum;
+}
+
+/* The stores of a cold operation, into memory that is already there. */
+static FAMUTIL_NOINLINE uint64_t access_touch(unsigned char *p, size_t size, uint64_t seed)
+{
+    return famutil_touch_lines(p, size, access_stride, seed);
+}
+
+static void access_cold_finish(cbench_state *st, size_t size, uint64_t iterations, uint64_t sum)
+{
+    cbench_counter(st, "pages", (double)(size / (size_t)sysconf(_SC_PAGESIZE)), CBENCH_COUNTER_PLAIN);
+    cbench_set_bytes_processed(st, (int64_t)(iterations * size));
+    famutil_report_checksum(st, sum, famutil_touch_expected_total(size, access_stride, iterations));
+}
+
+static void access_cold_run(cbench_state *st)
+{
+    const access_cold_variant *v = cbench_user(st);
+    size_t size = (size_t)cbench_range(st, 0);
+    access_tag(st);
+    if (v->needs_thp && access_thp_unusable[0]) {
+        cbench_skip(st, access_thp_unusable);
+        return;
+    }
+    access_cold_op volatile op = v->op;
+    uint64_t sum = 0, seed = 0;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+        for (int64_t i = 0; i < n; i++)
+            sum += op(size, seed++);
+    cbench_do_not_optimize(sum);
+    access_cold_finish(st, size, seed, sum);
+}
+
+static void access_cold_stack_touched(cbench_state *st)
+{
+    size_t size = (size_t)cbench_range(st, 0);
+    access_tag(st);
+    if (access_stack_fits(st, size) != 0)
+        return;
+    unsigned char buf[size];
+    memset(buf, 0, size);   /* touched before the clock starts */
+    cbench_escape(buf);
+    uint64_t (*volatile touch)(unsigned char *, size_t, uint64_t) = access_touch;
+    uint64_t sum = 0, seed = 0;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+        for (int64_t i = 0; i < n; i++)
+            sum += touch(buf, size, seed++);
+    cbench_do_not_optimize(sum);
+    access_cold_finish(st, size, seed, sum);
+}
+
+static const access_cold_variant access_cold_malloc_v = {access_cold_malloc, 0};
+static const access_cold_variant access_cold_mmap_v = {access_cold_mmap, 0};
+static const access_cold_variant access_cold_populate_v = {access_cold_populate, 0};
+static const access_cold_variant access_cold_thp_v = {access_cold_thp, 1};
+
+/* ---- transparent huge pages ---- */
+
+/* Read the THP settings: sets access_thp_bytes, and access_thp_unusable to
+ * the reason when madvise(MADV_HUGEPAGE) cannot give huge pages here. */
+static void access_probe_thp(void)
+{
+    char mode[128] = "";
+    FILE *f = fopen(ACCESS_THP_SYSFS "/enabled", "r");
+    if (!f || !fgets(mode, sizeof mode, f))
+        snprintf(access_thp_unusable, sizeof access_thp_unusable,
+                 "transparent huge pages not available (no " ACCESS_THP_SYSFS "/enabled)");
+    else if (strstr(mode, "[never]"))
+        snprintf(access_thp_unusable, sizeof access_thp_unusable,
+                 "transparent huge pages disabled (" ACCESS_THP_SYSFS "/enabled is never)");
+    else
+        access_thp_unusable[0] = '\0';
+    if (f)
+        fclose(f);
+    unsigned long long bytes = 0;
+    f = fopen(ACCESS_THP_SYSFS "/hpage_pmd_size", "r");
+    if (f && fscanf(f, "%llu", &bytes) == 1 && bytes >= 4096 && (bytes & (bytes - 1)) == 0)
+        access_thp_bytes = (size_t)bytes;
+    if (f)
+        fclose(f);
+}
+
+/* ---- registration ---- */
+
+typedef struct access_sizes {
+    const int64_t *v;
+    size_t n;
+} access_sizes;
+
+static const int64_t access_hot_quick[] = {4096, 65536, 1 << 20};
+static const int64_t access_hot_full[] = {1024, 4096, 16384, 65536, 262144, 1 << 20};
+static const int64_t access_cold_quick[] = {128 << 10, 4 << 20};
+static const int64_t access_cold_full[] = {128 << 10, 1 << 20, 4 << 20};
+
+#define ACCESS_SIZES_OF(a) ((access_sizes){a, sizeof a / sizeof a[0]})
+
+static access_sizes access_hot_sizes(const bench_config *cfg)
+{
+    return cfg->quick ? ACCESS_SIZES_OF(access_hot_quick) : ACCESS_SIZES_OF(access_hot_full);
+}
+
+static access_sizes access_cold_sizes(const bench_config *cfg)
+{
+    return cfg->quick ? ACCESS_SIZES_OF(access_cold_quick) : ACCESS_SIZES_OF(access_cold_full);
+}
+
+/* Register name with fn and one "size" argument per size at least min_size
+ * and at most an eighth of RAM. */
+static void access_register_one(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
+                                access_sizes sizes, int64_t min_size, double quick_s, double full_s)
+{
+    cbench_bench *b = cbench_register(name, fn, user);
+    if (!b)
+        return;
+    static const char *const names[] = {"size"};
+    cbench_arg_names(b, names, 1);
+    for (size_t i = 0; i < sizes.n; i++)
+        if (sizes.v[i] >= min_size && (!cfg->ram_bytes || (unsigned long long)sizes.v[i] <= cfg->ram_bytes / 8))
+            cbench_arg(b, sizes.v[i]);
+    famutil_timing(b, cfg, quick_s, full_s);
+}
+
+static void access_register(const bench_config *cfg, char *why, size_t whylen)
+{
+    int child = famutil_is_allocator_child(cfg);
+    if (child && strcmp(allocators_active(), cfg->allocator) != 0) {
+        snprintf(why, whylen, "malloc is served by %s, not %s: LD_PRELOAD did not take effect",
+                 allocators_active(), cfg->allocator);
+        return;
+    }
+    if (cfg->topo)
+        access_stride = topo_cache_line(cfg->topo);
+    access_probe_thp();
+    access_sizes hot = access_hot_sizes(cfg), cold = access_cold_sizes(cfg);
+    if (!child) {
+        GC_INIT();
+        access_register_one(cfg, "access/hot_stack", access_hot_stack, NULL, hot, 0, 0.002, 0.02);
+        access_register_one(cfg, "access/hot_heap", access_hot_heap, NULL, hot, 0, 0.002, 0.02);
+        access_register_one(cfg, "access/hot_gc", access_hot_gc, NULL, hot, 0, 0.002, 0.02);
+        access_register_one(cfg, "access/cold_heap_mmap", access_cold_run, (void *)&access_cold_mmap_v,
+                            cold, 0, 0.01, 0.03);
+        access_register_one(cfg, "access/cold_heap_populate", access_cold_run, (void *)&access_cold_populate_v,
+                            cold, 0, 0.01, 0.03);
+        access_register_one(cfg, "access/cold_heap_thp", access_cold_run, (void *)&access_cold_thp_v,
+                            cold, (int64_t)access_thp_bytes, 0.01, 0.03);
+    }
+    access_register_one(cfg, "access/cold_heap_malloc", access_cold_run, (void *)&access_cold_malloc_v,
+                        cold, 0, 0.01, 0.03);
+    access_register_one(cfg, "access/cold_stack_touched", access_cold_stack_touched, NULL, cold, 0, 0.01, 0.03);
+}
+
+/* ---- access_summary.csv ---- */
+
+/* One summary row: variant against baseline at size, from this process's
+ * rows, by wall time (ratio*) and by CPU time (ratio_cpu*: robust on a
+ * loaded machine, where preemption inflates wall time). */
+static void access_summary_row(output_table **out, const output_table *rows, const char *allocator,
+                               const char *kind, const char *variant, const char *baseline, long long size)
+{
+    static const char *const cols[] = {"allocator", "kind", "variant", "baseline", "size", "ratio",
+                                       "ratio_low", "ratio_high", "ratio_cpu", "ratio_cpu_low",
+                                       "ratio_cpu_high", "repetitions"};
+    famutil_ratio wall = famutil_row_ratio(rows, "access", variant, baseline, allocator, size, "real_ns");
+    famutil_ratio cpu = famutil_row_ratio(rows, "access", variant, baseline, allocator, size, "cpu_ns");
+    if (wall.count == 0)
+        return;
+    output_table *t = famutil_side_row(out, "access_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
+    output_table_set_str(t, "allocator", allocator);
+    output_table_set_str(t, "kind", kind);
+    output_table_set_str(t, "variant", variant);
+    output_table_set_str(t, "baseline", baseline);
+    output_table_set_int(t, "size", size);
+    famutil_set_ratio(t, "ratio", wall);
+    famutil_set_ratio(t, "ratio_cpu", cpu);
+    output_table_set_int(t, "repetitions", wall.count);
+}
+
+static void access_finish(const bench_config *cfg)
+{
+    static const char *const hot[] = {"hot_heap", "hot_gc"};
+    static const char *const cold[] = {"cold_heap_malloc", "cold_heap_mmap", "cold_heap_populate",
+                                       "cold_heap_thp"};
+    const output_table *rows = famutil_results();
+    const char *allocator = allocators_active();
+    access_sizes hs = access_hot_sizes(cfg), cs = access_cold_sizes(cfg);
+    output_table *out = NULL;
+    for (size_t i = 0; i < hs.n; i++)
+        for (size_t k = 0; k < sizeof hot / sizeof hot[0]; k++)
+            access_summary_row(&out, rows, allocator, "hot", hot[k], "hot_stack", hs.v[i]);
+    for (size_t i = 0; i < cs.n; i++)
+        for (size_t k = 0; k < sizeof cold / sizeof cold[0]; k++)
+            access_summary_row(&out, rows, allocator, "cold", cold[k], "cold_stack_touched", cs.v[i]);
+}
+
+const bench_family bench_family_access = {
+    .name = "access",
+    .help = "touching memory: hot RMW on stack/heap/GC heap, cold first touch and page faults",
+    .description =
+        "Read-modify-write of a warm 1 KiB-1 MiB buffer on the stack, the malloc heap and the GC "
+        "heap (equal within noise while in the same cache level: see the ratios in "
+        "access_summary.csv), and the first touch of a freshly obtained large block "
+        "(malloc, mmap, MAP_POPULATE, transparent huge pages) against the same stores into a "
+        "warm stack buffer: the page-fault cost, counted with the sw counters.",
+    .min_cpus = 1,
+    .flags = BENCH_FAMILY_PER_ALLOCATOR,
+    .options = NULL,
+    .register_benchmarks = access_register,
+    .finish = access_finish,
+    .child_main = NULL,
+};

@@ -1,0 +1,472 @@
+/*
+ * allocators.c — alternative malloc implementations run by re-executing the
+ * suite under LD_PRELOAD (see allocators.h).
+ *
+ * The parent finds each allocator's shared library in the usual library
+ * folders, starts /proc/self/exe with the same command line (minus --out,
+ * plus --child-allocator NAME --out RUN/allocators/NAME) and LD_PRELOAD set,
+ * waits for it with a time bound, and merges the child's results.csv — and
+ * every side table of the child that has an allocator column — into its own
+ * tables.  Which allocator really serves malloc is checked from inside a
+ * process: the object that defines malloc is compared with the object that
+ * defines each allocator's marker symbol.
+ */
+#include "memprobe/allocators.h"
+#include "memprobe/cbench.h"
+#include "memprobe/output.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Set in the environment of every child so a child never starts children. */
+#define ALLOCATORS_CHILD_ENV "MEMPROBE_ALLOCATOR_CHILD"
+
+static const allocator_info allocators_known[] = {
+    {"jemalloc", "libjemalloc.so.2", "libjemalloc2", "jemalloc"},
+    {"mimalloc", "libmimalloc.so.2", "libmimalloc2.0", "mimalloc"},
+    {"tcmalloc", "libtcmalloc_minimal.so.4", "libtcmalloc-minimal4", "gperftools-libs"},
+};
+
+/* A symbol only that allocator defines, to tell who serves malloc. */
+typedef struct allocators_marker {
+    const char *name;
+    const char *symbol;
+} allocators_marker;
+
+static const allocators_marker allocators_markers[] = {
+    {"jemalloc", "mallctl"},
+    {"mimalloc", "mi_version"},
+    {"tcmalloc", "tc_version"},
+    {"glibc", "gnu_get_libc_version"},
+};
+
+int allocators_count(void)
+{
+    return (int)(sizeof allocators_known / sizeof allocators_known[0]);
+}
+
+const allocator_info *allocators_at(int i)
+{
+    return i >= 0 && i < allocators_count() ? &allocators_known[i] : NULL;
+}
+
+const allocator_info *allocators_find(const char *name)
+{
+    for (int i = 0; name && i < allocators_count(); i++)
+        if (strcmp(allocators_known[i].name, name) == 0)
+            return &allocators_known[i];
+    return NULL;
+}
+
+/* ---- finding the library ---- */
+
+#if defined(__x86_64__)
+#define ALLOCATORS_MULTIARCH "x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define ALLOCATORS_MULTIARCH "aarch64-linux-gnu"
+#elif defined(__i386__)
+#define ALLOCATORS_MULTIARCH "i386-linux-gnu"
+#elif defined(__arm__)
+#define ALLOCATORS_MULTIARCH "arm-linux-gnueabihf"
+#elif defined(__powerpc64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ALLOCATORS_MULTIARCH "powerpc64le-linux-gnu"
+#elif defined(__riscv) && __riscv_xlen == 64
+#define ALLOCATORS_MULTIARCH "riscv64-linux-gnu"
+#elif defined(__s390x__)
+#define ALLOCATORS_MULTIARCH "s390x-linux-gnu"
+#else
+#define ALLOCATORS_MULTIARCH "unknown-linux-gnu"
+#endif
+
+static const char *const allocators_lib_dirs[] = {
+    "/usr/lib/" ALLOCATORS_MULTIARCH, "/lib/" ALLOCATORS_MULTIARCH,
+    "/usr/lib64", "/lib64", "/usr/local/lib", "/usr/local/lib64", "/usr/lib", "/lib",
+};
+
+static int allocators_try_dir(const char *dir, size_t dirlen, const char *soname,
+                              char *path, size_t len)
+{
+    if (dirlen == 0)
+        return 0;
+    int n = snprintf(path, len, "%.*s/%s", (int)dirlen, dir, soname);
+    return n > 0 && (size_t)n < len && access(path, R_OK) == 0;
+}
+
+const char *allocators_library(const allocator_info *a, char *path, size_t len)
+{
+    if (!a || !a->soname || !path || len == 0)
+        return NULL;
+    /* LD_LIBRARY_PATH first, as the dynamic loader would. */
+    const char *llp = getenv("LD_LIBRARY_PATH");
+    while (llp && *llp) {
+        size_t n = strcspn(llp, ":");
+        if (allocators_try_dir(llp, n, a->soname, path, len))
+            return path;
+        llp += n + (llp[n] == ':');
+    }
+    for (size_t i = 0; i < sizeof allocators_lib_dirs / sizeof allocators_lib_dirs[0]; i++)
+        if (allocators_try_dir(allocators_lib_dirs[i], strlen(allocators_lib_dirs[i]),
+                               a->soname, path, len))
+            return path;
+    return NULL;
+}
+
+/* ---- who serves malloc ---- */
+
+static const char *allocators_active_name = "unknown";
+static pthread_once_t allocators_active_once = PTHREAD_ONCE_INIT;
+
+/* Base address of the object defining symbol (NULL when not defined). */
+static void *allocators_symbol_object(const char *symbol)
+{
+    void *sym = dlsym(RTLD_DEFAULT, symbol);
+    Dl_info info;
+    if (!sym || !dladdr(sym, &info))
+        return NULL;
+    return info.dli_fbase;
+}
+
+static void allocators_detect(void)
+{
+    void *malloc_object = allocators_symbol_object("malloc");
+    if (!malloc_object)
+        return;
+    for (size_t i = 0; i < sizeof allocators_markers / sizeof allocators_markers[0]; i++)
+        if (allocators_symbol_object(allocators_markers[i].symbol) == malloc_object) {
+            allocators_active_name = allocators_markers[i].name;
+            return;
+        }
+}
+
+const char *allocators_active(void)
+{
+    pthread_once(&allocators_active_once, allocators_detect);
+    return allocators_active_name;
+}
+
+/* ---- the children ---- */
+
+/* Seconds since this process started (from /proc/self/stat), or 0. */
+static double allocators_process_age_s(void)
+{
+    FILE *f = fopen("/proc/self/stat", "r");
+    if (!f)
+        return 0;
+    char buf[1024];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
+    unsigned long long start_ticks = 0;
+    /* Field 22 (starttime); p points at the end of field 2. */
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &start_ticks) != 1)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_BOOTTIME, &now);
+    double age = (double)now.tv_sec + now.tv_nsec / 1e9 - (double)start_ticks / (double)sysconf(_SC_CLK_TCK);
+    return age > 0 ? age : 0;
+}
+
+/* A child may take a few times what this whole process took so far (it runs
+ * a subset of the same work), never less than two minutes. */
+static double allocators_child_timeout_s(void)
+{
+    return 120.0 + 4.0 * allocators_process_age_s();
+}
+
+/* The child's command line: ours without --out, plus --child-allocator NAME
+ * --out DIR.  NULL-terminated, malloc'd (the strings are borrowed). */
+static char **allocators_child_argv(int argc, char **argv, const char *name, const char *out_dir)
+{
+    char **cargv = calloc((size_t)argc + 6, sizeof *cargv);
+    if (!cargv)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--child-allocator") == 0)) {
+            i++;   /* and its value */
+            continue;
+        }
+        if (i > 0 && (strncmp(argv[i], "--out=", 6) == 0 || strncmp(argv[i], "--child-allocator=", 18) == 0))
+            continue;
+        cargv[n++] = argv[i];
+    }
+    cargv[n++] = (char *)"--child-allocator";
+    cargv[n++] = (char *)name;
+    cargv[n++] = (char *)"--out";
+    cargv[n++] = (char *)out_dir;
+    cargv[n] = NULL;
+    return cargv;
+}
+
+/* Our environment with LD_PRELOAD=library and the child marker; malloc'd,
+ * NULL-terminated; the two new strings are written into preload/marker. */
+static char **allocators_child_env(const char *library, const char *name,
+                                   char *preload, size_t preload_len, char *marker, size_t marker_len)
+{
+    size_t n = 0;
+    while (environ && environ[n])
+        n++;
+    char **env = calloc(n + 3, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
+            strncmp(environ[i], ALLOCATORS_CHILD_ENV "=", sizeof ALLOCATORS_CHILD_ENV) != 0)
+            env[k++] = environ[i];
+    if (snprintf(preload, preload_len, "LD_PRELOAD=%s", library) >= (int)preload_len ||
+        snprintf(marker, marker_len, "%s=%s", ALLOCATORS_CHILD_ENV, name) >= (int)marker_len) {
+        free(env);
+        return NULL;
+    }
+    env[k++] = preload;
+    env[k++] = marker;
+    env[k] = NULL;
+    return env;
+}
+
+static double allocators_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Wait for pid at most timeout_s seconds; forwards a stop request (SIGINT)
+ * and kills the child when time runs out.  Returns the wait status, or -1
+ * when the child had to be killed. */
+static int allocators_wait(pid_t pid, double timeout_s)
+{
+    double deadline = allocators_now_s() + timeout_s;
+    int forwarded = 0, killed = 0, status = 0;
+    for (;;) {
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid)
+            return killed ? -1 : status;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (cbench_stop_requested() && !forwarded) {
+            kill(pid, SIGINT);
+            forwarded = 1;
+            deadline = allocators_now_s() + 10.0;
+        }
+        if (allocators_now_s() > deadline) {
+            kill(pid, killed ? SIGKILL : SIGTERM);
+            killed++;
+            deadline = allocators_now_s() + 2.0;
+        }
+        struct timespec nap = {0, 20 * 1000 * 1000};
+        nanosleep(&nap, NULL);
+    }
+}
+
+/* Start the child for allocator a (stdout and stderr into log_path) and
+ * wait for it.  Returns its exit status, or -1 with why set. */
+static int allocators_spawn(const allocator_info *a, const char *library, int argc, char **argv,
+                            const char *out_dir, const char *log_path, double timeout_s,
+                            char *why, size_t whylen)
+{
+    char preload[4096], marker[256];
+    char **cargv = allocators_child_argv(argc, argv, a->name, out_dir);
+    char **cenv = allocators_child_env(library, a->name, preload, sizeof preload, marker, sizeof marker);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+    pid_t pid = -1;
+    int rc = cargv && cenv ? posix_spawn(&pid, "/proc/self/exe", &fa, NULL, cargv, cenv) : ENOMEM;
+    posix_spawn_file_actions_destroy(&fa);
+    free(cargv);
+    free(cenv);
+    if (rc != 0) {
+        snprintf(why, whylen, "cannot start /proc/self/exe: %s", strerror(rc));
+        return -1;
+    }
+    int status = allocators_wait(pid, timeout_s);
+    if (status < 0) {
+        snprintf(why, whylen, "no result within %.0f s, stopped", timeout_s);
+        return -1;
+    }
+    if (WIFSIGNALED(status)) {
+        snprintf(why, whylen, "killed by signal %d", WTERMSIG(status));
+        return -1;
+    }
+    return WEXITSTATUS(status);
+}
+
+/* Rows of t with status ok, rows of those whose allocator cell is not name,
+ * and the message of the first row that is not ok. */
+typedef struct allocators_row_check {
+    size_t ok, foreign;
+    const char *first_problem;
+} allocators_row_check;
+
+static allocators_row_check allocators_check_rows(const output_table *t, const char *name)
+{
+    allocators_row_check c = {0, 0, NULL};
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *status = output_table_cell(t, r, "status");
+        const char *alloc = output_table_cell(t, r, "allocator");
+        if (status && strcmp(status, "ok") == 0) {
+            c.ok++;
+            c.foreign += !alloc || strcmp(alloc, name) != 0;
+        } else if (!c.first_problem) {
+            c.first_problem = output_table_cell(t, r, "message");
+        }
+    }
+    return c;
+}
+
+/* 1 when t has a column named col. */
+static int allocators_has_column(const output_table *t, const char *col)
+{
+    for (size_t i = 0; i < output_table_column_count(t); i++)
+        if (strcmp(output_table_column(t, i), col) == 0)
+            return 1;
+    return 0;
+}
+
+/* Merge the child's side tables that say which allocator each row is for. */
+static void allocators_merge_side_tables(const char *child_dir)
+{
+    DIR *d = opendir(child_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".csv") != 0 || strcmp(e->d_name, "results.csv") == 0)
+            continue;
+        char path[4096], err[256];
+        if (snprintf(path, sizeof path, "%s/%s", child_dir, e->d_name) >= (int)sizeof path)
+            continue;
+        output_table *side = output_table_read_csv(path, err, sizeof err);
+        if (side && allocators_has_column(side, "allocator"))
+            output_table_append(output_table_get(e->d_name), side);
+        if (side)
+            output_table_free(side);
+    }
+    if (d)
+        closedir(d);
+}
+
+/* Read the child's results.csv and merge it.  0, or -1 with why set. */
+static int allocators_merge(const allocator_info *a, const char *child_dir, char *why, size_t whylen)
+{
+    char path[4096], err[512];
+    output_table *rows = NULL;
+    if (snprintf(path, sizeof path, "%s/results.csv", child_dir) < (int)sizeof path)
+        rows = output_table_read_csv(path, err, sizeof err);
+    else
+        snprintf(err, sizeof err, "%s: path too long", child_dir);
+    if (!rows) {
+        snprintf(why, whylen, "no results: %s", err);
+        return -1;
+    }
+    allocators_row_check c = allocators_check_rows(rows, a->name);
+    if (c.ok == 0)
+        snprintf(why, whylen, "the child measured nothing%s%s", c.first_problem ? ": " : "",
+                 c.first_problem ? c.first_problem : "");
+    else if (c.foreign)
+        snprintf(why, whylen, "%zu of %zu rows were not served by %s (LD_PRELOAD did not take effect?)",
+                 c.foreign, c.ok, a->name);
+    output_table_append(output_table_get("results.csv"), rows);
+    output_table_free(rows);
+    allocators_merge_side_tables(child_dir);
+    return c.ok == 0 || c.foreign ? -1 : 0;
+}
+
+/* The command that installs a's package here. */
+static void allocators_install_hint(const allocator_info *a, char *buf, size_t len)
+{
+    if (access("/usr/bin/apt-get", X_OK) == 0)
+        snprintf(buf, len, "apt-get install %s", a->deb_package);
+    else if (access("/usr/bin/dnf", X_OK) == 0)
+        snprintf(buf, len, "dnf install %s", a->rpm_package);
+    else
+        snprintf(buf, len, "apt-get install %s, or dnf install %s", a->deb_package, a->rpm_package);
+}
+
+/* Run one allocator's child and merge its rows.  A missing allocator is one
+ * line on log and no failure.  Returns 0, or 1 when the child failed. */
+static int allocators_run_one(const allocator_info *a, int argc, char **argv, const char *run_dir,
+                              double timeout_s, FILE *log)
+{
+    char library[4096], hint[256];
+    if (!allocators_library(a, library, sizeof library)) {
+        allocators_install_hint(a, hint, sizeof hint);
+        fprintf(log, "alloc: %s not installed, skipped (%s)\n", a->name, hint);
+        return 0;
+    }
+    char base[4096], out_dir[4096], log_path[4096], why[1024];
+    if (snprintf(base, sizeof base, "%s/allocators", run_dir) >= (int)sizeof base ||
+        snprintf(out_dir, sizeof out_dir, "%s/%s", base, a->name) >= (int)sizeof out_dir ||
+        snprintf(log_path, sizeof log_path, "%s/%s.log", base, a->name) >= (int)sizeof log_path) {
+        fprintf(log, "alloc: %s: run folder path too long: %s\n", a->name, run_dir);
+        return 1;
+    }
+    if (mkdir(base, 0755) != 0 && errno != EEXIST) {
+        fprintf(log, "alloc: %s: cannot create %s: %s\n", a->name, base, strerror(errno));
+        return 1;
+    }
+    printf("alloc: re-running per-allocator benchmarks under %s (LD_PRELOAD=%s)\n", a->name, library);
+    fflush(stdout);
+    int rc = allocators_spawn(a, library, argc, argv, out_dir, log_path, timeout_s, why, sizeof why);
+    if (rc != 0) {
+        if (rc > 0)
+            snprintf(why, sizeof why, "exit status %d", rc);
+        fprintf(log, "alloc: %s run failed: %s; see %s\n", a->name, why, log_path);
+        allocators_merge(a, out_dir, why, sizeof why);   /* keep what it measured */
+        return 1;
+    }
+    if (allocators_merge(a, out_dir, why, sizeof why) != 0) {
+        fprintf(log, "alloc: %s: %s; see %s\n", a->name, why, log_path);
+        return 1;
+    }
+    return 0;
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ALLOCATORS_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define ALLOCATORS_SANITIZED 1
+#endif
+#endif
+
+int allocators_run_children(int argc, char **argv, const char *run_dir)
+{
+    if (getenv(ALLOCATORS_CHILD_ENV))
+        return 0;   /* a child never starts children */
+#ifdef ALLOCATORS_SANITIZED
+    fprintf(stderr, "alloc: alternative allocators skipped: this build's sanitizer replaces malloc\n");
+    return 0;
+#endif
+    double timeout_s = allocators_child_timeout_s();
+    const char *active = allocators_active();
+    int failed = 0;
+    for (int i = 0; i < allocators_count() && !cbench_stop_requested(); i++) {
+        const allocator_info *a = allocators_at(i);
+        if (strcmp(active, a->name) == 0) {
+            fprintf(stderr, "alloc: %s already serves malloc in this process, not re-run\n", a->name);
+            continue;
+        }
+        failed += allocators_run_one(a, argc, argv, run_dir, timeout_s, stderr);
+    }
+    return failed;
+}

@@ -1,0 +1,144 @@
+/*
+ * test_access.c — the access family does the work it claims: the hot pass
+ * adds one to every word (the buffer's sum moves exactly as expected), every
+ * cold operation (malloc, mmap, MAP_POPULATE, THP, a warm stack buffer)
+ * writes every cache line of the block it obtains, THP is either usable or
+ * skipped with a reason naming the sysfs switch, and finish() derives the
+ * ratios to the stack baseline and their spread from the rows.
+ */
+#include "testutil.h"
+
+#include "../benches/access.c"
+
+static int setup(void **state)
+{
+    (void)state;
+    GC_INIT();
+    access_probe_thp();
+    return 0;
+}
+
+static void test_hot_pass_adds_one_to_every_word(void **state)
+{
+    (void)state;
+    const size_t words = 1000;
+    uint64_t *w = malloc(words * sizeof *w);
+    assert_non_null(w);
+    access_fill_index(w, words);
+    assert_int_equal(access_sum(w, words), access_hot_expected(words, 0));
+    for (uint64_t pass = 1; pass <= 3; pass++) {
+        access_rmw(w, words);
+        assert_int_equal(access_sum(w, words), access_hot_expected(words, pass));
+    }
+    assert_int_equal(w[0], 3);
+    assert_int_equal(w[words - 1], words - 1 + 3);
+    free(w);
+    assert_int_equal(access_hot_expected(7, 2), 21 + 14);   /* odd word count */
+}
+
+static void check_cold(access_cold_op op, size_t size)
+{
+    for (uint64_t seed = 0; seed < 3; seed++)
+        assert_int_equal(op(size, seed), famutil_touch_expected(size, access_stride, seed));
+}
+
+static void test_cold_operations_touch_every_line(void **state)
+{
+    (void)state;
+    for (size_t size = 128u << 10; size <= (4u << 20); size *= 32) {
+        check_cold(access_cold_malloc, size);
+        check_cold(access_cold_mmap, size);
+        check_cold(access_cold_populate, size);
+    }
+    if (access_thp_unusable[0] == '\0')
+        check_cold(access_cold_thp, 4u << 20);
+}
+
+static void test_warm_stack_touch(void **state)
+{
+    (void)state;
+    unsigned char buf[96 << 10];
+    memset(buf, 0, sizeof buf);
+    assert_int_equal(access_touch(buf, sizeof buf, 5), famutil_touch_expected(sizeof buf, access_stride, 5));
+    assert_int_equal(buf[access_stride], famutil_line_mark(5, 1));
+}
+
+static void test_thp_probe(void **state)
+{
+    (void)state;
+    assert_true(access_thp_bytes >= 4096);
+    assert_int_equal(access_thp_bytes & (access_thp_bytes - 1), 0);
+    if (access_thp_unusable[0])
+        assert_non_null(strstr(access_thp_unusable, "transparent huge pages"));
+    /* the THP variant only registers sizes that hold a whole huge page */
+    bench_config cfg = {.quick = 1};
+    access_sizes cold = access_cold_sizes(&cfg);
+    int any = 0;
+    for (size_t i = 0; i < cold.n; i++)
+        any |= (size_t)cold.v[i] >= access_thp_bytes;
+    assert_true(any || access_thp_bytes > (4u << 20));
+}
+
+/* Sizes: hot spans L1 to beyond L2, cold starts at glibc's mmap threshold. */
+static void test_size_lists(void **state)
+{
+    (void)state;
+    bench_config quick = {.quick = 1}, full = {.quick = 0};
+    access_sizes h = access_hot_sizes(&full), c = access_cold_sizes(&quick);
+    assert_int_equal(h.v[0], 1024);
+    assert_int_equal(h.v[h.n - 1], 1 << 20);
+    assert_true(c.v[0] >= 128 << 10);
+    assert_true(access_hot_sizes(&quick).n < h.n);
+}
+
+static void add_row(output_table *t, const char *variant, int size, int rep, double real_ns, double cpu_ns)
+{
+    output_table_row(t);
+    output_table_set_str(t, "family", "access");
+    output_table_set_str(t, "variant", variant);
+    output_table_set_int(t, "size", size);
+    output_table_set_str(t, "allocator", allocators_active());
+    output_table_set_str(t, "run_type", "iteration");
+    output_table_set_int(t, "repetition", rep);
+    output_table_set_str(t, "status", "ok");
+    output_table_set_num(t, "real_ns", real_ns);
+    output_table_set_num(t, "cpu_ns", cpu_ns);
+}
+
+static void test_finish_ratios_and_spread(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    output_table *rows = output_table_get("results.csv");
+    /* stack 100, 110, 90; heap 105, 95, 100  -> ratio 1, spread 95/110 .. 105/90 */
+    const double stack[] = {100, 110, 90}, heap[] = {105, 95, 100};
+    for (int r = 0; r < 3; r++) {
+        add_row(rows, "hot_stack", 4096, r, stack[r], stack[r]);
+        add_row(rows, "hot_heap", 4096, r, heap[r], heap[r] / 2);
+    }
+    bench_config cfg = {.quick = 1, .repetitions = 3};
+    access_finish(&cfg);
+    const output_table *s = output_table_get("access_summary.csv");
+    assert_int_equal(output_table_row_count(s), 1);   /* hot_gc has no rows: no row */
+    assert_string_equal(output_table_cell(s, 0, "variant"), "hot_heap");
+    assert_string_equal(output_table_cell(s, 0, "baseline"), "hot_stack");
+    assert_string_equal(output_table_cell(s, 0, "ratio"), "1");
+    assert_true(fabs(strtod(output_table_cell(s, 0, "ratio_low"), NULL) - 95.0 / 110) < 1e-12);
+    assert_true(fabs(strtod(output_table_cell(s, 0, "ratio_high"), NULL) - 105.0 / 90) < 1e-12);
+    assert_string_equal(output_table_cell(s, 0, "ratio_cpu"), "0.5");
+    assert_string_equal(output_table_cell(s, 0, "repetitions"), "3");
+    output_tables_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hot_pass_adds_one_to_every_word),
+        cmocka_unit_test(test_cold_operations_touch_every_line),
+        cmocka_unit_test(test_warm_stack_touch),
+        cmocka_unit_test(test_thp_probe),
+        cmocka_unit_test(test_size_lists),
+        cmocka_unit_test(test_finish_ratios_and_spread),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
