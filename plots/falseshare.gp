@@ -1,0 +1,52 @@
+# inputs: results.csv
+# falseshare.gp — false and true sharing: ns per increment for each counter
+# layout (pad128, pad64, packed, shared), plain increments and fetch_add side
+# by side, grouped by pair class (log y; mean over repetitions), each bar
+# labelled with its slowdown against pad128.  Run with cwd = the run folder,
+# host and cpu set with -e.  Writes falseshare.png and falseshare.svg.
+if (!exists("host")) host = "unknown host"
+if (!exists("cpu")) cpu = "unknown CPU"
+set datafile separator ","
+set datafile columnheaders
+
+classes = "smt l2 llc numa package cross-package"
+layouts = "pad128 pad64 packed shared"
+class_index(c) = c eq "smt" ? 0 : c eq "l2" ? 1 : c eq "llc" ? 2 : c eq "numa" ? 3 : \
+                 c eq "package" ? 4 : c eq "cross-package" ? 5 : NaN
+layout_index(l) = l eq "pad128" ? 0 : l eq "pad64" ? 1 : l eq "packed" ? 2 : l eq "shared" ? 3 : NaN
+# variant is "<op>/<layout>"
+op_of(v) = v[1:strstrt(v, "/") - 1]
+layout_of(v) = v[strstrt(v, "/") + 1:]
+isrow(op) = strcol("family") eq "falseshare" && strcol("status") eq "ok" && strcol("aggregate") eq "" && \
+            op_of(strcol("variant")) eq op
+# 5 slots per class (4 layouts and a gap); plain left, fetch_add right
+xpos(off) = 5 * class_index(strcol("pair_class")) + layout_index(layout_of(strcol("variant"))) + off
+slowdown_label(x) = x == x ? sprintf("%.1fx", x) : ""
+
+set title sprintf("False and true sharing: ns per increment per thread — %s (%s)", host, cpu) noenhanced
+set style fill solid 0.7 border -1
+set boxwidth 0.38
+set grid ytics
+set logscale y
+set ylabel "ns per increment per thread (log scale)"
+set xlabel "counter layout, by pair class"
+set xtics () nomirror rotate by -30
+do for [c=1:words(classes)] {
+    do for [l=1:words(layouts)] {
+        set xtics add (sprintf("%s %s", word(layouts, l), word(classes, c)) 5 * (c - 1) + (l - 1))
+    }
+}
+stats 'results.csv' using (strcol("family") eq "falseshare" ? 5 * class_index(strcol("pair_class")) : NaN) nooutput
+set xrange [STATS_min - 0.7:STATS_max + 3.7]
+set key top left
+
+plots = "plot 'results.csv' using (isrow('plain') ? xpos(-0.2) : NaN):(column('real_ns')) smooth unique with boxes lc rgb '#1f77b4' title 'plain (load, add, store)', " . \
+        "'results.csv' using (isrow('fetch_add') ? xpos(0.2) : NaN):(column('real_ns')) smooth unique with boxes lc rgb '#d62728' title 'atomic fetch_add', " . \
+        "'results.csv' using (isrow('plain') ? xpos(-0.2) : isrow('fetch_add') ? xpos(0.2) : NaN):(column('real_ns')):(slowdown_label(column('slowdown_vs_padded128'))) with labels offset 0,0.7 font ',8' notitle"
+
+set terminal pngcairo size 1100,650 noenhanced
+set output "falseshare.png"
+eval plots
+set terminal svg size 1100,650 noenhanced
+set output "falseshare.svg"
+eval plots

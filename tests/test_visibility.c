@@ -1,0 +1,245 @@
+/*
+ * test_visibility.c — the visibility family: every publication mechanism
+ * delivers every message, in order, with its payload intact (stale_payloads
+ * zero for every happens-before mechanism), in ping-pong and in streaming;
+ * the receiver's check catches a corrupted payload and a message out of
+ * order; the store-to-observation experiment sees every store; the pairs
+ * registered are the topology module's representative pairs.  Includes the
+ * family's source to reach its statics.  Runs are bounded by a message count
+ * (with a generous deadline); no assertion depends on timing.
+ */
+#include "../benches/visibility.c"
+
+#include "testutil.h"
+
+#define PINGPONG_MESSAGES 1000
+#define STREAM_MESSAGES 3000
+
+static topo *machine;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[256];
+    char *argv[] = {"test_visibility", NULL};
+    cbench_init(1, argv);
+    machine = topo_load(NULL, err, sizeof err);
+    if (!machine)
+        fprintf(stderr, "topo_load: %s\n", err);
+    return machine ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    topo_free(machine);
+    return 0;
+}
+
+static topo_pair first_pair(void)
+{
+    if (topo_pu_count(machine) < 2)
+        skip();
+    int a = topo_pu(machine, 0), b = topo_pu(machine, 1);
+    return (topo_pair){a, b, topo_pair_classify(machine, a, b)};
+}
+
+static vis_run *handoff(const vis_mech *m, int mode, uint64_t messages)
+{
+    topo_pair p = first_pair();
+    char err[256] = "";
+    vis_run *r = vis_handoff_measure(machine, &p, m, mode, 60.0, messages, err, sizeof err);
+    if (!r)
+        fprintf(stderr, "%s: %s\n", m->name, err);
+    assert_non_null(r);
+    return r;
+}
+
+static void test_every_mechanism_delivers_pingpong(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VIS_MECH_COUNT; i++) {
+        const vis_mech *m = &vis_mechs[i];
+        vis_run *r = handoff(m, VIS_PINGPONG, PINGPONG_MESSAGES);
+        print_message("%-16s pingpong: %llu + %llu handoffs, %llu stale\n", m->name,
+                      (unsigned long long)r->tally[0].handoffs, (unsigned long long)r->tally[1].handoffs,
+                      (unsigned long long)(r->tally[0].stale + r->tally[1].stale));
+        assert_int_equal(r->tally[1].handoffs, PINGPONG_MESSAGES);   /* responder got all */
+        assert_int_equal(r->tally[0].handoffs, PINGPONG_MESSAGES);   /* and echoed all */
+        assert_int_equal(r->round_trips, PINGPONG_MESSAGES);
+        assert_int_equal(r->n_samples, PINGPONG_MESSAGES);
+        assert_int_equal(r->tally[0].disorder + r->tally[1].disorder, 0);
+        if (m->happens_before)
+            assert_int_equal(r->tally[0].stale + r->tally[1].stale, 0);
+        char err[256] = "";
+        assert_int_equal(vis_handoff_verify(r, err, sizeof err), 0);
+        vis_run_free(r);
+    }
+}
+
+static void test_every_mechanism_delivers_stream(void **state)
+{
+    (void)state;
+    for (int i = 0; i < VIS_MECH_COUNT; i++) {
+        const vis_mech *m = &vis_mechs[i];
+        vis_run *r = handoff(m, VIS_STREAM, STREAM_MESSAGES);
+        assert_int_equal(r->tally[1].handoffs, STREAM_MESSAGES);
+        assert_int_equal(r->tally[1].disorder, 0);
+        if (m->happens_before)
+            assert_int_equal(r->tally[1].stale, 0);
+        vis_run_free(r);
+    }
+}
+
+static void test_mechanism_table(void **state)
+{
+    (void)state;
+    static const char *const want[] = {"relaxed", "release_acquire", "seq_cst", "mutex",
+                                       "mutex_condvar", "channel_0", "channel_1", "channel_64",
+                                       "pipe", "eventfd", "futex"};
+    assert_int_equal(VIS_MECH_COUNT, 11);
+    for (int i = 0; i < VIS_MECH_COUNT; i++) {
+        assert_string_equal(vis_mechs[i].name, want[i]);
+        assert_int_equal(vis_mechs[i].happens_before, i != 0);   /* only the relaxed flag lacks it */
+        char err[256] = "";
+        vis_box *b = vis_box_open(&vis_mechs[i], err, sizeof err);
+        assert_non_null(b);
+        assert_true(b->capacity >= 0);
+        assert_int_equal(b->ring_len, (size_t)b->capacity + 2);
+        assert_true((b->plain != NULL) == (vis_mechs[i].happens_before != 0));
+        vis_box_close(b);
+    }
+}
+
+/* The receiver's checks, on one thread through a mailbox with room. */
+static void test_receiver_catches_stale_and_disorder(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    for (int i = 0; i < VIS_MECH_COUNT; i++) {
+        const vis_mech *m = &vis_mechs[i];
+        if (m->capacity == 0)      /* a rendezvous needs a second thread */
+            continue;
+        vis_box *b = vis_box_open(m, err, sizeof err);
+        assert_non_null(b);
+        vis_tally tally = {0};
+        uint64_t msg;
+        assert_int_equal(vis_send(b, 1, NULL), 0);
+        assert_int_equal(vis_recv(b, 1, &msg, &tally, NULL), 0);
+        assert_int_equal(msg, 1);
+        assert_int_equal(tally.handoffs, 1);
+        assert_int_equal(tally.stale + tally.disorder, 0);
+        /* corrupt message 2's payload after it was written */
+        assert_int_equal(vis_send(b, 2, NULL), 0);
+        if (b->plain)
+            b->plain[2 % b->ring_len].w[3] ^= 1;
+        else
+            atomic_fetch_xor(&b->relaxed[2 % b->ring_len].w[3], 1);
+        assert_int_equal(vis_recv(b, 2, &msg, &tally, NULL), 0);
+        assert_int_equal(tally.stale, 1);
+        /* message 4 where 3 was expected */
+        assert_int_equal(vis_send(b, 4, NULL), 0);
+        assert_int_equal(vis_recv(b, 3, &msg, &tally, NULL), 0);
+        assert_int_equal(tally.disorder, 1);
+        assert_int_equal(tally.stale, 1);
+        /* VIS_STOP is not a handoff */
+        assert_int_equal(vis_send(b, VIS_STOP, NULL), 0);
+        assert_int_equal(vis_recv(b, 5, &msg, &tally, NULL), 0);
+        assert_true(msg == VIS_STOP);
+        assert_int_equal(tally.handoffs, 3);
+        vis_box_close(b);
+    }
+}
+
+static void test_verify_rejects_stale_through_happens_before(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    vis_run r = {.mech = &vis_mechs[3]};   /* mutex */
+    r.tally[1].stale = 2;
+    assert_int_equal(vis_handoff_verify(&r, err, sizeof err), -1);
+    assert_non_null(strstr(err, "2 stale payloads"));
+    r.mech = &vis_mechs[0];                /* relaxed: counted, not a failure */
+    assert_int_equal(vis_handoff_verify(&r, err, sizeof err), 0);
+    r.tally[0].disorder = 1;
+    assert_int_equal(vis_handoff_verify(&r, err, sizeof err), -1);
+}
+
+static void test_store_to_load_sees_every_store(void **state)
+{
+    (void)state;
+    topo_pair p = first_pair();
+    char err[256] = "";
+    vis_observe *o = vis_observe_measure(machine, &p, 60.0, 500, err, sizeof err);
+    assert_non_null(o);
+    assert_int_equal(o->events, 500);
+    assert_int_equal(o->disorder, 0);
+    for (size_t i = 0; i < o->events; i++)
+        assert_true(o->t_seen[i] != 0 && o->t_store[i] != 0);
+    size_t negative;
+    double *lat = vis_observe_latencies(o, &negative);
+    assert_non_null(lat);
+    free(lat);
+    vis_observe_free(o);
+}
+
+static void test_pairs_are_the_representative_pairs(void **state)
+{
+    (void)state;
+    char err[256], why[256] = "";
+    topo *t = topo_load_synthetic("pack:2 l3:1 core:2 pu:2", err, sizeof err);
+    assert_non_null(t);
+    topo_pair want[TOPO_PAIR_CLASS_COUNT];
+    int n = topo_representative_pairs(t, want, TOPO_PAIR_CLASS_COUNT);
+    bench_config cfg = {.topo = t, .quick = 1, .repetitions = 1};
+    size_t before = cbench_registered_count();
+    bench_family_visibility.register_benchmarks(&cfg, why, sizeof why);
+    assert_string_equal(why, "");
+    assert_int_equal(vis.n_slots, n * (1 + VIS_MECH_COUNT));
+    assert_int_equal(cbench_registered_count() - before, (size_t)vis.n_slots);
+    for (int k = 0; k < 1 + VIS_MECH_COUNT; k++)
+        for (int i = 0; i < n; i++) {
+            const vis_slot *s = &vis.slots[k * n + i];
+            assert_int_equal(s->mech, k == 0 ? VIS_OBSERVE : k - 1);
+            assert_int_equal(s->pair.cpu_a, want[i].cpu_a);
+            assert_int_equal(s->pair.cpu_b, want[i].cpu_b);
+            assert_int_equal(s->pair.pair_class, want[i].pair_class);
+        }
+    bench_family_visibility.finish(&cfg);
+    topo_free(t);
+}
+
+static void test_distribution_rows(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    double sorted[200];
+    for (int i = 0; i < 200; i++)
+        sorted[i] = i + 1;
+    topo_pair p = {0, 1, TOPO_PAIR_LLC};
+    vis_distribution_rows("futex", &p, 0, sorted, 200);
+    output_table *t = output_table_get("visibility.csv");
+    assert_int_equal(output_table_row_count(t), 104);
+    assert_string_equal(output_table_cell(t, 0, "mechanism"), "futex");
+    assert_string_equal(output_table_cell(t, 0, "latency_ns"), "1");
+    assert_string_equal(output_table_cell(t, 50, "latency_ns"), "100");
+    assert_string_equal(output_table_cell(t, 103, "quantile"), "1");
+    assert_string_equal(output_table_cell(t, 103, "latency_ns"), "200");
+    assert_string_equal(output_table_cell(t, 103, "pair_class"), "llc");
+    output_tables_reset();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_mechanism_delivers_pingpong),
+        cmocka_unit_test(test_every_mechanism_delivers_stream),
+        cmocka_unit_test(test_mechanism_table),
+        cmocka_unit_test(test_receiver_catches_stale_and_disorder),
+        cmocka_unit_test(test_verify_rejects_stale_through_happens_before),
+        cmocka_unit_test(test_store_to_load_sees_every_store),
+        cmocka_unit_test(test_pairs_are_the_representative_pairs),
+        cmocka_unit_test(test_distribution_rows),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
