@@ -6,6 +6,7 @@
 #   make plots RUN=results/latest    redraw a run's plots
 #   make lint       cppcheck + clang-tidy
 #   make sanitize   ASan+UBSan build: tests and a --quick run; TSan build: harness and family tests
+#   make cross-aarch64   cross-build for aarch64 and run the tests under qemu-user
 #   make install    PREFIX=/usr/local DESTDIR=
 CC      ?= gcc
 CXX     ?= g++
@@ -110,6 +111,11 @@ lint:
 sanitize:
 	@scripts/sanitize.sh
 
+# cross-build for aarch64 (arm64 sysroot in build-aarch64/sysroot) and run the tests under qemu-user
+.PHONY: cross-aarch64
+cross-aarch64:
+	@scripts/cross-aarch64.sh all
+
 install: bin/memprobe
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/memprobe/plots $(DESTDIR)$(PREFIX)/share/memprobe/claims
 	install -m 755 bin/memprobe $(DESTDIR)$(PREFIX)/bin/memprobe
@@ -118,5 +124,27 @@ install: bin/memprobe
 
 clean:
 	rm -rf $(BUILD) bin build-*
+
+# ---- the Go companion (benches/go/): built only where `go` is on PATH, so
+# `make` works without Go (the go family then says how to install it).
+# bin/memprobe-go.escape.txt: the compiler's escape decisions (-gcflags=-m=2);
+# bin/memprobe-go-race: the -race build, or bin/memprobe-go-race.unavailable
+# saying why there is none.  Standard library only: nothing is downloaded.
+GO_BIN    ?= $(shell command -v go 2>/dev/null)
+GO_SRC    := benches/go/go.mod $(wildcard benches/go/*.go)
+GO_ENV     = GOCACHE=$(abspath $(BUILD))/gocache GOPATH=$(abspath $(BUILD))/gopath GOPROXY=off GOTOOLCHAIN=local GOFLAGS= GO111MODULE=on
+ifneq ($(GO_BIN),)
+all: bin/memprobe-go
+bin/memprobe: | bin/memprobe-go
+endif
+bin/memprobe-go: $(GO_SRC)
+	@mkdir -p bin
+	@$(if $(Q),echo "  GO      $@")
+	$(Q)cd benches/go && $(GO_ENV) CGO_ENABLED=0 $(GO_BIN) build -gcflags=-m=2 -o $(abspath $@) . 2>$(abspath $@).escape.tmp \
+	  || { cat $(abspath $@).escape.tmp >&2; rm -f $(abspath $@).escape.tmp; exit 1; }
+	$(Q)mv $@.escape.tmp $@.escape.txt
+	$(Q)rm -f $@-race $@-race.unavailable
+	$(Q)cd benches/go && $(GO_ENV) CGO_ENABLED=1 $(GO_BIN) build -race -o $(abspath $@)-race . 2>$(abspath $@)-race.unavailable \
+	  && rm -f $(abspath $@)-race.unavailable || echo "  GO      $@-race: race detector unavailable (see $@-race.unavailable)"
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -836,3 +836,140 @@ void counters_print(FILE *out)
     print_derived(out, shown);
     fprintf(out, "\nchoose with --counters GROUP|EVENT,...|none (default: %s)\n", default_spec);
 }
+
+/* ---------- public: counting another process (for the Go companion) ---------- */
+
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+
+struct counters_process {
+    int event_set;                    /* PAPI_NULL unless counting through PAPI */
+    int fds[COUNTERS_MAX_EVENTS];     /* perf fallback: one fd per event, -1 if not counted */
+};
+
+/* PAPI: an event set on the events' component, inherited, attached to pid. */
+static int process_attach_papi(struct counters_process *cp, int pid)
+{
+    int first = -1;
+    for (int i = 0; i < sel.n && first < 0; i++)
+        if (sel.ev[i].available)
+            first = i;
+    if (first < 0)
+        return -1;
+    int es = PAPI_NULL;
+    int rc = PAPI_create_eventset(&es);
+    if (rc == PAPI_OK)
+        rc = PAPI_assign_eventset_component(es, PAPI_get_event_component(sel.ev[first].code));
+    if (rc == PAPI_OK) {
+        PAPI_option_t opt;
+        memset(&opt, 0, sizeof opt);
+        opt.inherit.eventset = es;
+        opt.inherit.inherit = PAPI_INHERIT_ALL;
+        rc = PAPI_set_opt(PAPI_INHERIT, &opt);
+    }
+    if (rc == PAPI_OK)
+        rc = PAPI_attach(es, (unsigned long)pid);
+    for (int i = 0; i < sel.n && rc == PAPI_OK; i++)
+        if (sel.ev[i].available)
+            rc = PAPI_add_event(es, sel.ev[i].code);
+    if (rc == PAPI_OK)
+        rc = PAPI_start(es);
+    if (rc != PAPI_OK) {
+        if (es != PAPI_NULL) {
+            PAPI_cleanup_eventset(es);
+            PAPI_destroy_eventset(&es);
+        }
+        return -1;
+    }
+    cp->event_set = es;
+    return 0;
+}
+
+/* The perf software event behind a PAPI name, or -1. */
+static long long process_sw_config(const char *papi_name)
+{
+    static const struct {
+        const char *name;
+        long long config;
+    } sw[] = {{"perf::PAGE-FAULTS", PERF_COUNT_SW_PAGE_FAULTS},
+              {"perf::CONTEXT-SWITCHES", PERF_COUNT_SW_CONTEXT_SWITCHES},
+              {"perf::CPU-MIGRATIONS", PERF_COUNT_SW_CPU_MIGRATIONS}};
+    for (size_t i = 0; i < sizeof sw / sizeof sw[0]; i++)
+        if (strcmp(sw[i].name, papi_name) == 0)
+            return sw[i].config;
+    return -1;
+}
+
+/* perf_event_open fallback: the selection's software events, inherited. */
+static int process_attach_perf(struct counters_process *cp, int pid)
+{
+    int opened = 0;
+    for (int i = 0; i < sel.n; i++) {
+        long long config = sel.ev[i].available ? process_sw_config(sel.ev[i].papi_name) : -1;
+        if (config < 0)
+            continue;
+        struct perf_event_attr attr;
+        memset(&attr, 0, sizeof attr);
+        attr.size = sizeof attr;
+        attr.type = PERF_TYPE_SOFTWARE;
+        attr.config = (unsigned long long)config;
+        attr.inherit = 1;
+        attr.exclude_kernel = !papi.kernel_domain;
+        attr.exclude_hv = 1;
+        cp->fds[i] = (int)syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+        opened += cp->fds[i] >= 0;
+    }
+    return opened ? 0 : -1;
+}
+
+counters_process *counters_process_attach(int pid)
+{
+    if (pid <= 0 || papi.state <= 0 || counters_available_count() == 0)
+        return NULL;
+    struct counters_process *cp = malloc(sizeof *cp);
+    if (!cp)
+        return NULL;
+    cp->event_set = PAPI_NULL;
+    for (int i = 0; i < COUNTERS_MAX_EVENTS; i++)
+        cp->fds[i] = -1;
+    if (process_attach_papi(cp, pid) == 0 || process_attach_perf(cp, pid) == 0)
+        return cp;
+    free(cp);
+    return NULL;
+}
+
+void counters_process_read(counters_process *cp, double *out)
+{
+    long long v[COUNTERS_MAX_EVENTS];
+    int papi_ok = cp && cp->event_set != PAPI_NULL && PAPI_read(cp->event_set, v) == PAPI_OK;
+    for (int i = 0, k = 0; i < sel.n; i++) {
+        out[i] = NAN;
+        if (papi_ok && sel.ev[i].available)
+            out[i] = (double)v[k++];
+        unsigned long long count;
+        if (cp && cp->event_set == PAPI_NULL && cp->fds[i] >= 0 &&
+            read(cp->fds[i], &count, sizeof count) == (ssize_t)sizeof count)
+            out[i] = (double)count;
+    }
+}
+
+void counters_process_detach(counters_process *cp)
+{
+    if (!cp)
+        return;
+    if (cp->event_set != PAPI_NULL) {
+        long long v[COUNTERS_MAX_EVENTS];
+        PAPI_stop(cp->event_set, v);
+        PAPI_cleanup_eventset(cp->event_set);
+        PAPI_destroy_eventset(&cp->event_set);
+    }
+    for (int i = 0; i < COUNTERS_MAX_EVENTS; i++)
+        if (cp->fds[i] >= 0)
+            close(cp->fds[i]);
+    free(cp);
+}
+
+const char *counters_process_source(const counters_process *cp)
+{
+    return cp && cp->event_set != PAPI_NULL ? "papi" : "perf";
+}

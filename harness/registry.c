@@ -23,6 +23,7 @@ FAMILY(c2c)
 FAMILY(falseshare)
 FAMILY(visibility)
 FAMILY(litmus)
+FAMILY(go)
 #undef FAMILY
 
 static const bench_family *const families[] = {
@@ -30,6 +31,7 @@ static const bench_family *const families[] = {
     &bench_family_access,  &bench_family_passing, &bench_family_gc,
     &bench_family_hoard,   &bench_family_c2c,     &bench_family_falseshare,
     &bench_family_visibility, &bench_family_litmus,
+    &bench_family_go,
 };
 
 static const bench_family *present[sizeof families / sizeof families[0]];
@@ -102,7 +104,10 @@ int bench_parse_size(const char *s, unsigned long long *out)
         end++;
     if (*end)
         return -1;
-    *out = (unsigned long long)(v * mult);
+    double bytes = v * mult;
+    if (bytes >= 18446744073709551616.0)   /* 2^64: does not fit (and the cast would be undefined) */
+        return -1;
+    *out = (unsigned long long)bytes;
     return 0;
 }
 

@@ -23,6 +23,7 @@ deb_run=(
   "libmimalloc2.0:/usr/lib/$(uname -m)-linux-gnu/libmimalloc.so.2"
   "libtcmalloc-minimal4:/usr/lib/$(uname -m)-linux-gnu/libtcmalloc_minimal.so.4"
   "hwloc:/usr/bin/lstopo-no-graphics"
+  "golang-go:/usr/bin/go"
 )
 deb_test=(
   "libcmocka-dev:/usr/include/cmocka.h"
@@ -35,7 +36,7 @@ rpm_build=(
   "gc-devel:/usr/include/gc.h" "json-c-devel:/usr/include/json-c/json.h" "inih-devel:/usr/include/ini.h"
   "libcsv-devel:/usr/include/csv.h"
 )
-rpm_run=( "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
+rpm_run=( "golang:/usr/bin/go" "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
   "gperftools-libs:/usr/lib64/libtcmalloc_minimal.so.4" "hwloc:/usr/bin/lstopo-no-graphics" )
 rpm_test=( "libcmocka-devel:/usr/include/cmocka.h" "clang:/usr/bin/clang" "chromium:/usr/bin/chromium-browser" )
 

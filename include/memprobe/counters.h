@@ -68,6 +68,22 @@ typedef struct counters_thread counters_thread;
 counters_thread *counters_thread_start(void);
 void counters_thread_stop(counters_thread *ct, double *out);
 
+/* Counting another process (added for the Go companion, benches/go.c).
+ * Attach to pid before it runs anything (for instance blocked between fork
+ * and exec): the process and every thread it creates afterwards are counted
+ * (inherited counters).  Through PAPI (PAPI_attach with inheritance); where
+ * PAPI refuses (its permission check needs a hardware event, which a VM
+ * without a PMU lacks), the perf software events of the selection are
+ * opened directly with perf_event_open.  NULL when nothing can be counted. */
+typedef struct counters_process counters_process;
+counters_process *counters_process_attach(int pid);
+/* Totals since attach: counters_event_count() values, NaN where not counted. */
+void counters_process_read(counters_process *cp, double *out);
+/* Stop counting and free cp (NULL is fine). */
+void counters_process_detach(counters_process *cp);
+/* How cp counts: "papi" or "perf". */
+const char *counters_process_source(const counters_process *cp);
+
 /* `memprobe counters`: every known group event and raw event we tried, with
  * available / unavailable and why. */
 void counters_print(FILE *out);

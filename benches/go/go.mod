@@ -1,0 +1,3 @@
+module memprobe/go
+
+go 1.19
