@@ -35,7 +35,7 @@ static int teardown(void **state)
 
 static json_object *read_json(const char *dir, const char *name)
 {
-    char path[PATH_MAX];
+    char path[PATH_MAX + 64];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     json_object *j = json_object_from_file(path);
     if (!j)
@@ -45,7 +45,7 @@ static json_object *read_json(const char *dir, const char *name)
 
 static output_table *read_results(const char *dir)
 {
-    char path[PATH_MAX], err[512];
+    char path[PATH_MAX + 64], err[512];
     snprintf(path, sizeof path, "%s/results.csv", dir);
     output_table *t = output_table_read_csv(path, err, sizeof err);
     if (!t)
@@ -145,9 +145,9 @@ static void test_sigint_keeps_rows(void **state)
     char dir[PATH_MAX], *out = NULL;
     snprintf(dir, sizeof dir, "%s/run-sigint", scratch);
     /* the full ladder takes far longer than the delay before the signal */
-    /* wait until the first benchmark reported progress ("[1/N] ..."), then interrupt */
+    /* wait until the first benchmark reported progress ("[k/N] ..."), then interrupt */
     int rc = testutil_run(&out, "%s run --filter latency --repetitions 3 --out %s >/dev/null 2>%s/sigint.log & pid=$!; "
-                                "while ! grep -q '^\\[1/' %s/sigint.log && kill -0 $pid 2>/dev/null; do sleep 0.1; done; "
+                                "while ! grep -q '^\\[[0-9]*/' %s/sigint.log && kill -0 $pid 2>/dev/null; do sleep 0.1; done; "
                                 "kill -INT $pid; wait $pid", bin, dir, scratch, scratch);
     assert_true(rc != 0);
     free(out);
