@@ -1,0 +1,360 @@
+/*
+ * test_litmus.c — the litmus family: outcome decoding and names, the
+ * allowed-outcome table (spot checks against the C11 model and x86-TSO /
+ * ARMv8), litmus.csv bookkeeping and failure detection, and the invariant
+ * that no variant shows an outcome its ordering forbids over at least 10^6
+ * instances on this machine.  Includes the family's source to reach its
+ * statics (this copy also satisfies the registry's weak reference).
+ * No assertion depends on timing.
+ */
+#include "../benches/litmus.c"  // NOLINT(bugprone-suspicious-include): reaches the statics
+
+#include "testutil.h"
+
+#define FORBIDDEN_INSTANCES 1000000ull  /* per C11-forbidden variant */
+#define ARCH_INSTANCES 200000ull        /* per variant only the architecture forbids */
+#define SMALL_INSTANCES 20000ull
+
+static topo *machine;
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[256];
+    machine = topo_load(NULL, err, sizeof err);
+    if (!machine)
+        fprintf(stderr, "topo_load: %s\n", err);
+    return machine ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    topo_free(machine);
+    return 0;
+}
+
+/* ---- decoding and names ---- */
+
+static int decode(litmus_shape s, int a, int b, int c, int d)
+{
+    int v[LITMUS_MAX_REGS] = { a, b, c, d };
+    return litmus_decode(s, v);
+}
+
+static void test_decode_two_register_shapes(void **state)
+{
+    (void)state;
+    for (litmus_shape s = LITMUS_SB; s <= LITMUS_LB; s++) {
+        assert_int_equal(decode(s, 0, 0, 0, 0), 0);
+        assert_int_equal(decode(s, 1, 0, 0, 0), 1);
+        assert_int_equal(decode(s, 0, 1, 0, 0), 2);
+        assert_int_equal(decode(s, 1, 1, 0, 0), 3);
+        assert_int_equal(decode(s, 2, 0, 0, 0), -1);
+        assert_int_equal(decode(s, 0, -1, 0, 0), -1);
+        assert_int_equal(litmus_outcome_count(s), 4);
+    }
+}
+
+static void test_decode_final_state_2p2w(void **state)
+{
+    (void)state;
+    assert_int_equal(decode(LITMUS_2P2W, 1, 1, 0, 0), 0);
+    assert_int_equal(decode(LITMUS_2P2W, 2, 1, 0, 0), 1);
+    assert_int_equal(decode(LITMUS_2P2W, 1, 2, 0, 0), 2);
+    assert_int_equal(decode(LITMUS_2P2W, 2, 2, 0, 0), 3);
+    /* 0 means a write never landed: not an outcome */
+    assert_int_equal(decode(LITMUS_2P2W, 0, 2, 0, 0), -1);
+    assert_int_equal(decode(LITMUS_2P2W, 1, 3, 0, 0), -1);
+}
+
+static void test_decode_iriw(void **state)
+{
+    (void)state;
+    assert_int_equal(litmus_outcome_count(LITMUS_IRIW), 16);
+    assert_int_equal(decode(LITMUS_IRIW, 1, 0, 1, 0), 5);
+    assert_int_equal(decode(LITMUS_IRIW, 1, 1, 1, 1), 15);
+    assert_int_equal(decode(LITMUS_IRIW, 0, 0, 0, 0), 0);
+    assert_int_equal(decode(LITMUS_IRIW, 0, 0, 0, 2), -1);
+}
+
+/* Each shape's weak outcome is the one its textbook values decode to. */
+static void test_weak_outcomes(void **state)
+{
+    (void)state;
+    assert_int_equal(decode(LITMUS_SB, 0, 0, 0, 0), (int)litmus_shapes[LITMUS_SB].weak);
+    assert_int_equal(decode(LITMUS_MP, 1, 0, 0, 0), (int)litmus_shapes[LITMUS_MP].weak);
+    assert_int_equal(decode(LITMUS_LB, 1, 1, 0, 0), (int)litmus_shapes[LITMUS_LB].weak);
+    assert_int_equal(decode(LITMUS_2P2W, 1, 1, 0, 0), (int)litmus_shapes[LITMUS_2P2W].weak);
+    assert_int_equal(decode(LITMUS_IRIW, 1, 0, 1, 0), (int)litmus_shapes[LITMUS_IRIW].weak);
+}
+
+static void test_outcome_names(void **state)
+{
+    (void)state;
+    char buf[64];
+    litmus_outcome_name(LITMUS_SB, 0, buf, sizeof buf);
+    assert_string_equal(buf, "r0=0,r1=0");
+    litmus_outcome_name(LITMUS_MP, 1, buf, sizeof buf);
+    assert_string_equal(buf, "r0=1,r1=0");
+    litmus_outcome_name(LITMUS_2P2W, 0, buf, sizeof buf);
+    assert_string_equal(buf, "x=1,y=1");
+    litmus_outcome_name(LITMUS_2P2W, 3, buf, sizeof buf);
+    assert_string_equal(buf, "x=2,y=2");
+    litmus_outcome_name(LITMUS_IRIW, 5, buf, sizeof buf);
+    assert_string_equal(buf, "r0=1,r1=0,r2=1,r3=0");
+}
+
+/* ---- the allowed-outcome table ---- */
+
+static void test_allowed_c11_spot_checks(void **state)
+{
+    (void)state;
+    int sb = (int)litmus_shapes[LITMUS_SB].weak, mp = (int)litmus_shapes[LITMUS_MP].weak;
+    int lb = (int)litmus_shapes[LITMUS_LB].weak, w2 = (int)litmus_shapes[LITMUS_2P2W].weak;
+    int iriw = (int)litmus_shapes[LITMUS_IRIW].weak;
+    assert_true(litmus_allowed_c11(LITMUS_SB, LITMUS_RELAXED, sb));
+    assert_true(litmus_allowed_c11(LITMUS_SB, LITMUS_REL_ACQ, sb));
+    assert_false(litmus_allowed_c11(LITMUS_SB, LITMUS_SC_FENCE, sb));
+    assert_false(litmus_allowed_c11(LITMUS_SB, LITMUS_SEQ_CST, sb));
+    assert_true(litmus_allowed_c11(LITMUS_MP, LITMUS_RELAXED, mp));
+    assert_false(litmus_allowed_c11(LITMUS_MP, LITMUS_REL_ACQ, mp));
+    assert_false(litmus_allowed_c11(LITMUS_MP, LITMUS_SC_FENCE, mp));
+    assert_true(litmus_allowed_c11(LITMUS_LB, LITMUS_RELAXED, lb));
+    assert_false(litmus_allowed_c11(LITMUS_LB, LITMUS_REL_ACQ, lb));
+    assert_true(litmus_allowed_c11(LITMUS_2P2W, LITMUS_RELAXED, w2));
+    assert_true(litmus_allowed_c11(LITMUS_2P2W, LITMUS_REL_ACQ, w2));
+    assert_false(litmus_allowed_c11(LITMUS_2P2W, LITMUS_SC_FENCE, w2));
+    assert_true(litmus_allowed_c11(LITMUS_IRIW, LITMUS_REL_ACQ, iriw));
+    assert_false(litmus_allowed_c11(LITMUS_IRIW, LITMUS_SC_FENCE, iriw));
+    assert_false(litmus_allowed_c11(LITMUS_IRIW, LITMUS_SEQ_CST, iriw));
+    /* every outcome an interleaving produces is allowed, whatever the orders */
+    assert_true(litmus_allowed_c11(LITMUS_SB, LITMUS_SEQ_CST, 3));
+    assert_true(litmus_allowed_c11(LITMUS_MP, LITMUS_SEQ_CST, 3));
+    assert_true(litmus_allowed_c11(LITMUS_IRIW, LITMUS_SEQ_CST, 10));
+}
+
+/* seq_cst forbids every weak outcome; an architecture running correctly
+ * compiled code never allows what C11 forbids. */
+static void test_allowed_table_consistent(void **state)
+{
+    (void)state;
+    for (int s = 0; s < LITMUS_SHAPE_COUNT; s++) {
+        int weak = (int)litmus_shapes[s].weak;
+        assert_true(weak < litmus_outcome_count(s));
+        assert_false(litmus_allowed_c11(s, LITMUS_SEQ_CST, weak));
+        assert_false(litmus_allowed_c11(s, LITMUS_SC_FENCE, weak));
+        assert_true(litmus_allowed_c11(s, LITMUS_RELAXED, weak));
+        for (int v = 0; v < LITMUS_VARIANT_COUNT; v++) {
+            const litmus_allowed *a = &litmus_shapes[s].weak_allowed[v];
+            if (!a->c11) {
+                assert_false(a->x86);
+                assert_false(a->arm);
+            }
+            for (int o = 0; o < litmus_outcome_count(s); o++)
+                if (o != weak)
+                    assert_int_equal(litmus_allowed_arch(s, v, o), 1);
+        }
+    }
+}
+
+static void test_allowed_arch_spot_checks(void **state)
+{
+    (void)state;
+#if defined(__x86_64__) || defined(__i386__)
+    assert_int_equal(litmus_allowed_arch(LITMUS_SB, LITMUS_RELAXED, 0), 1);
+    assert_int_equal(litmus_allowed_arch(LITMUS_SB, LITMUS_REL_ACQ, 0), 1);
+    assert_int_equal(litmus_allowed_arch(LITMUS_MP, LITMUS_RELAXED, 1), 0);
+    assert_int_equal(litmus_allowed_arch(LITMUS_LB, LITMUS_RELAXED, 3), 0);
+    assert_int_equal(litmus_allowed_arch(LITMUS_2P2W, LITMUS_RELAXED, 0), 0);
+    assert_int_equal(litmus_allowed_arch(LITMUS_IRIW, LITMUS_RELAXED, 5), 0);
+#elif defined(__aarch64__)
+    assert_int_equal(litmus_allowed_arch(LITMUS_MP, LITMUS_RELAXED, 1), 1);
+    assert_int_equal(litmus_allowed_arch(LITMUS_LB, LITMUS_RELAXED, 3), 1);
+    assert_int_equal(litmus_allowed_arch(LITMUS_MP, LITMUS_REL_ACQ, 1), 0);
+#else
+    assert_int_equal(litmus_allowed_arch(LITMUS_SB, LITMUS_RELAXED, 0), -1);
+#endif
+}
+
+/* ---- litmus.csv and failure detection (no threads) ---- */
+
+static void test_rows_and_forbidden_count(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    litmus_bench b = { .shape = LITMUS_SB, .variant = LITMUS_SC_FENCE, .cpus = { 0, 1 } };
+    snprintf(b.cpus_text, sizeof b.cpus_text, "0,1");
+    snprintf(b.pair_class, sizeof b.pair_class, "llc");
+    litmus_result r = { .counts = { 0, 10, 20, 70 }, .instances = 100, .seconds = 0.5 };
+    assert_int_equal(litmus_write_rows(&b, &r, 0), 0);
+    r.counts[0] = 1;
+    r.counts[3] = 69;
+    assert_int_equal(litmus_write_rows(&b, &r, 1), 1);
+    r.counts[0] = 0;
+    r.invalid = 2;
+    r.counts[3] = 68;
+    assert_int_equal(litmus_write_rows(&b, &r, 2), 2);   /* invalid values fail too */
+    output_table *t = output_table_get("litmus.csv");
+    assert_int_equal(output_table_row_count(t), 4 + 4 + 5);
+    assert_string_equal(output_table_cell(t, 0, "test"), "sb");
+    assert_string_equal(output_table_cell(t, 0, "variant"), "sc_fence");
+    assert_string_equal(output_table_cell(t, 0, "outcome"), "r0=0,r1=0");
+    assert_string_equal(output_table_cell(t, 0, "allowed_c11"), "0");
+    assert_string_equal(output_table_cell(t, 0, "weak"), "1");
+    assert_string_equal(output_table_cell(t, 3, "allowed_c11"), "1");
+    assert_string_equal(output_table_cell(t, 3, "count"), "70");
+    assert_string_equal(output_table_cell(t, 3, "per_million"), "700000");
+    assert_string_equal(output_table_cell(t, 3, "instances_per_second"), "200");
+    assert_string_equal(output_table_cell(t, 3, "pair_class"), "llc");
+    assert_string_equal(output_table_cell(t, 3, "cpus"), "0,1");
+    assert_string_equal(output_table_cell(t, 12, "outcome"), "invalid");
+    assert_string_equal(output_table_cell(t, 12, "repetition"), "2");
+    output_tables_reset();
+}
+
+/* The pairs used are the topology module's: the default one is among its
+ * representative pairs, and --litmus-all-classes uses exactly that list. */
+static void test_pairs_match_topology(void **state)
+{
+    (void)state;
+    topo_pair rep[TOPO_PAIR_CLASS_COUNT];
+    int nrep = topo_representative_pairs(machine, rep, TOPO_PAIR_CLASS_COUNT);
+    topo_pair *all, *one;
+    int nall = litmus_pairs(machine, 1, &all), none = litmus_pairs(machine, 0, &one);
+    assert_int_equal(nall, nrep);
+    for (int i = 0; i < nall; i++) {
+        assert_int_equal(all[i].cpu_a, rep[i].cpu_a);
+        assert_int_equal(all[i].cpu_b, rep[i].cpu_b);
+        assert_int_equal(all[i].pair_class, rep[i].pair_class);
+    }
+    if (nrep > 0) {
+        assert_int_equal(none, 1);
+        int found = 0;
+        for (int i = 0; i < nrep; i++)
+            found |= one[0].cpu_a == rep[i].cpu_a && one[0].cpu_b == rep[i].cpu_b;
+        assert_true(found);
+        assert_true(one[0].pair_class != TOPO_PAIR_SMT || rep[nrep - 1].pair_class == TOPO_PAIR_SMT);
+    }
+    free(all);
+    free(one);
+}
+
+static void test_register_needs_two_cpus(void **state)
+{
+    (void)state;
+    char err[256], why[256] = "", cpu[16];
+    snprintf(cpu, sizeof cpu, "%d", topo_pu(machine, 0));
+    topo *one = topo_load(cpu, err, sizeof err);
+    assert_non_null(one);
+    bench_config cfg = { .topo = one, .quick = 1, .repetitions = 1 };
+    bench_family_litmus.register_benchmarks(&cfg, why, sizeof why);
+    assert_int_equal(litmus_bench_count, 0);
+    assert_non_null(strstr(why, "needs 2 CPUs"));
+    topo_free(one);
+}
+
+/* ---- runs on this machine ---- */
+
+/* Run shape/variant for at least `instances` instances (no time bound that
+ * could end it first).  Returns 0 and fills r, or skips when the machine has
+ * too few CPUs for the shape. */
+static int run_litmus(litmus_shape s, litmus_variant v, uint64_t instances, litmus_result *r)
+{
+    litmus_params p = {
+        .shape = s, .variant = v, .topo = machine, .round_instances = 1000,
+        .max_instances = instances, .max_seconds = 600.0, .max_delay = LITMUS_MAX_DELAY,
+    };
+    if (litmus_shapes[s].threads == 4) {
+        if (litmus_choose_four(machine, p.cpus))
+            return -1;
+    } else {
+        topo_pair *pair;
+        assert_int_equal(litmus_pairs(machine, 0, &pair), 1);
+        p.cpus[0] = pair[0].cpu_a;
+        p.cpus[1] = pair[0].cpu_b;
+        free(pair);
+    }
+    char err[256] = "";
+    int rc = litmus_run(&p, r, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "litmus_run %s %s: %s\n", litmus_shapes[s].name, litmus_variant_names[v], err);
+    assert_int_equal(rc, 0);
+    return 0;
+}
+
+static uint64_t sum_counts(const litmus_result *r, litmus_shape s)
+{
+    uint64_t sum = r->invalid;
+    for (int o = 0; o < litmus_outcome_count(s); o++)
+        sum += r->counts[o];
+    return sum;
+}
+
+static void test_counts_add_up(void **state)
+{
+    (void)state;
+    if (topo_pu_count(machine) < 2)
+        skip();
+    for (int s = 0; s < LITMUS_SHAPE_COUNT; s++)
+        for (int v = 0; v < LITMUS_VARIANT_COUNT; v++) {
+            litmus_result r;
+            if (run_litmus(s, v, SMALL_INSTANCES, &r))
+                continue;
+            assert_true(r.instances >= SMALL_INSTANCES);
+            assert_int_equal(r.instances % 1000, 0);
+            assert_int_equal(sum_counts(&r, s), r.instances);
+            assert_int_equal(r.invalid, 0);
+            assert_true(r.seconds > 0);
+            litmus_result_free(&r);
+        }
+}
+
+/* The invariant: an outcome the variant's ordering forbids (by C11, or by
+ * this architecture's model) is never seen. */
+static void test_forbidden_outcomes_never_seen(void **state)
+{
+    (void)state;
+    if (topo_pu_count(machine) < 2)
+        skip();
+    for (int s = 0; s < LITMUS_SHAPE_COUNT; s++)
+        for (int v = 0; v < LITMUS_VARIANT_COUNT; v++) {
+            int weak = (int)litmus_shapes[s].weak;
+            int c11 = litmus_allowed_c11(s, v, weak), arch = litmus_allowed_arch(s, v, weak);
+            if (c11 && arch != 0)
+                continue;
+            uint64_t want = c11 ? ARCH_INSTANCES : FORBIDDEN_INSTANCES;
+            litmus_result r;
+            if (run_litmus(s, v, want, &r))
+                continue;
+            if (r.counts[weak] || r.invalid)
+                fprintf(stderr, "%s %s: weak outcome seen %llu times, %llu invalid, in %llu instances\n",
+                        litmus_shapes[s].name, litmus_variant_names[v], (unsigned long long)r.counts[weak],
+                        (unsigned long long)r.invalid, (unsigned long long)r.instances);
+            assert_true(r.instances >= want);
+            assert_int_equal(r.counts[weak], 0);
+            assert_int_equal(r.invalid, 0);
+            assert_int_equal(sum_counts(&r, s), r.instances);
+            litmus_result_free(&r);
+        }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_decode_two_register_shapes),
+        cmocka_unit_test(test_decode_final_state_2p2w),
+        cmocka_unit_test(test_decode_iriw),
+        cmocka_unit_test(test_weak_outcomes),
+        cmocka_unit_test(test_outcome_names),
+        cmocka_unit_test(test_allowed_c11_spot_checks),
+        cmocka_unit_test(test_allowed_table_consistent),
+        cmocka_unit_test(test_allowed_arch_spot_checks),
+        cmocka_unit_test(test_rows_and_forbidden_count),
+        cmocka_unit_test(test_pairs_match_topology),
+        cmocka_unit_test(test_register_needs_two_cpus),
+        cmocka_unit_test(test_counts_add_up),
+        cmocka_unit_test(test_forbidden_outcomes_never_seen),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
