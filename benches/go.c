@@ -557,6 +557,7 @@ static void go_tag_common(cbench_state *st, json_object *doc, json_object *bench
 {
     char buf[64];
     cbench_tag(st, "runtime", "go");
+    cbench_tag(st, "allocator", "go");   /* the Go runtime's own heap serves these rows */
     cbench_tag(st, "cpus", go_run.cpus);
     json_object *v = go_get(doc, "go_version");
     if (v)

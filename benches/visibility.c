@@ -22,7 +22,7 @@
  *   release_acquire, seq_cst   the same flag with those orders
  *   mutex          a slot guarded by a pthread mutex, polled
  *   mutex_condvar  a slot guarded by a mutex, waited for on a condition variable
- *   chan0, chan1, chan64   a bounded channel (mutex + two condition
+ *   channel_0, _1, _64     a bounded channel (mutex + two condition
  *                  variables) of capacity 0 (rendezvous), 1 and 64: the shape
  *                  of a Go channel
  *   pipe, eventfd, futex   the kernel's ways (futex: wait/wake on a word)
