@@ -26,7 +26,9 @@
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/measure.h"
 #include "memprobe/output.h"
+#include "memprobe/rows.h"
 
 #include <gc.h>
 #include <stdint.h>
@@ -36,8 +38,6 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
-
-#include "famutil.h"
 
 #define ACCESS_THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
 
@@ -50,7 +50,7 @@ static char access_thp_unusable[256];
 /* ---- hot ---- */
 
 /* One pass: add 1 to every word. */
-static FAMUTIL_NOINLINE void access_rmw(uint64_t *w, size_t words)
+static MEASURE_NOINLINE void access_rmw(uint64_t *w, size_t words)
 {
     for (size_t i = 0; i < words; i++)
         w[i] += 1;
@@ -92,7 +92,7 @@ static void access_hot_loop(cbench_state *st, uint64_t *w, size_t size)
             rmw(w, words);
     cbench_escape(w);
     cbench_set_bytes_processed(st, (int64_t)((passes - 1) * size));
-    famutil_report_checksum(st, access_sum(w, words), access_hot_expected(words, passes));
+    measure_report_checksum(st, access_sum(w, words), access_hot_expected(words, passes));
 }
 
 static void access_tag(cbench_state *st)
@@ -170,12 +170,12 @@ typedef struct access_cold_variant {
     int needs_thp;
 } access_cold_variant;
 
-static FAMUTIL_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
 {
     unsigned char *p = malloc(size);
     if (!p)
         return 0;
-    uint64_t sum = famutil_touch_lines(p, size, access_stride, seed);
+    uint64_t sum = measure_touch_lines(p, size, access_stride, seed);
     free(p);
     return sum;
 }
@@ -187,23 +187,23 @@ static uint64_t access_cold_map(size_t size, uint64_t seed, int extra_flags)
                             MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
     if (p == MAP_FAILED)
         return 0;
-    uint64_t sum = famutil_touch_lines(p, size, access_stride, seed);
+    uint64_t sum = measure_touch_lines(p, size, access_stride, seed);
     munmap(p, size);
     return sum;
 }
 
-static FAMUTIL_NOINLINE uint64_t access_cold_mmap(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t access_cold_mmap(size_t size, uint64_t seed)
 {
     return access_cold_map(size, seed, 0);
 }
 
-static FAMUTIL_NOINLINE uint64_t access_cold_populate(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t access_cold_populate(size_t size, uint64_t seed)
 {
     return access_cold_map(size, seed, MAP_POPULATE);
 }
 
 /* A huge-page-aligned region asked to be backed by transparent huge pages. */
-static FAMUTIL_NOINLINE uint64_t access_cold_thp(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t access_cold_thp(size_t size, uint64_t seed)
 {
     size_t span = size + access_thp_bytes;
     unsigned char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -211,22 +211,22 @@ static FAMUTIL_NOINLINE uint64_t access_cold_thp(size_t size, uint64_t seed)
         return 0;
     uintptr_t aligned = ((uintptr_t)raw + access_thp_bytes - 1) & ~(uintptr_t)(access_thp_bytes - 1);
     unsigned char *p = (unsigned char *)aligned;
-    uint64_t sum = madvise(p, size, MADV_HUGEPAGE) == 0 ? famutil_touch_lines(p, size, access_stride, seed) : 0;
+    uint64_t sum = madvise(p, size, MADV_HUGEPAGE) == 0 ? measure_touch_lines(p, size, access_stride, seed) : 0;
     munmap(raw, span);
     return sum;
 }
 
 /* The stores of a cold operation, into memory that is already there. */
-static FAMUTIL_NOINLINE uint64_t access_touch(unsigned char *p, size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t access_touch(unsigned char *p, size_t size, uint64_t seed)
 {
-    return famutil_touch_lines(p, size, access_stride, seed);
+    return measure_touch_lines(p, size, access_stride, seed);
 }
 
 static void access_cold_finish(cbench_state *st, size_t size, uint64_t iterations, uint64_t sum)
 {
     cbench_counter(st, "pages", (double)(size / (size_t)sysconf(_SC_PAGESIZE)), CBENCH_COUNTER_PLAIN);
     cbench_set_bytes_processed(st, (int64_t)(iterations * size));
-    famutil_report_checksum(st, sum, famutil_touch_expected_total(size, access_stride, iterations));
+    measure_report_checksum(st, sum, measure_touch_expected_total(size, access_stride, iterations));
 }
 
 static void access_cold_run(cbench_state *st)
@@ -333,17 +333,14 @@ static void access_register_one(const bench_config *cfg, const char *name, cbenc
     for (size_t i = 0; i < sizes.n; i++)
         if (sizes.v[i] >= min_size && (!cfg->ram_bytes || (unsigned long long)sizes.v[i] <= cfg->ram_bytes / 8))
             cbench_arg(b, sizes.v[i]);
-    famutil_timing(b, cfg, quick_s, full_s);
+    measure_timing(b, cfg, quick_s, full_s);
 }
 
 static void access_register(const bench_config *cfg, char *why, size_t whylen)
 {
-    int child = famutil_is_allocator_child(cfg);
-    if (child && strcmp(allocators_active(), cfg->allocator) != 0) {
-        snprintf(why, whylen, "malloc is served by %s, not %s: LD_PRELOAD did not take effect",
-                 allocators_active(), cfg->allocator);
+    int child = allocators_check_child(cfg, why, whylen);
+    if (child < 0)
         return;
-    }
     if (cfg->topo)
         access_stride = topo_cache_line(cfg->topo);
     access_probe_thp();
@@ -376,18 +373,18 @@ static void access_summary_row(output_table **out, const output_table *rows, con
     static const char *const cols[] = {"allocator", "kind", "variant", "baseline", "size", "ratio",
                                        "ratio_low", "ratio_high", "ratio_cpu", "ratio_cpu_low",
                                        "ratio_cpu_high", "repetitions"};
-    famutil_ratio wall = famutil_row_ratio(rows, "access", variant, baseline, allocator, size, "real_ns");
-    famutil_ratio cpu = famutil_row_ratio(rows, "access", variant, baseline, allocator, size, "cpu_ns");
+    rows_ratio wall = rows_ratio_of(rows, "access", variant, baseline, allocator, size, "real_ns");
+    rows_ratio cpu = rows_ratio_of(rows, "access", variant, baseline, allocator, size, "cpu_ns");
     if (wall.count == 0)
         return;
-    output_table *t = famutil_side_row(out, "access_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
+    output_table *t = rows_side_row(out, "access_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
     output_table_set_str(t, "allocator", allocator);
     output_table_set_str(t, "kind", kind);
     output_table_set_str(t, "variant", variant);
     output_table_set_str(t, "baseline", baseline);
     output_table_set_int(t, "size", size);
-    famutil_set_ratio(t, "ratio", wall);
-    famutil_set_ratio(t, "ratio_cpu", cpu);
+    rows_set_ratio(t, "ratio", wall);
+    rows_set_ratio(t, "ratio_cpu", cpu);
     output_table_set_int(t, "repetitions", wall.count);
 }
 
@@ -396,7 +393,7 @@ static void access_finish(const bench_config *cfg)
     static const char *const hot[] = {"hot_heap", "hot_gc"};
     static const char *const cold[] = {"cold_heap_malloc", "cold_heap_mmap", "cold_heap_populate",
                                        "cold_heap_thp"};
-    const output_table *rows = famutil_results();
+    const output_table *rows = rows_results();
     const char *allocator = allocators_active();
     access_sizes hs = access_hot_sizes(cfg), cs = access_cold_sizes(cfg);
     output_table *out = NULL;

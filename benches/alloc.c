@@ -23,14 +23,13 @@
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/measure.h"
 
 #include <gc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "famutil.h"
 
 #define ALLOC_BATCH 512                          /* live blocks in heap_batch */
 #define ALLOC_BATCH_BYTES_MAX (64ull << 20)     /* cap on a batch's live bytes */
@@ -39,7 +38,7 @@
 static size_t alloc_stride = 64;
 
 /* One operation: allocate size bytes, touch them with seed, release; returns
- * the touch checksum (famutil_touch_expected when the memory works). */
+ * the touch checksum (measure_touch_expected when the memory works). */
 typedef uint64_t (*alloc_op)(size_t size, uint64_t seed);
 
 /* ---- the stack ---- */
@@ -49,11 +48,11 @@ typedef uint64_t (*alloc_op)(size_t size, uint64_t seed);
     X(2048) X(4096) X(8192) X(16384) X(32768) X(65536)
 
 #define ALLOC_STACK_FIXED(n)                                                   \
-    static FAMUTIL_NOINLINE uint64_t alloc_stack_fixed_##n(size_t size, uint64_t seed) \
+    static MEASURE_NOINLINE uint64_t alloc_stack_fixed_##n(size_t size, uint64_t seed) \
     {                                                                          \
         (void)size;                                                            \
         unsigned char block[n];                                                \
-        return famutil_touch_lines(block, n, alloc_stride, seed);              \
+        return measure_touch_lines(block, n, alloc_stride, seed);              \
     }
 ALLOC_FIXED_SIZES(ALLOC_STACK_FIXED)
 #undef ALLOC_STACK_FIXED
@@ -76,30 +75,30 @@ static alloc_op alloc_stack_fixed_for(size_t size)
     return NULL;
 }
 
-static FAMUTIL_NOINLINE uint64_t alloc_stack_vla(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_stack_vla(size_t size, uint64_t seed)
 {
     unsigned char block[size];
-    return famutil_touch_lines(block, size, alloc_stride, seed);
+    return measure_touch_lines(block, size, alloc_stride, seed);
 }
 
 /* ---- malloc ---- */
 
-static FAMUTIL_NOINLINE uint64_t alloc_heap_malloc_free(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_heap_malloc_free(size_t size, uint64_t seed)
 {
     unsigned char *p = malloc(size);
     if (!p)
         return 0;
-    uint64_t sum = famutil_touch_lines(p, size, alloc_stride, seed);
+    uint64_t sum = measure_touch_lines(p, size, alloc_stride, seed);
     free(p);
     return sum;
 }
 
-static FAMUTIL_NOINLINE uint64_t alloc_heap_calloc(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_heap_calloc(size_t size, uint64_t seed)
 {
     unsigned char *p = calloc(1, size);
     if (!p)
         return 0;
-    uint64_t sum = famutil_touch_lines(p, size, alloc_stride, seed);
+    uint64_t sum = measure_touch_lines(p, size, alloc_stride, seed);
     free(p);
     return sum;
 }
@@ -160,13 +159,13 @@ static void alloc_batch_destroy(alloc_batch *b)
 
 /* One operation of heap_batch: allocate and touch one block (the frees of a
  * full batch are counted in the operation that fills it). */
-static FAMUTIL_NOINLINE uint64_t alloc_batch_step(alloc_batch *b, size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_batch_step(alloc_batch *b, size_t size, uint64_t seed)
 {
     unsigned char *p = malloc(size);
     if (!p)
         return 0;
     b->blocks[b->live++] = p;
-    uint64_t sum = famutil_touch_lines(p, size, alloc_stride, seed);
+    uint64_t sum = measure_touch_lines(p, size, alloc_stride, seed);
     if (b->live == b->batch)
         alloc_batch_release(b);
     return sum;
@@ -174,16 +173,16 @@ static FAMUTIL_NOINLINE uint64_t alloc_batch_step(alloc_batch *b, size_t size, u
 
 /* ---- the collector ---- */
 
-static FAMUTIL_NOINLINE uint64_t alloc_gc_malloc(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_gc_malloc(size_t size, uint64_t seed)
 {
     unsigned char *p = GC_MALLOC(size);
-    return p ? famutil_touch_lines(p, size, alloc_stride, seed) : 0;
+    return p ? measure_touch_lines(p, size, alloc_stride, seed) : 0;
 }
 
-static FAMUTIL_NOINLINE uint64_t alloc_gc_malloc_atomic(size_t size, uint64_t seed)
+static MEASURE_NOINLINE uint64_t alloc_gc_malloc_atomic(size_t size, uint64_t seed)
 {
     unsigned char *p = GC_MALLOC_ATOMIC(size);
-    return p ? famutil_touch_lines(p, size, alloc_stride, seed) : 0;
+    return p ? measure_touch_lines(p, size, alloc_stride, seed) : 0;
 }
 
 /* ---- variants ---- */
@@ -235,7 +234,7 @@ static void alloc_run_ops(cbench_state *st)
         cbench_counter(st, "gc_heap_bytes", (double)GC_get_heap_size(), CBENCH_COUNTER_PLAIN);
     }
     cbench_set_bytes_processed(st, (int64_t)(seed * size));
-    famutil_report_checksum(st, sum, famutil_touch_expected_total(size, alloc_stride, seed));
+    measure_report_checksum(st, sum, measure_touch_expected_total(size, alloc_stride, seed));
 }
 
 static void alloc_run_batch(cbench_state *st)
@@ -256,7 +255,7 @@ static void alloc_run_batch(cbench_state *st)
     cbench_do_not_optimize(sum);
     alloc_batch_destroy(&b);
     cbench_set_bytes_processed(st, (int64_t)(seed * size));
-    famutil_report_checksum(st, sum, famutil_touch_expected_total(size, alloc_stride, seed));
+    measure_report_checksum(st, sum, measure_touch_expected_total(size, alloc_stride, seed));
 }
 
 /* ---- registration ---- */
@@ -291,17 +290,14 @@ static void alloc_register_variant(const alloc_variant *v, const bench_config *c
         int64_t args[2] = {sizes[i], alloc_batch_for(sizes[i], cfg->ram_bytes)};
         cbench_args(b, args, batch ? 2 : 1);
     }
-    famutil_timing(b, cfg, 0.01, 0.03);
+    measure_timing(b, cfg, 0.01, 0.03);
 }
 
 static void alloc_register(const bench_config *cfg, char *why, size_t whylen)
 {
-    int child = famutil_is_allocator_child(cfg);
-    if (child && strcmp(allocators_active(), cfg->allocator) != 0) {
-        snprintf(why, whylen, "malloc is served by %s, not %s: LD_PRELOAD did not take effect",
-                 allocators_active(), cfg->allocator);
+    int child = allocators_check_child(cfg, why, whylen);
+    if (child < 0)
         return;
-    }
     if (cfg->topo)
         alloc_stride = topo_cache_line(cfg->topo);
     if (!child)

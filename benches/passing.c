@@ -28,15 +28,16 @@
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/measure.h"
 #include "memprobe/output.h"
+#include "memprobe/rows.h"
 
 #include <gc.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "famutil.h"
 
 #define PASSING_SIZES(X) X(8) X(16) X(32) X(64) X(128) X(256) X(512) X(1024)
 #define PASSING_SIZE_COUNT 8
@@ -89,31 +90,31 @@ static uint64_t passing_expected_total(size_t words, uint64_t n)
  * builds in place either way.  Hence PASSING_FILL, used by every variant. */
 #define PASSING_DEFINE(N)                                                                       \
     typedef struct passing_blob_##N { uint64_t w[N / 8]; } passing_blob_##N;                    \
-    static FAMUTIL_NOINLINE passing_blob_##N passing_make_##N(uint64_t seed)                   \
+    static MEASURE_NOINLINE passing_blob_##N passing_make_##N(uint64_t seed)                   \
     {                                                                                           \
         passing_blob_##N b;                                                                     \
         PASSING_FILL(b.w, N / 8, seed);                                                         \
         return b;                                                                               \
     }                                                                                           \
-    static FAMUTIL_NOINLINE passing_blob_##N *passing_make_malloc_##N(uint64_t seed)           \
+    static MEASURE_NOINLINE passing_blob_##N *passing_make_malloc_##N(uint64_t seed)           \
     {                                                                                           \
         passing_blob_##N *p = malloc(sizeof *p);                                                \
         if (p)                                                                                  \
             PASSING_FILL(p->w, N / 8, seed);                                                    \
         return p;                                                                               \
     }                                                                                           \
-    static FAMUTIL_NOINLINE passing_blob_##N *passing_make_gc_##N(uint64_t seed)               \
+    static MEASURE_NOINLINE passing_blob_##N *passing_make_gc_##N(uint64_t seed)               \
     {                                                                                           \
         passing_blob_##N *p = GC_MALLOC_ATOMIC(sizeof *p);                                      \
         if (p)                                                                                  \
             PASSING_FILL(p->w, N / 8, seed);                                                    \
         return p;                                                                               \
     }                                                                                           \
-    static FAMUTIL_NOINLINE void passing_fill_out_##N(passing_blob_##N *out, uint64_t seed)    \
+    static MEASURE_NOINLINE void passing_fill_out_##N(passing_blob_##N *out, uint64_t seed)    \
     {                                                                                           \
         PASSING_FILL(out->w, N / 8, seed);                                                      \
     }                                                                                           \
-    static FAMUTIL_NOINLINE uint64_t passing_read_##N(passing_blob_##N b)                       \
+    static MEASURE_NOINLINE uint64_t passing_read_##N(passing_blob_##N b)                       \
     {                                                                                           \
         return passing_sum(b.w, N / 8);                                                         \
     }                                                                                           \
@@ -168,7 +169,7 @@ PASSING_SIZES(PASSING_DEFINE)
             for (int64_t i = 0; i < n; i++)                                                     \
                 sum += passing_op_##V##_##N(seed++);                                            \
         cbench_do_not_optimize(sum);                                                            \
-        famutil_report_checksum(st, sum, passing_expected_total(N / 8, seed));                  \
+        measure_report_checksum(st, sum, passing_expected_total(N / 8, seed));                  \
     }
 #define PASSING_LOOPS(N)                                                                        \
     PASSING_LOOP(by_value, N) PASSING_LOOP(ptr_malloc, N) PASSING_LOOP(ptr_gc, N)               \
@@ -233,12 +234,9 @@ static void passing_run(cbench_state *st)
 
 static void passing_register(const bench_config *cfg, char *why, size_t whylen)
 {
-    int child = famutil_is_allocator_child(cfg);
-    if (child && strcmp(allocators_active(), cfg->allocator) != 0) {
-        snprintf(why, whylen, "malloc is served by %s, not %s: LD_PRELOAD did not take effect",
-                 allocators_active(), cfg->allocator);
+    int child = allocators_check_child(cfg, why, whylen);
+    if (child < 0)
         return;
-    }
     if (!child)
         GC_INIT();
     static const char *const names[] = {"size"};
@@ -254,7 +252,7 @@ static void passing_register(const bench_config *cfg, char *why, size_t whylen)
         cbench_arg_names(b, names, 1);
         for (int k = 0; k < PASSING_SIZE_COUNT; k++)
             cbench_arg(b, passing_sizes[k]);
-        famutil_timing(b, cfg, 0.01, 0.03);
+        measure_timing(b, cfg, 0.01, 0.03);
     }
 }
 
@@ -287,20 +285,20 @@ static int passing_ratios(output_table **ratios, const output_table *rows, const
     *wall_x = *cpu_x = (passing_crossing){-1, NAN};
     for (int k = 0; k < PASSING_SIZE_COUNT; k++) {
         long long size = passing_sizes[k];
-        famutil_ratio wall = famutil_row_ratio(rows, "passing", v, "by_value", allocator, size, "real_ns");
-        famutil_ratio cpu = famutil_row_ratio(rows, "passing", v, "by_value", allocator, size, "cpu_ns");
+        rows_ratio wall = rows_ratio_of(rows, "passing", v, "by_value", allocator, size, "real_ns");
+        rows_ratio cpu = rows_ratio_of(rows, "passing", v, "by_value", allocator, size, "cpu_ns");
         if (wall.count == 0)
             continue;
-        output_table *t = famutil_side_row(ratios, "passing_ratios.csv", cols, (int)(sizeof cols / sizeof cols[0]));
+        output_table *t = rows_side_row(ratios, "passing_ratios.csv", cols, (int)(sizeof cols / sizeof cols[0]));
         output_table_set_str(t, "allocator", allocator);
         output_table_set_str(t, "variant", v);
         output_table_set_int(t, "size", size);
         output_table_set_num(t, "real_ns", wall.value);
         output_table_set_num(t, "by_value_ns", wall.baseline);
-        famutil_set_ratio(t, "ratio", wall);
+        rows_set_ratio(t, "ratio", wall);
         output_table_set_num(t, "cpu_ns", cpu.value);
         output_table_set_num(t, "by_value_cpu_ns", cpu.baseline);
-        famutil_set_ratio(t, "ratio_cpu", cpu);
+        rows_set_ratio(t, "ratio_cpu", cpu);
         passing_cross(wall_x, size, wall.ratio);
         if (cpu.count)
             passing_cross(cpu_x, size, cpu.ratio);
@@ -314,7 +312,7 @@ static void passing_finish(const bench_config *cfg)
     static const char *const cols[] = {"allocator", "variant", "crossover_size_bytes", "ratio_64B",
                                        "crossover_size_bytes_cpu", "ratio_64B_cpu", "max_size_bytes"};
     (void)cfg;
-    const output_table *rows = famutil_results();
+    const output_table *rows = rows_results();
     const char *allocator = allocators_active();
     output_table *ratios = NULL, *summary = NULL;
     for (size_t i = 1; i < sizeof passing_variants / sizeof passing_variants[0]; i++) {
@@ -322,7 +320,7 @@ static void passing_finish(const bench_config *cfg)
         const char *v = passing_variants[i].name;
         if (!passing_ratios(&ratios, rows, allocator, v, &wall, &cpu) || strncmp(v, "ptr_", 4) != 0)
             continue;   /* the crossover is about the pointer variants */
-        output_table *t = famutil_side_row(&summary, "passing_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
+        output_table *t = rows_side_row(&summary, "passing_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
         output_table_set_str(t, "allocator", allocator);
         output_table_set_str(t, "variant", v);
         /* empty crossover: copying stayed cheaper up to max_size_bytes */

@@ -158,6 +158,18 @@ const char *allocators_active(void)
     return allocators_active_name;
 }
 
+int allocators_check_child(const bench_config *cfg, char *why, size_t whylen)
+{
+    if (!cfg->allocator || !*cfg->allocator || strcmp(cfg->allocator, "glibc") == 0)
+        return 0;
+    if (strcmp(allocators_active(), cfg->allocator) != 0) {
+        snprintf(why, whylen, "malloc is served by %s, not %s: LD_PRELOAD did not take effect",
+                 allocators_active(), cfg->allocator);
+        return -1;
+    }
+    return 1;
+}
+
 /* ---- the children ---- */
 
 /* Seconds since this process started (from /proc/self/stat), or 0. */

@@ -13,10 +13,10 @@
 #include <errno.h>
 #include <ini.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/output.h"
 #include "memprobe/stats.h"
 
 /* ------------------------------------------------------------ the model */
@@ -90,22 +90,10 @@ const char *claims_outcome_name(claims_outcome o)
 
 /* ------------------------------------------------------------- helpers */
 
-static char *claims_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *claims_printf(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s ? s : strdup("");
-}
-
 /* Append ", "-separated text to a growing string. */
 static void claims_append(char **s, const char *sep, const char *text)
 {
-    char *n = claims_printf("%s%s%s", *s ? *s : "", *s && **s ? sep : "", text);
+    char *n = output_strdupf("%s%s%s", *s ? *s : "", *s && **s ? sep : "", text);
     free(*s);
     *s = n;
 }
@@ -471,7 +459,7 @@ static int claims_handler(void *user, const char *section, const char *name, con
     claims_reader *rd = user;
     claims_entry *last = rd->nentries ? &rd->entries[rd->nentries - 1] : NULL;
     if (rd->continuation && last && strcmp(last->section, section) == 0 && strcmp(last->key, name) == 0) {
-        char *joined = claims_printf("%s %s", last->value, value);
+        char *joined = output_strdupf("%s %s", last->value, value);
         free(last->value);
         last->value = joined;
         return 1;
@@ -513,6 +501,17 @@ static size_t claims_split_list(const char *s, char ***out)
     return n;
 }
 
+/* Append the items of a list value to the list *items of *n. */
+static void claims_extend_list(char ***items, size_t *n, const char *value)
+{
+    char **add;
+    size_t nadd = claims_split_list(value, &add);
+    *items = realloc(*items, (*n + nadd) * sizeof **items);
+    memcpy(*items + *n, add, nadd * sizeof *add);
+    *n += nadd;
+    free(add);
+}
+
 static claims_claim *claims_find(claims_set *set, const char *id)
 {
     for (size_t i = 0; i < set->n; i++)
@@ -545,21 +544,11 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
         return 0;
     }
     if (strcmp(k, "families") == 0) {
-        char **add;
-        size_t n = claims_split_list(e->value, &add);
-        c->families = realloc(c->families, (c->nfamilies + n) * sizeof *c->families);
-        memcpy(c->families + c->nfamilies, add, n * sizeof *add);
-        c->nfamilies += n;
-        free(add);
+        claims_extend_list(&c->families, &c->nfamilies, e->value);
         return 0;
     }
     if (strcmp(k, "counters") == 0) {
-        char **add;
-        size_t n = claims_split_list(e->value, &add);
-        c->counters = realloc(c->counters, (c->ncounters + n) * sizeof *c->counters);
-        memcpy(c->counters + c->ncounters, add, n * sizeof *add);
-        c->ncounters += n;
-        free(add);
+        claims_extend_list(&c->counters, &c->ncounters, e->value);
         return 0;
     }
     if (strcmp(k, "min_cpus") == 0) {
@@ -576,7 +565,7 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
         c->checks = realloc(c->checks, (c->nchecks + 1) * sizeof *c->checks);
         claims_check *ch = &c->checks[c->nchecks++];
         memset(ch, 0, sizeof *ch);
-        ch->label = k[5] ? strdup(k + 6) : claims_printf("check %zu", c->nchecks);
+        ch->label = k[5] ? strdup(k + 6) : output_strdupf("check %zu", c->nchecks);
         char why[256];
         if (claims_parse_check(e->value, ch, why, sizeof why) != 0) {
             snprintf(err, errlen, "%s: %s", k, why);
@@ -730,7 +719,7 @@ size_t claims_list_dir(const char *dir, char ***paths)
         if (len < 5 || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".ini") != 0)
             continue;
         *paths = realloc(*paths, (n + 1) * sizeof **paths);
-        (*paths)[n++] = claims_printf("%s/%s", dir, e->d_name);
+        (*paths)[n++] = output_strdupf("%s/%s", dir, e->d_name);
     }
     closedir(d);
     if (n)
@@ -972,7 +961,7 @@ static char *claims_describe_value(const claims_term *t, const claims_value *v)
     size_t len = strlen(m);
     const char *unit = len > 3 && strcmp(m + len - 3, "_ns") == 0 && t->stat != CLAIMS_STAT_COUNT &&
                                t->stat != CLAIMS_STAT_SLOPE ? " ns" : "";
-    return claims_printf("%s(%s%s%s)%s = %.4g%s (%zu row%s%s)", t->stat_name, m, t->metric_x ? ", " : "",
+    return output_strdupf("%s(%s%s%s)%s = %.4g%s (%zu row%s%s)", t->stat_name, m, t->metric_x ? ", " : "",
                          t->metric_x ? t->metric_x : "", strchr(t->text, '{'), v->value, unit, v->nrows,
                          v->nrows == 1 ? "" : "s", v->basis);
 }
@@ -988,23 +977,23 @@ static claims_check_result claims_eval_check(const claims_claim *c, const claims
         return res;
     }
     char *da = claims_describe_value(&ch->num, &a);
-    char *bound = ch->op == CLAIMS_IN ? claims_printf("in %g..%g", ch->lo, ch->hi)
-                                      : claims_printf("%s %g", claims_op_text[ch->op], ch->lo);
+    char *bound = ch->op == CLAIMS_IN ? output_strdupf("in %g..%g", ch->lo, ch->hi)
+                                      : output_strdupf("%s %g", claims_op_text[ch->op], ch->lo);
     if (ch->has_den && b.value == 0) {
         char *db = claims_describe_value(&ch->den, &b);
-        res.evidence = claims_printf("%s / %s: the denominator is 0", da, db);
+        res.evidence = output_strdupf("%s / %s: the denominator is 0", da, db);
         free(db);
     } else if (ch->has_den) {
         char *db = claims_describe_value(&ch->den, &b);
         double ratio = a.value / b.value;
         int holds = claims_compare(ch, ratio);
         res.outcome = holds ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
-        res.evidence = claims_printf("%s / %s: ratio %.3g, %s %s", da, db, ratio, holds ? "meets" : "fails", bound);
+        res.evidence = output_strdupf("%s / %s: ratio %.3g, %s %s", da, db, ratio, holds ? "meets" : "fails", bound);
         free(db);
     } else {
         int holds = claims_compare(ch, a.value);
         res.outcome = holds ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
-        res.evidence = claims_printf("%s, %s %s", da, holds ? "meets" : "fails", bound);
+        res.evidence = output_strdupf("%s, %s %s", da, holds ? "meets" : "fails", bound);
     }
     free(bound);
     free(da);
@@ -1017,13 +1006,13 @@ static char *claims_unmet_requirements(const claims_claim *c, runfolder *run)
     char *reasons = NULL;
     for (size_t i = 0; i < c->nfamilies; i++)
         if (!runfolder_family_present(run, c->families[i])) {
-            char *r = claims_printf("family %s absent from this run", c->families[i]);
+            char *r = output_strdupf("family %s absent from this run", c->families[i]);
             claims_append(&reasons, "; ", r);
             free(r);
         }
     int cpus = runfolder_cpu_count(run);
     if (c->min_cpus > 0 && cpus >= 0 && cpus < c->min_cpus) {
-        char *r = claims_printf("too few CPUs: needs %ld, this run had %d", c->min_cpus, cpus);
+        char *r = output_strdupf("too few CPUs: needs %ld, this run had %d", c->min_cpus, cpus);
         claims_append(&reasons, "; ", r);
         free(r);
     }
@@ -1037,7 +1026,7 @@ static char *claims_unmet_requirements(const claims_claim *c, runfolder *run)
             any = cell && *cell;
         }
         if (state == 0 || (state < 0 && !any)) {
-            char *r = claims_printf("counters unavailable: %s (%s)", c->counters[i],
+            char *r = output_strdupf("counters unavailable: %s (%s)", c->counters[i],
                                     state == 0 && why && *why ? why : "no values in results.csv");
             claims_append(&reasons, "; ", r);
             free(r);
@@ -1072,7 +1061,7 @@ static void claims_conclude(claims_verdict *v)
         v->reason = strdup("");
     } else {
         v->outcome = held ? CLAIMS_PARTLY : CLAIMS_DOES_NOT_HOLD;
-        v->reason = claims_printf("%zu of %zu checks hold%s%s", held, v->ncheck,
+        v->reason = output_strdupf("%zu of %zu checks hold%s%s", held, v->ncheck,
                                   unknown ? "; not measurable: " : "", unknown ? why : "");
     }
     free(why);

@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -335,14 +336,48 @@ typedef struct csv_reader {
     char *error;
 } csv_reader;
 
+/* Keep the first error of the file ("line N: what"). */
+static void csv_reader_fail(csv_reader *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void csv_reader_fail(csv_reader *rd, const char *fmt, ...)
+{
+    if (rd->error)
+        return;
+    rd->error = malloc(256);
+    if (!rd->error)
+        return;
+    int n = snprintf(rd->error, 256, "line %zu: ", rd->line + 1);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->error + n, 256 - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* A header cell names a column: non-empty and not seen before (a table
+ * keys cells by column name, so either would silently merge columns). */
+static void csv_reader_header_field(csv_reader *rd, const char *name)
+{
+    if (!*name)
+        csv_reader_fail(rd, "empty column name in the header");
+    for (size_t i = 0; i < rd->nheader; i++)
+        if (strcmp(rd->header[i], name) == 0)
+            csv_reader_fail(rd, "column '%.64s' appears twice in the header", name);
+    rd->header = realloc(rd->header, (rd->nheader + 1) * sizeof *rd->header);
+    rd->header[rd->nheader] = strdup(name);
+    output_table_column_index(rd->t, rd->header[rd->nheader]);
+    rd->nheader++;
+}
+
 static void csv_reader_field(void *data, size_t len, void *ctx)
 {
     csv_reader *rd = ctx;
+    if (data && memchr(data, '\0', len)) {
+        csv_reader_fail(rd, "NUL byte in a field (not a text CSV file)");
+        len = strnlen(data, len);
+    }
     if (!rd->header_done) {
-        rd->header = realloc(rd->header, (rd->nheader + 1) * sizeof *rd->header);
-        rd->header[rd->nheader] = strndup(data ? data : "", len);
-        output_table_column_index(rd->t, rd->header[rd->nheader]);
-        rd->nheader++;
+        char *name = strndup(data ? data : "", len);
+        csv_reader_header_field(rd, name);
+        free(name);
         return;
     }
     if (!rd->row_started) {
@@ -350,10 +385,7 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
         rd->row_started = 1;
     }
     if (rd->field >= rd->nheader) {
-        if (!rd->error) {
-            rd->error = malloc(128);
-            snprintf(rd->error, 128, "line %zu: more fields than the %zu header columns", rd->line + 1, rd->nheader);
-        }
+        csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
     } else if (len > 0) {
         char *v = strndup(data, len);
         output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
@@ -489,4 +521,17 @@ int output_point_latest(const char *base, const char *run_dir)
 void output_run_dir_remove(const char *run_dir)
 {
     rmdir(run_dir);   /* only an empty folder: never delete results */
+}
+
+/* ---- text ---- */
+
+char *output_strdupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0)
+        s = NULL;
+    va_end(ap);
+    return s ? s : strdup("");
 }

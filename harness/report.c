@@ -89,24 +89,25 @@ static void report_doc_open(report_doc *d, const char *title)
     fprintf(d->html, "</h1>\n");
 }
 
-static void report_heading(report_doc *d, const char *text)
+/* A heading of level 2 or 3 (## / <h2>, ### / <h3>). */
+static void report_heading_at(report_doc *d, int level, const char *text)
 {
-    fprintf(d->md, "## ");
+    fprintf(d->md, "%.*s ", level, "######");
     report_md_text(d->md, text);
     fprintf(d->md, "\n\n");
-    fprintf(d->html, "<h2>");
+    fprintf(d->html, "<h%d>", level);
     report_html_text(d->html, text);
-    fprintf(d->html, "</h2>\n");
+    fprintf(d->html, "</h%d>\n", level);
+}
+
+static void report_heading(report_doc *d, const char *text)
+{
+    report_heading_at(d, 2, text);
 }
 
 static void report_subheading(report_doc *d, const char *text)
 {
-    fprintf(d->md, "### ");
-    report_md_text(d->md, text);
-    fprintf(d->md, "\n\n");
-    fprintf(d->html, "<h3>");
-    report_html_text(d->html, text);
-    fprintf(d->html, "</h3>\n");
+    report_heading_at(d, 3, text);
 }
 
 static void report_paragraph(report_doc *d, const char *text)
@@ -216,18 +217,6 @@ static int report_doc_write(report_doc *d, const char *dir, char *err, size_t er
 }
 
 /* ------------------------------------------------------------ sections */
-
-static char *report_format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *report_format(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *s = NULL;
-    if (vasprintf(&s, fmt, ap) < 0)
-        s = NULL;
-    va_end(ap);
-    return s ? s : strdup("");
-}
 
 static void report_machine(report_doc *d, runfolder *run)
 {
@@ -384,14 +373,14 @@ static char *report_row_label(const output_table *t, size_t r)
     const char *b = output_table_cell(t, r, "benchmark"), *a = output_table_cell(t, r, "allocator");
     const char *p = output_table_cell(t, r, "pair_class"), *rt = output_table_cell(t, r, "runtime");
     int show_a = a && *a && strcmp(a, "glibc") != 0, show_p = p && *p, show_rt = rt && *rt && strcmp(rt, "c") != 0;
-    return report_format("%s%s%s%s%s%s%s%s", b ? b : "?", show_a || show_p || show_rt ? " [" : "",
+    return output_strdupf("%s%s%s%s%s%s%s%s", b ? b : "?", show_a || show_p || show_rt ? " [" : "",
                          show_a ? a : "", show_a && (show_p || show_rt) ? ", " : "", show_p ? p : "",
                          show_p && show_rt ? ", " : "", show_rt ? rt : "", show_a || show_p || show_rt ? "]" : "");
 }
 
 static char *report_number(double v)
 {
-    return isnan(v) ? strdup("") : report_format("%.4g", v);
+    return isnan(v) ? strdup("") : output_strdupf("%.4g", v);
 }
 
 /* Median of column over the rows listed (NaN when none has a value). */
@@ -468,8 +457,8 @@ static void report_key_numbers(report_doc *d, const output_table *t, const char 
         char *cells[4 + REPORT_MAX_USER_COUNTERS];
         cells[0] = strdup(labels[i]);
         cells[1] = report_number(med);
-        cells[2] = n > 1 ? report_format("%.4g-%.4g", lo, hi) : strdup("");
-        cells[3] = report_format("%zu", n);
+        cells[2] = n > 1 ? output_strdupf("%.4g-%.4g", lo, hi) : strdup("");
+        cells[3] = output_strdupf("%zu", n);
         for (size_t c = 0; c < nc; c++)
             cells[4 + c] = report_number(report_median_of(t, rows, n, counters[c], NULL, NULL));
         report_table_row(d, (const char *const *)cells, 4 + nc, 1);
@@ -478,7 +467,7 @@ static void report_key_numbers(report_doc *d, const output_table *t, const char 
     }
     report_table_end(d);
     if (nlabels > shown) {
-        char *more = report_format("%zu more benchmarks of this family are in results.csv.", nlabels - shown);
+        char *more = output_strdupf("%zu more benchmarks of this family are in results.csv.", nlabels - shown);
         report_paragraph(d, more);
         free(more);
     }
@@ -536,7 +525,7 @@ static void report_unmeasured(report_doc *d, runfolder *run, const claims_verdic
             json_object_object_get_ex(c, "column", &col);
             json_object_object_get_ex(c, "papi_name", &papi);
             json_object_object_get_ex(c, "reason", &why);
-            report_add_unique(&items, &n, report_format("counter %s (%s): %s", json_object_get_string(col),
+            report_add_unique(&items, &n, output_strdupf("counter %s (%s): %s", json_object_get_string(col),
                                                         papi ? json_object_get_string(papi) : "?",
                                                         why ? json_object_get_string(why) : "unavailable"));
         }
@@ -546,7 +535,7 @@ static void report_unmeasured(report_doc *d, runfolder *run, const claims_verdic
         if (k != RUNFOLDER_ROW_SKIPPED && k != RUNFOLDER_ROW_ERROR)
             continue;
         const char *b = output_table_cell(t, r, "benchmark"), *msg = output_table_cell(t, r, "message");
-        report_add_unique(&items, &n, report_format("%s %s: %s", b ? b : output_table_cell(t, r, "family"),
+        report_add_unique(&items, &n, output_strdupf("%s %s: %s", b ? b : output_table_cell(t, r, "family"),
                                                     k == RUNFOLDER_ROW_SKIPPED ? "skipped" : "failed",
                                                     msg ? msg : "no message"));
     }
@@ -555,16 +544,16 @@ static void report_unmeasured(report_doc *d, runfolder *run, const claims_verdic
         const bench_family *f = bench_family_at(i);
         if (runfolder_family_present(run, f->name))
             continue;
-        char *more = report_format("%s%s%s", absent ? absent : "", absent ? ", " : "", f->name);
+        char *more = output_strdupf("%s%s%s", absent ? absent : "", absent ? ", " : "", f->name);
         free(absent);
         absent = more;
     }
     if (absent)
-        report_add_unique(&items, &n, report_format("families not in this run: %s", absent));
+        report_add_unique(&items, &n, output_strdupf("families not in this run: %s", absent));
     free(absent);
     for (size_t i = 0; i < nv; i++)
         if (v[i].outcome == CLAIMS_NOT_MEASURABLE)
-            report_add_unique(&items, &n, report_format("claim %s: %s", v[i].id, v[i].reason));
+            report_add_unique(&items, &n, output_strdupf("claim %s: %s", v[i].id, v[i].reason));
     if (plot_note && *plot_note)
         report_add_unique(&items, &n, strdup(plot_note));
     if (n == 0)
@@ -583,7 +572,7 @@ static void report_summary(report_doc *d, runfolder *run, const claims_verdict *
     for (size_t i = 0; i < nv; i++)
         counts[v[i].outcome]++;
     const char *cpu = runfolder_machine_get(run, "cpu_model");
-    char *text = report_format("Run folder %s on %s: %zu famil%s measured, %zu rows in results.csv. Claims: %zu hold, "
+    char *text = output_strdupf("Run folder %s on %s: %zu famil%s measured, %zu rows in results.csv. Claims: %zu hold, "
                                "%zu do not hold, %zu partly, %zu not measurable here.",
                                runfolder_dir(run), cpu ? cpu : "an undescribed CPU", runfolder_family_count(run),
                                runfolder_family_count(run) == 1 ? "y" : "ies",
@@ -598,7 +587,7 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
                         const char *plot_note, char *err, size_t errlen)
 {
     const char *host = runfolder_machine_get(run, "host"), *start = runfolder_machine_get(run, "start_utc");
-    char *title = report_format("memprobe report: %s%s%s", host ? host : runfolder_dir(run), start ? ", " : "",
+    char *title = output_strdupf("memprobe report: %s%s%s", host ? host : runfolder_dir(run), start ? ", " : "",
                                 start ? start : "");
     report_doc d;
     report_doc_open(&d, title);
@@ -802,7 +791,7 @@ int report_report_main(int argc, char **argv)
 static char *report_pair_label(runfolder *a, runfolder *b, const char *key)
 {
     const char *x = runfolder_machine_get(a, key), *y = runfolder_machine_get(b, key);
-    return report_format("%s vs %s", x ? x : "?", y ? y : "?");
+    return output_strdupf("%s vs %s", x ? x : "?", y ? y : "?");
 }
 
 static void report_compare_plot(runfolder *a, runfolder *b, const char *out_dir)

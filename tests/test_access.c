@@ -8,6 +8,8 @@
  */
 #include "testutil.h"
 
+#include <math.h>
+
 #include "../benches/access.c"
 
 static int setup(void **state)
@@ -39,7 +41,7 @@ static void test_hot_pass_adds_one_to_every_word(void **state)
 static void check_cold(access_cold_op op, size_t size)
 {
     for (uint64_t seed = 0; seed < 3; seed++)
-        assert_int_equal(op(size, seed), famutil_touch_expected(size, access_stride, seed));
+        assert_int_equal(op(size, seed), measure_touch_expected(size, access_stride, seed));
 }
 
 static void test_cold_operations_touch_every_line(void **state)
@@ -59,8 +61,8 @@ static void test_warm_stack_touch(void **state)
     (void)state;
     unsigned char buf[96 << 10];
     memset(buf, 0, sizeof buf);
-    assert_int_equal(access_touch(buf, sizeof buf, 5), famutil_touch_expected(sizeof buf, access_stride, 5));
-    assert_int_equal(buf[access_stride], famutil_line_mark(5, 1));
+    assert_int_equal(access_touch(buf, sizeof buf, 5), measure_touch_expected(sizeof buf, access_stride, 5));
+    assert_int_equal(buf[access_stride], measure_line_mark(5, 1));
 }
 
 static void test_thp_probe(void **state)

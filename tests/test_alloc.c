@@ -30,12 +30,12 @@ static void test_touch_writes_every_line(void **state)
     for (size_t stride = 64; stride <= 128; stride *= 2) {
         unsigned char block[1000];
         memset(block, 0, sizeof block);
-        uint64_t sum = famutil_touch_lines(block, sizeof block, stride, 9);
-        assert_int_equal(sum, famutil_touch_expected(sizeof block, stride, 9));
+        uint64_t sum = measure_touch_lines(block, sizeof block, stride, 9);
+        assert_int_equal(sum, measure_touch_expected(sizeof block, stride, 9));
         size_t k = 0;
         for (size_t off = 0; off < sizeof block - 1; off += stride, k++)
-            assert_int_equal(block[off], famutil_line_mark(9, k));
-        assert_int_equal(block[sizeof block - 1], famutil_tail_mark(9));
+            assert_int_equal(block[off], measure_line_mark(9, k));
+        assert_int_equal(block[sizeof block - 1], measure_tail_mark(9));
         /* one store per stride: the byte after a mark is untouched */
         assert_int_equal(block[1], 0);
     }
@@ -49,15 +49,15 @@ static void test_expected_total_matches_sum(void **state)
     for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
         uint64_t sum = 0;
         for (uint64_t s = 0; s < counts[c]; s++)
-            sum += famutil_touch_expected(96, 64, s);
-        assert_int_equal(famutil_touch_expected_total(96, 64, counts[c]), sum);
+            sum += measure_touch_expected(96, 64, s);
+        assert_int_equal(measure_touch_expected_total(96, 64, counts[c]), sum);
     }
 }
 
 static void check_op(alloc_op op, size_t size)
 {
     for (size_t s = 0; s < sizeof test_seeds / sizeof test_seeds[0]; s++)
-        assert_int_equal(op(size, test_seeds[s]), famutil_touch_expected(size, alloc_stride, test_seeds[s]));
+        assert_int_equal(op(size, test_seeds[s]), measure_touch_expected(size, alloc_stride, test_seeds[s]));
 }
 
 static void test_stack_fixed_every_size(void **state)
@@ -119,7 +119,7 @@ static void test_batch_keeps_and_frees(void **state)
         assert_true(b.live < b.batch);
         assert_int_equal(b.live, (seed + 1) % 7);
     }
-    assert_int_equal(sum, famutil_touch_expected_total(96, alloc_stride, 7 * 3 + 5));
+    assert_int_equal(sum, measure_touch_expected_total(96, alloc_stride, 7 * 3 + 5));
     alloc_batch_destroy(&b);
     assert_null(b.blocks);
 }

@@ -3,10 +3,12 @@
  * libraries, telling from inside a process which allocator serves malloc
  * (this test re-executes itself under LD_PRELOAD), the documented skip line
  * for a missing allocator, the child's command line and environment, the
- * time bound on a child, merging a child's tables, and an integration run of
- * `memprobe run --quick --filter 'alloc|access|passing'` whose results.csv
- * carries size, variant and allocator columns with rows for every installed
- * allocator and empty cells for counters this machine cannot count.
+ * time bound on a child, merging a child's tables, the check a family's
+ * register function makes in a child (allocators_check_child), and an
+ * integration run of `memprobe run --quick --filter 'alloc|access|passing'`
+ * whose results.csv carries size, variant and allocator columns with rows
+ * for every installed allocator and empty cells for counters this machine
+ * cannot count.
  */
 #include "testutil.h"
 
@@ -236,6 +238,30 @@ static void test_merge(void **state)
     testutil_run(NULL, "rm -rf '%s'", dir);
 }
 
+/* A family's register function learns whether it runs in the glibc run, in
+ * a child whose allocator serves malloc, or in one where LD_PRELOAD did not
+ * take effect (then why says so). */
+static void test_check_child(void **state)
+{
+    (void)state;
+    char why[256] = "";
+    bench_config glibc = {.allocator = "glibc"}, unset = {.allocator = NULL}, empty = {.allocator = ""};
+    assert_int_equal(allocators_check_child(&glibc, why, sizeof why), 0);
+    assert_int_equal(allocators_check_child(&unset, why, sizeof why), 0);
+    assert_int_equal(allocators_check_child(&empty, why, sizeof why), 0);
+    assert_string_equal(why, "");
+    const char *active = allocators_active();
+    const char *other = strcmp(active, "jemalloc") == 0 ? "mimalloc" : "jemalloc";
+    bench_config served = {.allocator = active}, not_served = {.allocator = other};
+    if (strcmp(active, "glibc") != 0)
+        assert_int_equal(allocators_check_child(&served, why, sizeof why), 1);
+    assert_int_equal(allocators_check_child(&not_served, why, sizeof why), -1);
+    assert_non_null(strstr(why, "LD_PRELOAD did not take effect"));
+    char expected[128];
+    snprintf(expected, sizeof expected, "served by %s, not %s", active, other);
+    assert_non_null(strstr(why, expected));
+}
+
 /* ---- integration ---- */
 
 /* 1 when this machine counts CPU cycles. */
@@ -359,6 +385,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_child_environment),
         cmocka_unit_test(test_wait_is_bounded),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_check_child),
         cmocka_unit_test(test_integration_quick_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "memprobe/bench.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -33,6 +35,12 @@ const char *allocators_library(const allocator_info *a, char *path, size_t len);
 /* Which allocator really serves malloc in this process, checked from inside
  * ("glibc", "jemalloc", "mimalloc", "tcmalloc", or "unknown"). */
 const char *allocators_active(void);
+/* For a BENCH_FAMILY_PER_ALLOCATOR family's register function: 0 in the
+ * glibc run (cfg->allocator empty or "glibc"), 1 in a per-allocator child
+ * whose allocator really serves malloc, -1 in a child where it does not
+ * (LD_PRELOAD did not take effect): then why says so in one line and the
+ * family registers nothing. */
+int allocators_check_child(const bench_config *cfg, char *why, size_t whylen);
 /* Re-run the suite once per installed alternative allocator (see above).
  * argv is this process's command line; run_dir its run folder.  Merges the
  * children's rows into output_table_get("results.csv").  Returns the number

@@ -76,6 +76,12 @@ void output_tables_reset(void);
 /* RFC 4180: write s as one CSV field (quoted when it holds , " CR or LF). */
 void output_csv_field(FILE *out, const char *s);
 
+/* ---- text ---- */
+
+/* printf into a new malloc'd string (free it); "" (still malloc'd) when the
+ * formatting fails, NULL only when even that cannot be allocated. */
+char *output_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- the run folder ---- */
 
 /* Make results/<host>-<UTC timestamp>/ under base (or exactly dir when

@@ -1,0 +1,103 @@
+/*
+ * rows.c — reading this process's results.csv rows back for the families'
+ * finish() hooks: per-instance statistics of a column, ratios of two
+ * instances with their spread, and side-table rows (see rows.h).
+ */
+#include "memprobe/rows.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memprobe/runfolder.h"
+#include "memprobe/stats.h"
+
+const output_table *rows_results(void)
+{
+    return output_table_get("results.csv");
+}
+
+static int rows_cell_is(const output_table *t, size_t r, const char *column, const char *want)
+{
+    const char *c = output_table_cell(t, r, column);
+    return c && strcmp(c, want) == 0;
+}
+
+/* The variant cell may be "by_value" or "by_value/size:64": compare the part before '/'. */
+static int rows_variant_is(const output_table *t, size_t r, const char *want)
+{
+    const char *c = output_table_cell(t, r, "variant");
+    size_t n = strlen(want);
+    return c && strncmp(c, want, n) == 0 && (c[n] == '\0' || c[n] == '/');
+}
+
+static int rows_size_is(const output_table *t, size_t r, long long size)
+{
+    const char *c = output_table_cell(t, r, "size");
+    return c && strtoll(c, NULL, 10) == size;
+}
+
+/* Row r is an iteration row of the benchmark instance named. */
+static int rows_match(const output_table *t, size_t r, const char *family, const char *variant,
+                      const char *allocator, long long size)
+{
+    return rows_cell_is(t, r, "family", family) && rows_variant_is(t, r, variant) &&
+           rows_cell_is(t, r, "allocator", allocator) && rows_size_is(t, r, size) &&
+           runfolder_row_kind_of(t, r) == RUNFOLDER_ROW_ITERATION;
+}
+
+rows_stats rows_stats_of(const output_table *t, const char *family, const char *variant,
+                         const char *allocator, long long size, const char *column)
+{
+    rows_stats s = {0, NAN, NAN, NAN};
+    double v[ROWS_STATS_MAX];
+    size_t n = 0, rows = t ? output_table_row_count(t) : 0;
+    for (size_t r = 0; r < rows && n < ROWS_STATS_MAX; r++)
+        if (rows_match(t, r, family, variant, allocator, size) && runfolder_cell_number(t, r, column, &v[n]))
+            n++;
+    if (n == 0)
+        return s;
+    s.count = (int)n;
+    s.median = stats_median(v, n);
+    s.min = stats_min(v, n);
+    s.max = stats_max(v, n);
+    return s;
+}
+
+rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *variant,
+                         const char *baseline, const char *allocator, long long size, const char *column)
+{
+    rows_ratio r = {0, NAN, NAN, NAN, NAN, NAN};
+    rows_stats v = rows_stats_of(t, family, variant, allocator, size, column);
+    rows_stats b = rows_stats_of(t, family, baseline, allocator, size, column);
+    if (v.count == 0 || b.count == 0 || !(b.min > 0))
+        return r;
+    r.count = v.count < b.count ? v.count : b.count;
+    r.ratio = v.median / b.median;
+    r.low = v.min / b.max;
+    r.high = v.max / b.min;
+    r.value = v.median;
+    r.baseline = b.median;
+    return r;
+}
+
+void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r)
+{
+    char col[64];
+    output_table_set_num(out, prefix, r.ratio);
+    snprintf(col, sizeof col, "%s_low", prefix);
+    output_table_set_num(out, col, r.low);
+    snprintf(col, sizeof col, "%s_high", prefix);
+    output_table_set_num(out, col, r.high);
+}
+
+output_table *rows_side_row(output_table **t, const char *file_name, const char *const *cols, int ncols)
+{
+    if (!*t) {
+        *t = output_table_get(file_name);
+        output_table_columns(*t, cols, ncols);
+    }
+    output_table_row(*t);
+    return *t;
+}

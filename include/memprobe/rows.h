@@ -1,0 +1,67 @@
+/*
+ * rows.h — a family's finish() hook reading this process's results.csv rows
+ * back: median, min and max of a column over the iteration rows of one
+ * benchmark instance, the ratio of two instances with the spread the rows
+ * allow, and starting rows of the side tables (access_summary.csv,
+ * passing_ratios.csv, ...) built from them.
+ *
+ * The order statistics are stats.h's; what counts as an iteration row is
+ * runfolder.h's (runfolder_row_kind_of), so a finished run folder and a
+ * running process read rows alike.
+ */
+#ifndef MEMPROBE_ROWS_H
+#define MEMPROBE_ROWS_H
+
+#include "memprobe/output.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Summary of one column over matching rows; count 0 and NaNs when none. */
+typedef struct rows_stats {
+    int count;
+    double median, min, max;
+} rows_stats;
+
+/* variant / baseline for one column: the ratio of medians and the widest
+ * ratio the spread allows (min over max, max over min).  count is the
+ * smaller row count, 0 (and NaNs) when either side is missing or the
+ * baseline is not positive. */
+typedef struct rows_ratio {
+    int count;
+    double ratio, low, high;
+    double value, baseline;   /* the two medians */
+} rows_ratio;
+
+/* Most rows one rows_stats_of reads (later matches are ignored). */
+#define ROWS_STATS_MAX 256
+
+/* This process's rows so far: a finish() hook reads them back (the CLI fills
+ * results.csv before it calls the hooks). */
+const output_table *rows_results(void);
+
+/* Median, min and max of column over the iteration rows (status ok, value
+ * set) of family/variant with the given allocator and size argument.  The
+ * variant cell may carry arguments ("by_value/size:64"): the part before the
+ * first '/' is compared.  t may be NULL. */
+rows_stats rows_stats_of(const output_table *t, const char *family, const char *variant,
+                         const char *allocator, long long size, const char *column);
+
+/* rows_stats_of for variant and for baseline, as a ratio (see rows_ratio). */
+rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *variant,
+                         const char *baseline, const char *allocator, long long size, const char *column);
+
+/* Write r into the current row of out as <prefix>, <prefix>_low and
+ * <prefix>_high (NaN cells stay empty). */
+void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r);
+
+/* Start a new row in the side table *t, getting file_name's table and
+ * declaring its columns on the first call (so nothing is written when no
+ * row ever is).  Returns *t. */
+output_table *rows_side_row(output_table **t, const char *file_name, const char *const *cols, int ncols);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
