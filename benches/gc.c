@@ -621,6 +621,7 @@ static void gc_write_pauses(const char *out, const char *bench, const gc_case *c
         gc_set_ns(t, "pause_ns", pause);
         gc_set_ns(t, "mark_ns", mark);
         gc_set_ns(t, "collection_ns", coll);
+        output_table_set_str(t, "runtime", "c");   /* Go's pauses share this file with runtime=go */
     }
 }
 

@@ -509,6 +509,7 @@ static void hoard_write_series(const char *out, const hoard_bench_variant *v, in
         output_table_set_int(t, "rss_bytes", (long long)rss);
         if (gcchild_kv(p, "heap", &heap))
             output_table_set_int(t, "heap_bytes", (long long)heap);
+        output_table_set_str(t, "runtime", "c");   /* Go's series share this file with runtime=go */
     }
 }
 

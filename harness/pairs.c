@@ -98,9 +98,13 @@ cbench_bench *pairs_register_group(const char *name, cbench_fn fn, void *user,
     return pairs_register_args(name, fn, user, args, names, 3);
 }
 
-/* Tag, silence the main thread's counters, start the batch. */
-static int pairs_start(cbench_state *st, const char *cpus, topo_pair_class c)
+/* Tag (cpus, pair class, and threads = the n pinned threads: the main
+ * thread only waits), silence the main thread's counters, start the batch. */
+static int pairs_start(cbench_state *st, const char *cpus, int n, topo_pair_class c)
 {
+    char threads[16];
+    snprintf(threads, sizeof threads, "%d", n);
+    cbench_tag(st, "threads", threads);
     cbench_tag(st, "cpus", cpus);
     cbench_tag(st, "pair_class", topo_pair_class_name(c));
     cbench_no_self_counters(st);
@@ -114,7 +118,7 @@ int pairs_begin(cbench_state *st, const topo *t, topo_pair *p)
     p->pair_class = topo_pair_classify(t, p->cpu_a, p->cpu_b);
     char cpus[32];
     pairs_format_cpus((const int[]){p->cpu_a, p->cpu_b}, 2, cpus, sizeof cpus);
-    return pairs_start(st, cpus, p->pair_class);
+    return pairs_start(st, cpus, 2, p->pair_class);
 }
 
 topo_pair_class pairs_group_class(const topo *t, const int *cpus, int n)
@@ -133,7 +137,7 @@ int pairs_begin_group(cbench_state *st, const topo *t, const int *cpus, int n)
 {
     char list[512];
     pairs_format_cpus(cpus, n, list, sizeof list);
-    return pairs_start(st, list, pairs_group_class(t, cpus, n));
+    return pairs_start(st, list, n, pairs_group_class(t, cpus, n));
 }
 
 void pairs_end(cbench_state *st, double seconds)

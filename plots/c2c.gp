@@ -3,7 +3,8 @@
 # (median over batches of 64 round trips; mean over the pairs and
 # repetitions of that class) for both variants, with the minimum as a dot;
 # and, when the run used --c2c-all (c2c_matrix.csv present), a heatmap of the
-# load_store median for every pair of CPUs.  Run with cwd = the run folder,
+# load_store median for every pair of CPUs.  A run whose c2c rows were all
+# skipped (one CPU) gets empty bars saying so.  Run with cwd = the run folder,
 # host and cpu set with -e.  Writes c2c.png and c2c.svg.
 if (!exists("host")) host = "unknown host"
 if (!exists("cpu")) cpu = "unknown CPU"
@@ -33,6 +34,14 @@ set key top left
 bars = "plot 'results.csv' using (isrow('load_store') ? xpos('load_store') : NaN):(column('median_ns')) smooth unique with boxes lc rgb '#1f77b4' title 'load_store median', " . \
        "'results.csv' using (isrow('cas') ? xpos('cas') : NaN):(column('median_ns')) smooth unique with boxes lc rgb '#ff7f0e' title 'cas median', " . \
        "'results.csv' using (isrow('load_store') ? xpos('load_store') : isrow('cas') ? xpos('cas') : NaN):(column('min_ns')) with points pt 7 ps 0.8 lc rgb 'black' title 'minimum'"
+
+# no measured pair (e.g. every row skipped): empty axes that say so
+stats "results.csv" using (isrow("load_store") || isrow("cas") ? 1 : 0) nooutput
+if ((exists("STATS_sum") ? STATS_sum : 0) == 0) {
+    set yrange [10:1000]
+    set label 1 "no measured pair of CPUs in this run" at graph 0.5, graph 0.5 center
+    bars = "plot NaN notitle"
+}
 
 isload(v) = strcol("variant") eq "load_store"
 heat = "plot 'c2c_matrix.csv' using (isload(0) ? column('cpu_a') : NaN):(column('cpu_b')):(0.5):(0.5):(column('median_ns')) with boxxyerror fs solid 1.0 noborder lc palette notitle, " . \

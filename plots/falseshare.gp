@@ -2,8 +2,9 @@
 # falseshare.gp — false and true sharing: ns per increment for each counter
 # layout (pad128, pad64, packed, shared), plain increments and fetch_add side
 # by side, grouped by pair class (log y; mean over repetitions), each bar
-# labelled with its slowdown against pad128.  Run with cwd = the run folder,
-# host and cpu set with -e.  Writes falseshare.png and falseshare.svg.
+# labelled with its slowdown against pad128.  A run whose falseshare rows
+# were all skipped (one CPU) gets empty axes saying so.  Run with cwd = the
+# run folder, host and cpu set with -e.  Writes falseshare.png and falseshare.svg.
 if (!exists("host")) host = "unknown host"
 if (!exists("cpu")) cpu = "unknown CPU"
 set datafile separator ","
@@ -36,14 +37,20 @@ do for [c=1:words(classes)] {
         set xtics add (sprintf("%s %s", word(layouts, l), word(classes, c)) 5 * (c - 1) + (l - 1))
     }
 }
-stats 'results.csv' using (strcol("family") eq "falseshare" ? 5 * class_index(strcol("pair_class")) : NaN) nooutput
-set xrange [STATS_min - 0.7:STATS_max + 3.7]
+# the classes measured (stats leaves STATS_* undefined when none is)
+stats 'results.csv' using (isrow("plain") || isrow("fetch_add") ? 5 * class_index(strcol("pair_class")) : NaN) nooutput
+measured = exists("STATS_min")
+if (measured) { set xrange [STATS_min - 0.7:STATS_max + 3.7] } else { set xrange [-0.7:3.7]; set yrange [1:100] }
 set key top left
 
 plots = "plot 'results.csv' using (isrow('plain') ? xpos(-0.2) : NaN):(column('real_ns')) smooth unique with boxes lc rgb '#1f77b4' title 'plain (load, add, store)', " . \
         "'results.csv' using (isrow('fetch_add') ? xpos(0.2) : NaN):(column('real_ns')) smooth unique with boxes lc rgb '#d62728' title 'atomic fetch_add', " . \
         "'results.csv' using (isrow('plain') ? xpos(-0.2) : isrow('fetch_add') ? xpos(0.2) : NaN):(column('real_ns')):(slowdown_label(column('slowdown_vs_padded128'))) with labels offset 0,0.7 font ',8' notitle"
 
+if (!measured) {
+    set label 1 "no measured pair of CPUs in this run" at graph 0.5, graph 0.5 center
+    plots = "plot NaN notitle"
+}
 set terminal pngcairo size 1100,650 noenhanced
 set output "falseshare.png"
 eval plots

@@ -45,7 +45,7 @@ do for [term in "png svg"] {
     set logscale xy 10
     set xrange [*:*]
     set yrange [*:*]
-    set key top left
+    set key bottom right box opaque
     if (has_pauses) {
         plot 1 with lines dashtype 2 lc rgb "red" title "1 ms", \
              "gc_pauses.csv" using (column("live_bytes") / MiB * 1.03):(pause_ms("go")) with points pt 7 ps 0.6 title "Go (per GC cycle)", \

@@ -13,7 +13,7 @@ set logscale x 2
 set logscale y
 set format x "%.0b%B"
 set grid
-set key top left
+set key bottom right box opaque
 isrow(agg) = strcol("family") eq "latency" && strcol("status") eq "ok" && strcol("aggregate") eq agg
 # cache boundaries
 stats "latency_caches.csv" using 2 nooutput
