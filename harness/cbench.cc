@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,6 +81,7 @@ struct Registry {
     std::vector<std::unique_ptr<cbench_bench>> pending;
     size_t instances_run = 0;        /* instances of earlier cbench_run calls */
     const regex_t *filter = nullptr;
+    std::set<std::string> manual_time; /* names reporting manual time */
 };
 
 Registry &registry()
@@ -262,7 +264,7 @@ __attribute__((aligned(64))) void native_overhead_loop(benchmark::State &gs)
 {
     if (stop_flag.load())
         gs.SkipWithError("interrupted");   /* the loop below then runs no iteration */
-    for (auto _ : gs) {
+    for (auto _ : gs) {  // NOLINT(clang-analyzer-deadcode.DeadStores): libbenchmark's loop idiom
         int x = 1;
         benchmark::DoNotOptimize(x);
     }
@@ -324,8 +326,10 @@ extern "C" void cbench_range_mult(cbench_bench *b, int64_t lo, int64_t hi, int m
 
 extern "C" void cbench_use_manual_time(cbench_bench *b)
 {
-    if (b)
+    if (b) {
         b->gb->UseManualTime();
+        registry().manual_time.insert(b->name);
+    }
 }
 
 extern "C" void cbench_iterations(cbench_bench *b, int64_t n)
@@ -559,6 +563,7 @@ private:
         r.repetitions = run.repetitions;
         r.iterations = run.iterations;
         r.threads = run.threads;
+        r.manual_time = registry().manual_time.count(run.run_name.function_name) > 0;
         if (run.error_occurred) {
             r.real_ns = r.cpu_ns = NAN;
         } else if (aggregate && run.aggregate_unit == benchmark::kPercentage) {
@@ -591,7 +596,15 @@ extern "C" int cbench_init(int argc, char **argv)
 {
     if (argc < 1 || !argv)
         return argc;
+    /* libbenchmark keeps argv[0] (the executable name it prints in its
+     * context) for the life of the process; the caller's argv may not live
+     * that long, so it gets a copy that does. */
+    static std::string program;
+    char *caller0 = argv[0];
+    program = argv[0] ? argv[0] : "memprobe";
+    argv[0] = program.data();
     benchmark::Initialize(&argc, argv);
+    argv[0] = caller0;
     return argc;
 }
 
@@ -615,8 +628,11 @@ extern "C" size_t cbench_run(const char *json_path, cbench_result_fn on_result, 
     size_t n = benchmark::RunSpecifiedBenchmarks(&forward);
     if (json) {
         json_file.close();
-        if (json_file.fail())
-            std::fprintf(stderr, "memprobe: error writing %s\n", json_path);
+        if (json_file.fail()) {
+            /* a truncated JSON file must not be renamed into place: drop it */
+            std::fprintf(stderr, "memprobe: cannot write %s (disk full or file too large?); not kept\n", json_path);
+            std::remove(json_path);
+        }
     }
     /* The registrations are consumed: a later cbench_run runs only new ones. */
     Registry &reg = registry();

@@ -289,7 +289,10 @@ static void on_result(const cbench_result *r, void *ctx)
     output_table_set_int(t, "iterations", r->iterations);
     if (!r->error) {
         output_table_set_num(t, "real_ns", r->real_ns);
-        output_table_set_num(t, "cpu_ns", r->cpu_ns);
+        /* with manual time the work ran on other threads or processes:
+         * the main thread's CPU time would describe only its waiting */
+        if (!r->manual_time)
+            output_table_set_num(t, "cpu_ns", r->cpu_ns);
     }
     for (int i = 0; i < r->n_counters; i++)
         output_table_set_num(t, r->counter_names[i], r->counter_values[i]);
@@ -535,12 +538,19 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 
     char json_final[PATH_MAX + 16];
     snprintf(json_final, sizeof json_final, "%s/gbench.json", run_dir);
+    int json_failed = 0;
     if (interrupted)
         unlink(json_tmp);   /* libbenchmark's JSON is incomplete after a stop */
-    else if (rename(json_tmp, json_final) != 0)
+    else if (access(json_tmp, F_OK) != 0)
+        json_failed = 1;    /* cbench_run could not write it and said so */
+    else if (rename(json_tmp, json_final) != 0) {
         fprintf(stderr, "memprobe: cannot write '%s': %s\n", json_final, strerror(errno));
+        json_failed = 1;
+    }
 
     int rc = write_run_folder(run_dir, si, !interrupted);
+    if (json_failed && rc == 0)
+        rc = -1;
     struct stat st;
     if (!o.child_allocator && (!o.out || stat("results", &st) == 0))
         output_point_latest("results", run_dir);
@@ -552,6 +562,8 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     }
     sysinfo_free(si);
     output_table_free(rs.raw);
+    for (int i = 0; i < rs.n_arg_columns; i++)
+        free(rs.arg_columns[i]);
     topo_free(t);
     counters_shutdown();
     if (o.filter)

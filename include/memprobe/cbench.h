@@ -111,6 +111,8 @@ typedef struct cbench_result {
     int64_t threads;
     double real_ns;            /* per iteration */
     double cpu_ns;             /* per iteration */
+    int manual_time;           /* real_ns is the benchmark's manual time; cpu_ns
+                                  is then the waiting main thread's, not the work's */
     const char *label;         /* the tags, "k=v;k=v" */
     int error;                 /* nonzero: skipped or failed */
     const char *error_message; /* "skipped: ..." for skips */
