@@ -436,7 +436,7 @@ static int family_named_by_filter(const bench_family *f, const regex_t *filter)
 }
 
 static int register_families(const bench_config *cfg, const run_options *o, const regex_t *filter,
-                             run_state *rs, int *per_allocator, int *skipped, int verbose)
+                             run_state *rs, int *per_allocator, int *skipped)
 {
     *skipped = 0;
     int registered_families = 0;
@@ -459,13 +459,27 @@ static int register_families(const bench_config *cfg, const run_options *o, cons
         int relevant = !filter || cbench_registered_count() > before || family_named_by_filter(f, filter);
         if (*why && relevant) {
             (*skipped)++;
-            if (verbose)
-                fprintf(stderr, "%s: skipped: %s\n", f->name, why);
+            fprintf(stderr, "%s: skipped: %s\n", f->name, why);
             if (rs)
                 add_skip_row(rs, f->name, why);
         }
     }
     return registered_families;
+}
+
+/* Apply --filter, register the families; a filter that selects nothing is
+ * a usage error, except when it names only families that cannot run here
+ * (the run then records why they were skipped).  Returns whether a
+ * per-allocator family registered benchmarks. */
+static int select_benchmarks(const bench_config *cfg, const run_options *o, const regex_t *re, run_state *rs)
+{
+    if (o->filter)
+        cbench_set_filter(re);
+    int per_allocator, skipped;
+    register_families(cfg, o, o->filter ? re : NULL, rs, &per_allocator, &skipped);
+    if (o->filter && cbench_registered_count() == 0 && skipped == 0)
+        usage_error("--filter '%s' selects no benchmark; `memprobe list` shows the names", o->filter);
+    return per_allocator;
 }
 
 static void finish_families(const bench_config *cfg, const run_options *o)
@@ -506,14 +520,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     run_state rs = {.raw = output_table_new(), .allocator = o.child_allocator ? o.child_allocator : "glibc"};
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
                         .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = rs.allocator};
-    if (o.filter)
-        cbench_set_filter(&re);
-    int per_allocator, skipped;
-    register_families(&cfg, &o, o.filter ? &re : NULL, &rs, &per_allocator, &skipped, 1);
-    /* a filter that selects only families which cannot run here is not a
-     * usage error: the run records why they were skipped */
-    if (o.filter && cbench_registered_count() == 0 && skipped == 0)
-        usage_error("--filter '%s' selects no benchmark; `memprobe list` shows the names", o.filter);
+    int per_allocator = select_benchmarks(&cfg, &o, &re, &rs);
 
     char err[512];
     if (output_run_dir_create("results", o.out, run_dir, sizeof run_dir, err, sizeof err) != 0)
@@ -591,15 +598,10 @@ static int command_list(int argc, char **argv)
     printf("\nbenchmarks%s:\n", o.quick ? " (--quick)" : "");
     fflush(stdout);
     init_cbench(&o, 1);
-    if (o.filter)
-        cbench_set_filter(&re);
     static char run_dir[PATH_MAX] = "";
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = 1, .ram_bytes = sysinfo_ram_bytes(),
                         .run_dir = run_dir, .allocator = "glibc"};
-    int per_allocator, skipped;
-    register_families(&cfg, &o, o.filter ? &re : NULL, NULL, &per_allocator, &skipped, 1);
-    if (o.filter && cbench_registered_count() == 0 && skipped == 0)
-        usage_error("--filter '%s' selects no benchmark", o.filter);
+    select_benchmarks(&cfg, &o, &re, NULL);
     cbench_run(NULL, NULL, NULL);
     topo_free(t);
     return 0;
