@@ -45,12 +45,14 @@ typedef struct group {
 
 static const group groups[] = {
     {"core", "cycles, instructions, branch misses",
-     {{"cycles", {"PAPI_TOT_CYC"}, 0},
-      {"instructions", {"PAPI_TOT_INS"}, 0},
-      {"branch_misses", {"PAPI_BR_MSP"}, 0}}},
+     /* perf:: generic events stand in where PAPI 7.0 has no preset table
+      * for the CPU (Neoverse N1/V1/N2, for one) */
+     {{"cycles", {"PAPI_TOT_CYC", "perf::CYCLES"}, 0},
+      {"instructions", {"PAPI_TOT_INS", "perf::INSTRUCTIONS"}, 0},
+      {"branch_misses", {"PAPI_BR_MSP", "perf::BRANCH-MISSES"}, 0}}},
     {"cache", "L1D, L2 and last-level cache misses",
-     {{"l1d_misses", {"PAPI_L1_DCM"}, 0},
-      {"l2_misses", {"PAPI_L2_DCM", "PAPI_L2_TCM"}, 0},
+     {{"l1d_misses", {"PAPI_L1_DCM", "perf::L1-DCACHE-LOAD-MISSES"}, 0},
+      {"l2_misses", {"PAPI_L2_DCM", "PAPI_L2_TCM", "L2D_CACHE_REFILL"}, 0},
       {"llc_misses", {"PAPI_L3_TCM", "PAPI_L3_DCM", "perf::LLC-LOAD-MISSES"}, 0}}},
     {"sw", "page faults, context switches, CPU migrations (perf software events)",
      {{"page_faults", {"perf::PAGE-FAULTS"}, EV_SOFTWARE},

@@ -186,13 +186,37 @@ static void put_cpuinfo_int(json_object *o, const char *key, const char *field, 
     json_object_object_add(o, key, fallback >= 0 ? json_object_new_int64(fallback) : NULL);
 }
 
+/* ARM's /proc/cpuinfo has no "model name": name the core from its
+ * implementer and part numbers.  0, or -1 when those fields are absent. */
+static int cpuinfo_arm_model(char *buf, size_t len)
+{
+    static const struct { unsigned long implementer, part; const char *name; } cores[] = {
+        {0x41, 0xd03, "ARM Cortex-A53"}, {0x41, 0xd07, "ARM Cortex-A57"}, {0x41, 0xd08, "ARM Cortex-A72"},
+        {0x41, 0xd0b, "ARM Cortex-A76"}, {0x41, 0xd0c, "ARM Neoverse-N1"}, {0x41, 0xd40, "ARM Neoverse-V1"},
+        {0x41, 0xd49, "ARM Neoverse-N2"}, {0x41, 0xd4f, "ARM Neoverse-V2"},
+    };
+    char impl[32], part[32];
+    if (cpuinfo_field("CPU implementer", impl, sizeof impl) != 0 || cpuinfo_field("CPU part", part, sizeof part) != 0)
+        return -1;
+    unsigned long i = strtoul(impl, NULL, 0), p = strtoul(part, NULL, 0);
+    for (size_t k = 0; k < sizeof cores / sizeof cores[0]; k++)
+        if (cores[k].implementer == i && cores[k].part == p) {
+            snprintf(buf, len, "%s", cores[k].name);
+            return 0;
+        }
+    snprintf(buf, len, "ARM implementer 0x%lx part 0x%lx", i, p);
+    return 0;
+}
+
 /* ---------- the fingerprint, section by section ---------- */
 
 static void collect_cpu_identity(json_object *root)
 {
     const PAPI_hw_info_t *hw = papi_hw();
     put_cpuinfo_str(root, "cpu_vendor", "vendor_id", hw ? hw->vendor_string : NULL);
-    put_cpuinfo_str(root, "cpu_model", "model name", hw ? hw->model_string : NULL);
+    char arm[96];
+    const char *model_fallback = cpuinfo_arm_model(arm, sizeof arm) == 0 ? arm : hw ? hw->model_string : NULL;
+    put_cpuinfo_str(root, "cpu_model", "model name", model_fallback);
     put_cpuinfo_int(root, "cpu_family", "cpu family", hw ? hw->cpuid_family : -1);
     put_cpuinfo_int(root, "cpu_model_number", "model", hw ? hw->cpuid_model : -1);
     put_cpuinfo_int(root, "cpu_stepping", "stepping", hw ? hw->cpuid_stepping : -1);
