@@ -24,6 +24,8 @@
  * the pauses, so the collector's full cost shows in the throughput
  * (allocs_per_second against gc/malloc), not in the pauses alone.
  */
+#include <gc/gc.h>
+
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -34,12 +36,14 @@
 
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
 #include "memprobe/clock.h"
+#include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
-#include "gcchild.h"
+#define GC_MIB (1024ull * 1024ull)
 
 /* ====================================================================== */
 /* The collection-event recorder (child process, and tests)               */
@@ -308,7 +312,7 @@ static void gc_free_tree(gc_node *o)
 /* Should the garbage loop stop now? */
 static int gc_churn_done(const gc_job *j, uint64_t elapsed)
 {
-    if (elapsed >= j->max_ns || gcchild_abandoned() || j->error)
+    if (elapsed >= j->max_ns || gcheap_mutator_abandoned() || j->error)
         return 1;
     if (elapsed < j->min_ns)
         return 0;
@@ -365,14 +369,14 @@ static void gc_mutator(void *arg)
     }
     j->build_ns = clock_now_ns() - b0;
     GC_word gc_no0 = j->heap == GC_HEAP_COLLECTED ? GC_get_gc_no() : 0;
-    unsigned long long p0 = gcchild_cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
-    unsigned long long m0 = gcchild_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+    unsigned long long p0 = child_cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    unsigned long long m0 = child_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
     gc_recorder_arm(j->heap == GC_HEAP_COLLECTED);
     if (!j->error)
         gc_churn(j, live);
     gc_recorder_arm(0);
-    j->mutator_cpu_ns = gcchild_cpu_ns(CLOCK_THREAD_CPUTIME_ID) - m0;
-    j->process_cpu_ns = gcchild_cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - p0;
+    j->mutator_cpu_ns = child_cpu_ns(CLOCK_THREAD_CPUTIME_ID) - m0;
+    j->process_cpu_ns = child_cpu_ns(CLOCK_PROCESS_CPUTIME_ID) - p0;
     if (j->heap == GC_HEAP_COLLECTED) {
         j->gc_no_delta = GC_get_gc_no() - gc_no0;
         j->heap_bytes = GC_get_heap_size();
@@ -414,16 +418,16 @@ static int gc_child_args(int argc, char **argv, gc_job *j, unsigned long long *m
                          unsigned long long *divisor, unsigned long long *incremental)
 {
     unsigned long long min_ms, max_ms;
-    if (gcchild_arg_choice(argc, argv, "heap", gc_heap_names, 2, &j->heap) ||
-        gcchild_arg_size(argc, argv, "live", GCCHILD_MIB, 0, 1ull << 40, &j->live) ||
-        gcchild_arg_size(argc, argv, "object", 64, sizeof(gc_node), 1ull << 20, &j->object) ||
-        gcchild_arg_size(argc, argv, "work", 0, 0, 1ull << 20, &j->work) ||
-        gcchild_arg_size(argc, argv, "divisor", 3, 1, 1000, divisor) ||
-        gcchild_arg_size(argc, argv, "markers", 1, 1, 1024, markers) ||
-        gcchild_arg_size(argc, argv, "incremental", 0, 0, 1, incremental) ||
-        gcchild_arg_size(argc, argv, "min_ms", 200, 1, 600000, &min_ms) ||
-        gcchild_arg_size(argc, argv, "max_ms", 1000, 1, 600000, &max_ms) ||
-        gcchild_arg_size(argc, argv, "min_collections", 2, 0, 1000000, &j->min_collections))
+    if (child_arg_choice(argc, argv, "heap", gc_heap_names, 2, &j->heap) ||
+        child_arg_size(argc, argv, "live", GC_MIB, 0, 1ull << 40, &j->live) ||
+        child_arg_size(argc, argv, "object", 64, sizeof(gc_node), 1ull << 20, &j->object) ||
+        child_arg_size(argc, argv, "work", 0, 0, 1ull << 20, &j->work) ||
+        child_arg_size(argc, argv, "divisor", 3, 1, 1000, divisor) ||
+        child_arg_size(argc, argv, "markers", 1, 1, 1024, markers) ||
+        child_arg_size(argc, argv, "incremental", 0, 0, 1, incremental) ||
+        child_arg_size(argc, argv, "min_ms", 200, 1, 600000, &min_ms) ||
+        child_arg_size(argc, argv, "max_ms", 1000, 1, 600000, &max_ms) ||
+        child_arg_size(argc, argv, "min_collections", 2, 0, 1000000, &j->min_collections))
         return -1;
     j->min_ns = min_ms * 1000000ull;
     j->max_ns = (max_ms > min_ms ? max_ms : min_ms) * 1000000ull;
@@ -439,23 +443,21 @@ static int gc_child_main(int argc, char **argv)
     unsigned long long markers, divisor, incremental;
     if (gc_child_args(argc, argv, &j, &markers, &divisor, &incremental))
         return 2;
-    char err[512];
-    topo *t = topo_load(gcchild_arg(argc, argv, "cpus"), err, sizeof err);
-    if (!t) {
-        fprintf(stderr, "__child gc: %s\n", err);
+    topo *t = child_arg_topo(argc, argv, "gc");
+    if (!t)
         return 2;
-    }
-    gcchild_limit_memory(4 * j.live + 512 * GCCHILD_MIB);
+    char err[512];
+    child_limit_memory(4 * j.live + 512 * GC_MIB);
     if (j.heap == GC_HEAP_COLLECTED) {
-        gcchild_collector_start(t, (unsigned)markers, (unsigned long)divisor, (int)incremental);
+        gcheap_start(t, (unsigned)markers, (unsigned long)divisor, (int)incremental);
         if (gc_recorder_init(GC_EVENT_CAP) != 0) {
             fprintf(stderr, "__child gc: out of memory for the event log\n");
             topo_free(t);
             return 1;
         }
     }
-    double timeout_s = 60.0 + (double)j.max_ns * 1e-9 + (double)j.live / (8.0 * GCCHILD_MIB);
-    int rc = gcchild_run_mutator(t, topo_pu(t, 0), j.heap == GC_HEAP_COLLECTED, gc_mutator, &j, timeout_s,
+    double timeout_s = 60.0 + (double)j.max_ns * 1e-9 + (double)j.live / (8.0 * GC_MIB);
+    int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == GC_HEAP_COLLECTED, gc_mutator, &j, timeout_s,
                                  err, sizeof err);
     topo_free(t);
     if (rc != 0 || j.error) {
@@ -502,10 +504,10 @@ static struct {
 
 /* Live sets from this size on run once per run (not --repetitions times):
  * each run still yields several pauses, and a 1 GiB run takes ~20 s here. */
-#define GC_BIG_LIVE (256 * (int64_t)GCCHILD_MIB)
+#define GC_BIG_LIVE (256 * (int64_t)GC_MIB)
 /* The malloc baseline stops at this live set: building 1 GiB of small
  * objects costs ~9 s here and malloc's throughput hardly depends on it. */
-#define GC_BASELINE_MAX (256 * (int64_t)GCCHILD_MIB)
+#define GC_BASELINE_MAX (256 * (int64_t)GC_MIB)
 
 #define GC_CHILD_ARGS 11
 #define GC_CHILD_ARG_LEN 300
@@ -525,7 +527,7 @@ static int gc_child_argv(const gc_case *c, int heap, char buf[][GC_CHILD_ARG_LEN
     /* at least min_ms and min_collections, at most max_ms: a 1 GiB live set
      * needs ~4 s of allocation per collection here (lazy sweeping of a full
      * heap slows allocation), so the limit grows with the live set */
-    long long live_mib = (long long)(c->live / (int64_t)GCCHILD_MIB);
+    long long live_mib = (long long)(c->live / (int64_t)GC_MIB);
     snprintf(buf[7], GC_CHILD_ARG_LEN, "min_ms=%d", quick ? 200 : 250);
     snprintf(buf[8], GC_CHILD_ARG_LEN, "max_ms=%lld", quick ? 600 : 3000 + 10 * live_mib);
     snprintf(buf[9], GC_CHILD_ARG_LEN, "min_collections=%d", quick || c->live >= GC_BIG_LIVE ? 2 : 3);
@@ -598,13 +600,13 @@ static void gc_write_pauses(const char *out, const char *bench, const gc_case *c
         "work_per_alloc", "cpus", "repetition", "pause", "start_ms", "pause_ns", "mark_ns", "collection_ns"};
     output_table *t = output_table_get("gc_pauses.csv");
     output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
-    for (const char *p = gcchild_line(out, "pause"); p; p = gcchild_next_line(p)) {
+    for (const char *p = child_line(out, "pause"); p; p = child_next_line(p)) {
         double i, start, pause, mark = NAN, coll = NAN;
-        if (strncmp(p, "pause ", 6) != 0 || !gcchild_kv(p, "i", &i) || !gcchild_kv(p, "start_ns", &start) ||
-            !gcchild_kv(p, "pause_ns", &pause))
+        if (strncmp(p, "pause ", 6) != 0 || !child_kv(p, "i", &i) || !child_kv(p, "start_ns", &start) ||
+            !child_kv(p, "pause_ns", &pause))
             continue;
-        gcchild_kv(p, "mark_ns", &mark);
-        gcchild_kv(p, "collection_ns", &coll);
+        child_kv(p, "mark_ns", &mark);
+        child_kv(p, "collection_ns", &coll);
         output_table_row(t);
         output_table_set_str(t, "benchmark", bench);
         output_table_set_str(t, "heap", "gc");
@@ -629,10 +631,10 @@ static void gc_write_pauses(const char *out, const char *bench, const gc_case *c
 static void gc_report(cbench_state *st, const char *out, const char *result, const gc_case *c, int heap)
 {
     double allocs = 0, wall = 1, proc_cpu = 0, heap_bytes = NAN, coll = 0, collector = 0, mark = 0, build = 0;
-    gcchild_kv(result, "allocs", &allocs);
-    gcchild_kv(result, "wall_ns", &wall);
-    gcchild_kv(result, "process_cpu_ns", &proc_cpu);
-    gcchild_kv(result, "build_ns", &build);
+    child_kv(result, "allocs", &allocs);
+    child_kv(result, "wall_ns", &wall);
+    child_kv(result, "process_cpu_ns", &proc_cpu);
+    child_kv(result, "build_ns", &build);
     double rate = allocs / (wall * 1e-9);
     cbench_set_items_processed(st, (int64_t)allocs);
     cbench_set_bytes_processed(st, (int64_t)(allocs * (double)c->object));
@@ -643,13 +645,13 @@ static void gc_report(cbench_state *st, const char *out, const char *result, con
         gc_baseline_store(c, rate);
         return;
     }
-    gcchild_kv(result, "heap_bytes", &heap_bytes);
-    gcchild_kv(result, "collections", &coll);
-    gcchild_kv(result, "collector_ns", &collector);
-    gcchild_kv(result, "mark_ns", &mark);
+    child_kv(result, "heap_bytes", &heap_bytes);
+    child_kv(result, "collections", &coll);
+    child_kv(result, "collector_ns", &collector);
+    child_kv(result, "mark_ns", &mark);
     static const char *const pause_key[] = {"pause_ns"};
     double *p;
-    size_t n = gcchild_columns(out, "pause", pause_key, 1, &p);
+    size_t n = child_columns(out, "pause", pause_key, 1, &p);
     cbench_counter(st, "collections", coll, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "pauses", (double)n, CBENCH_COUNTER_PLAIN);
     if (p && n) {
@@ -677,27 +679,11 @@ static void gc_bench(cbench_state *st)
     int argc = gc_child_argv(&c, v->heap, buf, argv);
     gc_case_cpus(&c, cpus, sizeof cpus, &pair_class);
     cbench_no_self_counters(st);
-    char *out = NULL;
-    int rc = 0;
-    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
-        for (int64_t i = 0; i < n; i++) {
-            free(out);
-            out = NULL;
-            double timeout = 120.0 + (double)c.live / (4.0 * GCCHILD_MIB);
-            rc = bench_spawn_child("gc", argv, argc, timeout, &out);
-            double wall = 0;
-            const char *res = rc == 0 && out ? gcchild_line(out, "result") : NULL;
-            if (res && gcchild_kv(res, "wall_ns", &wall))
-                cbench_set_iteration_time(st, wall * 1e-9);
-            else
-                rc = rc ? rc : -1;
-        }
-    const char *result = rc == 0 && out ? gcchild_line(out, "result") : NULL;
-    if (!result) {
-        gcchild_report_failure(st, rc);
-        free(out);
+    char *out;
+    double timeout = 120.0 + (double)c.live / (4.0 * GC_MIB);
+    const char *result = child_run_timed(st, "gc", argv, argc, timeout, "wall_ns", &out);
+    if (!result)
         return;
-    }
     cbench_tag(st, "cpus", cpus);
     if (pair_class)
         cbench_tag(st, "pair_class", pair_class);
@@ -707,7 +693,7 @@ static void gc_bench(cbench_state *st)
              (long long)c.object, (long long)c.divisor, (long long)c.markers, (long long)c.incremental,
              (long long)c.work);
     if (v->heap == GC_HEAP_COLLECTED)
-        gc_write_pauses(out, v->name, &c, cpus, gcchild_repetition(key));
+        gc_write_pauses(out, v->name, &c, cpus, child_repetition(key));
     free(out);
 }
 
@@ -730,11 +716,11 @@ static void gc_plan_add(gc_plan *p, gc_case c)
 /* The largest live set: 1 GiB (16 MiB with --quick), capped at RAM/8. */
 static int64_t gc_live_max(const bench_config *cfg)
 {
-    int64_t want = cfg->quick ? 16 * (int64_t)GCCHILD_MIB : 1024 * (int64_t)GCCHILD_MIB;
+    int64_t want = cfg->quick ? 16 * (int64_t)GC_MIB : 1024 * (int64_t)GC_MIB;
     int64_t cap = (int64_t)(cfg->ram_bytes / 8);
     if (cap > 0 && cap < want) {
         fprintf(stderr, "gc: live set capped at %lld MiB (RAM/8) instead of %lld MiB\n",
-                (long long)(cap / (int64_t)GCCHILD_MIB), (long long)(want / (int64_t)GCCHILD_MIB));
+                (long long)(cap / (int64_t)GC_MIB), (long long)(want / (int64_t)GC_MIB));
         return cap;
     }
     return want;
@@ -745,7 +731,7 @@ static int64_t gc_live_max(const bench_config *cfg)
  * mode, object size, free-space divisor and mutator work per allocation. */
 static void gc_plan_build(const bench_config *cfg, gc_plan *p)
 {
-    int64_t lmax = gc_live_max(cfg), all = topo_pu_count(cfg->topo), mib = (int64_t)GCCHILD_MIB;
+    int64_t lmax = gc_live_max(cfg), all = topo_pu_count(cfg->topo), mib = (int64_t)GC_MIB;
     gc_case base = {.live = (cfg->quick ? 4 : 16) * mib, .object = 64, .divisor = 3, .markers = 1};
     p->n = 0;
     for (int64_t l = mib; l <= lmax; l *= 4) {

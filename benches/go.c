@@ -45,8 +45,10 @@
 
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
+#include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
@@ -500,22 +502,6 @@ static json_object *go_find_bench(json_object *doc, const char *name, const char
     return NULL;
 }
 
-/* How many times key was seen before (the repetition index of a benchmark
- * whose iterations are fixed at 1). */
-static int go_repetition(const char *key)
-{
-    static char keys[256][160];
-    static int counts[256], used;
-    for (int i = 0; i < used; i++)
-        if (strcmp(keys[i], key) == 0)
-            return counts[i]++;
-    if (used == 256)
-        return 0;
-    snprintf(keys[used], sizeof keys[used], "%s", key);
-    counts[used++] = 1;
-    return 0;
-}
-
 /* ====================================================================== */
 /* Reporting one repetition                                               */
 /* ====================================================================== */
@@ -703,7 +689,7 @@ static void go_micro_bench(cbench_state *st)
     int64_t size = has_size ? cbench_range(st, 0) : 0;
     char key[160];
     snprintf(key, sizeof key, "%s/%lld", m->name, (long long)size);
-    int rep = go_repetition(key);
+    int rep = child_repetition(key);
     json_object *b = go_find_bench(c->json, m->name, has_size ? "size" : NULL, size);
     json_object *r = go_report(st, c, b, rep);
     if (!r)
@@ -766,7 +752,7 @@ static void go_gc_bench(cbench_state *st)
         return;
     }
     snprintf(key, sizeof key, "gc/go_collected/%lld/%lld", (long long)live, (long long)gogc);
-    int rep = go_repetition(key);
+    int rep = child_repetition(key);
     if (go_report(st, &c, b, 0)) {
         cbench_tag(st, "heap", "go");
         go_write_pauses(c.json, "gc/go_collected", live, gogc, rep);
@@ -842,7 +828,7 @@ static void go_hoard_bench(cbench_state *st)
         go_child_free(&c);
         return;
     }
-    int rep = go_repetition(name);
+    int rep = child_repetition(name);
     if (go_report(st, &c, b, 0)) {
         cbench_tag(st, "heap", "go");
         go_write_series(c.json, name, bounded ? "bounded" : "unbounded", st, sample_ms, rep);
@@ -854,30 +840,37 @@ static void go_hoard_bench(cbench_state *st)
 /* go_ratios.csv: SlowPath/FastPath and heap/stack per size               */
 /* ====================================================================== */
 
-/* Median, min and max ns/op over the repetitions of one Go benchmark. */
-static int go_bench_stats(json_object *doc, const char *name, int64_t size, double *med, double *lo, double *hi)
+/* Median, min and max ns/op over the repetitions of one Go benchmark
+ * (count 0 when it has none, or more than 128). */
+static rows_stats go_bench_stats(json_object *doc, const char *name, int64_t size)
 {
     json_object *b = go_find_bench(doc, name, "size", size), *reps = go_get(b, "reps");
     size_t n = reps ? json_object_array_length(reps) : 0;
+    rows_stats s = {0, NAN, NAN, NAN};
     double v[128];
     if (n == 0 || n > 128)
-        return 0;
+        return s;
     for (size_t i = 0; i < n; i++)
         v[i] = go_num(json_object_array_get_idx(reps, i), "ns_per_op", NAN);
-    *med = stats_median(v, n);
-    *lo = stats_min(v, n);
-    *hi = stats_max(v, n);
-    return 1;
+    s.count = (int)n;
+    s.median = stats_median(v, n);
+    s.min = stats_min(v, n);
+    s.max = stats_max(v, n);
+    return s;
 }
 
+/* num / den per size into go_ratios.csv.  The spread is rows_ratio_of's
+ * (min over max, max over min), but over the Go companion's own
+ * repetitions at full precision rather than results.csv's rows, and a
+ * baseline that is not positive still gives a row. */
 static void go_ratio_rows(json_object *doc, const char *num, const char *den, const char *variant,
                           const int64_t *sizes)
 {
     static const char *const columns[] = {"runtime", "variant", "size", "real_ns", "baseline_ns",
                                           "ratio", "ratio_low", "ratio_high", "escapes", "baseline_escapes"};
     for (int k = 0; sizes[k]; k++) {
-        double a, alo, ahi, b, blo, bhi;
-        if (!go_bench_stats(doc, num, sizes[k], &a, &alo, &ahi) || !go_bench_stats(doc, den, sizes[k], &b, &blo, &bhi))
+        rows_stats a = go_bench_stats(doc, num, sizes[k]), b = go_bench_stats(doc, den, sizes[k]);
+        if (a.count == 0 || b.count == 0)
             continue;
         output_table *t = output_table_get("go_ratios.csv");
         output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
@@ -885,11 +878,12 @@ static void go_ratio_rows(json_object *doc, const char *num, const char *den, co
         output_table_set_str(t, "runtime", "go");
         output_table_set_str(t, "variant", variant);
         output_table_set_int(t, "size", sizes[k]);
-        output_table_set_num(t, "real_ns", a);
-        output_table_set_num(t, "baseline_ns", b);
-        output_table_set_num(t, "ratio", a / b);
-        output_table_set_num(t, "ratio_low", alo / bhi);
-        output_table_set_num(t, "ratio_high", ahi / blo);
+        output_table_set_num(t, "real_ns", a.median);
+        output_table_set_num(t, "baseline_ns", b.median);
+        rows_set_ratio(t, "ratio",
+                       (rows_ratio){.count = a.count < b.count ? a.count : b.count, .ratio = a.median / b.median,
+                                    .low = a.min / b.max, .high = a.max / b.min, .value = a.median,
+                                    .baseline = b.median});
         json_object *fa = go_get(go_find_bench(doc, num, "size", sizes[k]), "func");
         json_object *fb = go_get(go_find_bench(doc, den, "size", sizes[k]), "func");
         int ea = fa ? go_escape_lookup(go_escape_report_get(), json_object_get_string(fa)) : -1;

@@ -18,6 +18,8 @@
  * would, and the result says cap_hit=1.  The child also limits its address
  * space, so even a broken cap check cannot press the host.
  */
+#include <gc/gc.h>
+
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,12 +29,14 @@
 
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
 #include "memprobe/clock.h"
+#include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
-#include "gcchild.h"
+#define HOARD_MIB (1024ull * 1024ull)
 
 /* ====================================================================== */
 /* The heap the cache lives in: malloc/free or the collector              */
@@ -271,7 +275,7 @@ typedef struct hoard_job {
  * collection) the byte budget, plus 16 MiB for the table and allocator. */
 static unsigned long long hoard_rss_bound(const hoard_job *j)
 {
-    return j->rss_start + (j->heap == HOARD_HEAP_GC ? 3 : 2) * j->bound + 16 * GCCHILD_MIB;
+    return j->rss_start + (j->heap == HOARD_HEAP_GC ? 3 : 2) * j->bound + 16 * HOARD_MIB;
 }
 
 static unsigned long long hoard_heap_bytes(const hoard_job *j)
@@ -282,7 +286,7 @@ static unsigned long long hoard_heap_bytes(const hoard_job *j)
 /* Print one sample and track the maxima; returns the resident set. */
 static unsigned long long hoard_sample(hoard_job *j, uint64_t t_ns, int print)
 {
-    unsigned long long rss = gcchild_rss_bytes(), heap = hoard_heap_bytes(j);
+    unsigned long long rss = child_rss_bytes(), heap = hoard_heap_bytes(j);
     if (rss > j->rss_max)
         j->rss_max = rss;
     if (heap > j->heap_max)
@@ -323,7 +327,7 @@ static int hoard_insert_one(hoard_job *j, hoard_cache *c)
 static void hoard_run(hoard_job *j, hoard_cache *c)
 {
     uint64_t t0 = clock_now_ns(), now = t0, next_sample = t0;
-    while (!j->cap_hit && !j->alloc_failed && !j->readback_failed && now - t0 < j->duration_ns && !gcchild_abandoned()) {
+    while (!j->cap_hit && !j->alloc_failed && !j->readback_failed && now - t0 < j->duration_ns && !gcheap_mutator_abandoned()) {
         unsigned long long due = (unsigned long long)((double)(now - t0) * 1e-9 * (double)j->rate) + 1;
         while (j->entries < due && !j->cap_hit) {
             int rc = hoard_insert_one(j, c);
@@ -352,7 +356,7 @@ static void hoard_run(hoard_job *j, hoard_cache *c)
 static void hoard_mutator(void *arg)
 {
     hoard_job *j = arg;
-    j->rss_start = gcchild_rss_bytes();
+    j->rss_start = child_rss_bytes();
     hoard_cache *c = hoard_cache_new(&hoard_heaps[j->heap], j->variant == HOARD_BOUNDED ? j->bound : 0);
     if (!c) {
         j->alloc_failed = 1;
@@ -368,14 +372,14 @@ static void hoard_mutator(void *arg)
 static int hoard_child_args(int argc, char **argv, hoard_job *j)
 {
     unsigned long long duration_ms, sample_ms;
-    if (gcchild_arg_choice(argc, argv, "variant", hoard_variant_names, 2, &j->variant) ||
-        gcchild_arg_choice(argc, argv, "heap", hoard_heap_names, 2, &j->heap) ||
-        gcchild_arg_size(argc, argv, "value", 4000, 1, 64 * GCCHILD_MIB, &j->value) ||
-        gcchild_arg_size(argc, argv, "rate", 40000, 1, 100000000, &j->rate) ||
-        gcchild_arg_size(argc, argv, "bound", 32 * GCCHILD_MIB, 1, 1ull << 40, &j->bound) ||
-        gcchild_arg_size(argc, argv, "cap", 512 * GCCHILD_MIB, GCCHILD_MIB, 1ull << 44, &j->cap) ||
-        gcchild_arg_size(argc, argv, "duration_ms", 4000, 1, 600000, &duration_ms) ||
-        gcchild_arg_size(argc, argv, "sample_ms", 50, 1, 60000, &sample_ms))
+    if (child_arg_choice(argc, argv, "variant", hoard_variant_names, 2, &j->variant) ||
+        child_arg_choice(argc, argv, "heap", hoard_heap_names, 2, &j->heap) ||
+        child_arg_size(argc, argv, "value", 4000, 1, 64 * HOARD_MIB, &j->value) ||
+        child_arg_size(argc, argv, "rate", 40000, 1, 100000000, &j->rate) ||
+        child_arg_size(argc, argv, "bound", 32 * HOARD_MIB, 1, 1ull << 40, &j->bound) ||
+        child_arg_size(argc, argv, "cap", 512 * HOARD_MIB, HOARD_MIB, 1ull << 44, &j->cap) ||
+        child_arg_size(argc, argv, "duration_ms", 4000, 1, 600000, &duration_ms) ||
+        child_arg_size(argc, argv, "sample_ms", 50, 1, 60000, &sample_ms))
         return -1;
     if (j->variant == HOARD_BOUNDED && j->bound < j->value) {
         fprintf(stderr, "__child hoard: bound=%llu: expected at least one value (value=%llu bytes)\n", j->bound,
@@ -395,17 +399,15 @@ static int hoard_child_main(int argc, char **argv)
     hoard_job j = {0};
     if (hoard_child_args(argc, argv, &j))
         return 2;
-    char err[512];
-    topo *t = topo_load(gcchild_arg(argc, argv, "cpus"), err, sizeof err);
-    if (!t) {
-        fprintf(stderr, "__child hoard: %s\n", err);
+    topo *t = child_arg_topo(argc, argv, "hoard");
+    if (!t)
         return 2;
-    }
-    gcchild_limit_memory(2 * j.cap + 512 * GCCHILD_MIB);
+    char err[512];
+    child_limit_memory(2 * j.cap + 512 * HOARD_MIB);
     if (j.heap == HOARD_HEAP_GC)
-        gcchild_collector_start(t, (unsigned)topo_pu_count(t), 0, 0);
+        gcheap_start(t, (unsigned)topo_pu_count(t), 0, 0);
     double timeout_s = 30.0 + (double)j.duration_ns * 1e-9;
-    int rc = gcchild_run_mutator(t, topo_pu(t, 0), j.heap == HOARD_HEAP_GC, hoard_mutator, &j, timeout_s,
+    int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == HOARD_HEAP_GC, hoard_mutator, &j, timeout_s,
                                  err, sizeof err);
     topo_free(t);
     if (rc != 0 || j.readback_failed) {
@@ -464,7 +466,7 @@ static unsigned long long hoard_default_cap(const bench_config *cfg)
 {
     if (hoard_cap_option)
         return hoard_cap_option;
-    unsigned long long cap = (cfg->quick ? 64 : 512) * GCCHILD_MIB;
+    unsigned long long cap = (cfg->quick ? 64 : 512) * HOARD_MIB;
     if (cfg->ram_bytes && cfg->ram_bytes / 4 < cap)
         cap = cfg->ram_bytes / 4;
     return cap;
@@ -488,10 +490,10 @@ static void hoard_write_series(const char *out, const hoard_bench_variant *v, in
         "sample_ms", "repetition", "time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes"};
     output_table *t = output_table_get("rss_series.csv");
     output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
-    for (const char *p = gcchild_line(out, "sample"); p; p = gcchild_next_line(p)) {
+    for (const char *p = child_line(out, "sample"); p; p = child_next_line(p)) {
         double ms, entries, bytes, rss, heap;
-        if (strncmp(p, "sample ", 7) != 0 || !gcchild_kv(p, "t_ms", &ms) || !gcchild_kv(p, "entries", &entries) ||
-            !gcchild_kv(p, "bytes", &bytes) || !gcchild_kv(p, "rss", &rss))
+        if (strncmp(p, "sample ", 7) != 0 || !child_kv(p, "t_ms", &ms) || !child_kv(p, "entries", &entries) ||
+            !child_kv(p, "bytes", &bytes) || !child_kv(p, "rss", &rss))
             continue;
         output_table_row(t);
         output_table_set_str(t, "benchmark", v->name);
@@ -507,7 +509,7 @@ static void hoard_write_series(const char *out, const hoard_bench_variant *v, in
         output_table_set_int(t, "entries", (long long)entries);
         output_table_set_int(t, "bytes_inserted", (long long)bytes);
         output_table_set_int(t, "rss_bytes", (long long)rss);
-        if (gcchild_kv(p, "heap", &heap))
+        if (child_kv(p, "heap", &heap))
             output_table_set_int(t, "heap_bytes", (long long)heap);
         output_table_set_str(t, "runtime", "c");   /* Go's series share this file with runtime=go */
     }
@@ -518,7 +520,7 @@ static void hoard_slopes(const char *out, double *per_s, double *per_entry)
 {
     static const char *const keys[] = {"t_ms", "entries", "rss"};
     double *v;
-    size_t n = gcchild_columns(out, "sample", keys, 3, &v);
+    size_t n = child_columns(out, "sample", keys, 3, &v);
     *per_s = *per_entry = NAN;
     if (!v)
         return;
@@ -538,11 +540,11 @@ static void hoard_report(cbench_state *st, const char *out, const char *result, 
                                         "rss_start_bytes", "rss_max_bytes", "rss_bound_bytes", "within_bound"};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
         double x;
-        if (gcchild_kv(result, plain[i], &x))
+        if (child_kv(result, plain[i], &x))
             cbench_counter(st, names[i], x, CBENCH_COUNTER_PLAIN);
     }
     double heap_max;
-    if (v->heap == HOARD_HEAP_GC && gcchild_kv(result, "heap_max", &heap_max))
+    if (v->heap == HOARD_HEAP_GC && child_kv(result, "heap_max", &heap_max))
         cbench_counter(st, "heap_max_bytes", heap_max, CBENCH_COUNTER_PLAIN);
     double per_s, per_entry, entries = 0, bytes = 0;
     hoard_slopes(out, &per_s, &per_entry);
@@ -550,8 +552,8 @@ static void hoard_report(cbench_state *st, const char *out, const char *result, 
         cbench_counter(st, "rss_slope_bytes_per_s", per_s, CBENCH_COUNTER_PLAIN);
     if (!isnan(per_entry))
         cbench_counter(st, "rss_slope_bytes_per_entry", per_entry, CBENCH_COUNTER_PLAIN);
-    gcchild_kv(result, "entries", &entries);
-    gcchild_kv(result, "bytes_inserted", &bytes);
+    child_kv(result, "entries", &entries);
+    child_kv(result, "bytes_inserted", &bytes);
     cbench_set_items_processed(st, (int64_t)entries);
     cbench_set_bytes_processed(st, (int64_t)bytes);
 }
@@ -574,30 +576,15 @@ static void hoard_bench(cbench_state *st)
     for (int i = 0; i < 9; i++)
         argv[i] = buf[i];
     cbench_no_self_counters(st);
-    char *out = NULL;
-    int rc = -1;
-    double elapsed = 0;
-    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
-        for (int64_t i = 0; i < n; i++) {
-            free(out);
-            out = NULL;
-            rc = bench_spawn_child("hoard", argv, 9, 60.0 + (double)hoard_duration_ms(v->variant) / 1e3, &out);
-            const char *res = rc == 0 && out ? gcchild_line(out, "result") : NULL;
-            if (res && gcchild_kv(res, "elapsed_ns", &elapsed))
-                cbench_set_iteration_time(st, elapsed * 1e-9);
-            else
-                rc = rc ? rc : -1;
-        }
-    const char *result = rc == 0 && out ? gcchild_line(out, "result") : NULL;
-    if (!result) {
-        gcchild_report_failure(st, rc);
-        free(out);
+    char *out;
+    double timeout = 60.0 + (double)hoard_duration_ms(v->variant) / 1e3;
+    const char *result = child_run_timed(st, "hoard", argv, 9, timeout, "elapsed_ns", &out);
+    if (!result)
         return;
-    }
     cbench_tag(st, "cpus", hoard_run_cfg.mutator_cpu);
     cbench_tag(st, "heap", hoard_heap_names[v->heap]);
     hoard_report(st, out, result, v);
-    hoard_write_series(out, v, gcchild_repetition(v->name));
+    hoard_write_series(out, v, child_repetition(v->name));
     free(out);
 }
 
@@ -607,7 +594,7 @@ static void hoard_register(const bench_config *cfg, char *why, size_t whylen)
     (void)whylen;
     hoard_run_cfg.quick = cfg->quick;
     hoard_run_cfg.cap = hoard_default_cap(cfg);
-    hoard_run_cfg.bound = (cfg->quick ? 8 : 32) * GCCHILD_MIB;
+    hoard_run_cfg.bound = (cfg->quick ? 8 : 32) * HOARD_MIB;
     if (hoard_run_cfg.bound > hoard_run_cfg.cap / 4)
         hoard_run_cfg.bound = hoard_run_cfg.cap / 4;
     hoard_run_cfg.value = 4000;

@@ -144,18 +144,18 @@ static void test_kv_parsing(void **state)
 {
     (void)state;
     const char *out = "pause i=0 pause_ns=5\nresult heap=gc allocs=12 ab=3 b=4\n";
-    const char *res = gcchild_line(out, "result");
+    const char *res = child_line(out, "result");
     assert_non_null(res);
     double v = 0;
-    assert_true(gcchild_kv(res, "b", &v));
+    assert_true(child_kv(res, "b", &v));
     assert_true(v == 4);
-    assert_true(gcchild_kv(res, "allocs", &v));
+    assert_true(child_kv(res, "allocs", &v));
     assert_true(v == 12);
-    assert_false(gcchild_kv(res, "llocs", &v));
-    assert_false(gcchild_kv(res, "heap", &v));   /* not a number */
-    assert_null(gcchild_line(out, "paus"));
-    assert_ptr_equal(gcchild_next_line(out), res);
-    assert_null(gcchild_next_line(res));
+    assert_false(child_kv(res, "llocs", &v));
+    assert_false(child_kv(res, "heap", &v));   /* not a number */
+    assert_null(child_line(out, "paus"));
+    assert_ptr_equal(child_next_line(out), res);
+    assert_null(child_next_line(res));
 }
 
 static void test_columns_skip_unparsable_lines(void **state)
@@ -164,13 +164,13 @@ static void test_columns_skip_unparsable_lines(void **state)
     const char *out = "sample a=1 b=10\nresult a=99 b=99\nsample a=2\nsample a=3 b=30\nsampler a=7 b=7\n";
     static const char *const keys[] = {"a", "b"};
     double *v;
-    size_t n = gcchild_columns(out, "sample", keys, 2, &v);
+    size_t n = child_columns(out, "sample", keys, 2, &v);
     assert_int_equal(n, 2);
     assert_non_null(v);
     assert_true(v[0] == 1 && v[1] == 3);     /* column a */
     assert_true(v[2] == 10 && v[3] == 30);   /* column b */
     free(v);
-    assert_int_equal(gcchild_columns(out, "pause", keys, 2, &v), 0);
+    assert_int_equal(child_columns(out, "pause", keys, 2, &v), 0);
     assert_null(v);
 }
 
@@ -202,16 +202,16 @@ static void test_child_process(void **state)
     char *out = NULL;
     int rc = testutil_run(&out, "%s __child gc heap=gc live=1M min_ms=20 max_ms=2000 min_collections=2", MEMPROBE_BIN);
     assert_int_equal(rc, 0);
-    const char *res = gcchild_line(out, "result");
+    const char *res = child_line(out, "result");
     assert_non_null(res);
     double pauses = -1, collections = -1, allocs = 0;
-    assert_true(gcchild_kv(res, "pauses", &pauses));
-    assert_true(gcchild_kv(res, "collections", &collections));
-    assert_true(gcchild_kv(res, "allocs", &allocs));
+    assert_true(child_kv(res, "pauses", &pauses));
+    assert_true(child_kv(res, "collections", &collections));
+    assert_true(child_kv(res, "allocs", &allocs));
     assert_true(collections >= 2);
     assert_true(allocs > 0);
     int lines = 0;
-    for (const char *p = gcchild_line(out, "pause"); p; p = gcchild_next_line(p))
+    for (const char *p = child_line(out, "pause"); p; p = child_next_line(p))
         lines += strncmp(p, "pause ", 6) == 0;
     assert_int_equal(lines, (int)pauses);
     free(out);

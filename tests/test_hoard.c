@@ -122,7 +122,7 @@ static void test_gc_root_keeps_entries(void **state)
 
 static const char *test_result(const char *out)
 {
-    const char *r = gcchild_line(out, "result");
+    const char *r = child_line(out, "result");
     if (!r)
         fail_msg("no result line in:\n%s", out);
     return r;
@@ -131,7 +131,7 @@ static const char *test_result(const char *out)
 static double test_field(const char *result, const char *key)
 {
     double v = NAN;
-    if (!gcchild_kv(result, key, &v))
+    if (!child_kv(result, key, &v))
         fail_msg("no %s in: %s", key, result);
     return v;
 }

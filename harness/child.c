@@ -1,0 +1,233 @@
+/*
+ * child.c — both sides of a family's child process (see child.h): key=value
+ * arguments and output lines, the spawn-per-iteration timed loop, failure
+ * messages and the child's own resource bounds.
+ */
+#include "memprobe/child.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "memprobe/bench.h"
+
+/* ---- arguments (child side) ---- */
+
+const char *child_arg(int argc, char **argv, const char *key)
+{
+    size_t klen = strlen(key);
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], key, klen) == 0 && argv[i][klen] == '=')
+            return argv[i] + klen + 1;
+    return NULL;
+}
+
+int child_arg_size(int argc, char **argv, const char *key, unsigned long long def, unsigned long long lo,
+                   unsigned long long hi, unsigned long long *out)
+{
+    const char *v = child_arg(argc, argv, key);
+    *out = def;
+    if (!v)
+        return 0;
+    if (bench_parse_size(v, out) == 0 && *out >= lo && *out <= hi)
+        return 0;
+    fprintf(stderr, "__child: %s='%s': expected a whole number (K/M/G suffix allowed) from %llu to %llu\n",
+            key, v, lo, hi);
+    return -1;
+}
+
+int child_arg_choice(int argc, char **argv, const char *key, const char *const *choices, int n, int *out)
+{
+    const char *v = child_arg(argc, argv, key);
+    for (int i = 0; v && i < n; i++)
+        if (strcmp(v, choices[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    fprintf(stderr, "__child: %s='%s': expected one of", key, v ? v : "");
+    for (int i = 0; i < n; i++)
+        fprintf(stderr, "%s %s", i ? "," : "", choices[i]);
+    fputc('\n', stderr);
+    return -1;
+}
+
+topo *child_arg_topo(int argc, char **argv, const char *family)
+{
+    char err[512];
+    topo *t = topo_load(child_arg(argc, argv, "cpus"), err, sizeof err);
+    if (!t)
+        fprintf(stderr, "__child %s: %s\n", family, err);
+    return t;
+}
+
+/* ---- output lines (parent side) ---- */
+
+int child_kv(const char *line, const char *key, double *out)
+{
+    size_t klen = strlen(key);
+    const char *end = line + strcspn(line, "\n");
+    for (const char *p = line; (p = strstr(p, key)) != NULL && p < end; p += klen) {
+        if ((p == line || p[-1] == ' ') && p[klen] == '=') {
+            char *stop;
+            double v = strtod(p + klen + 1, &stop);
+            if (stop == p + klen + 1 || stop > end)
+                return 0;
+            *out = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Does the line at p start with "tag "? */
+static int child_line_is(const char *p, const char *tag, size_t tlen)
+{
+    return strncmp(p, tag, tlen) == 0 && p[tlen] == ' ';
+}
+
+const char *child_line(const char *output, const char *tag)
+{
+    size_t tlen = strlen(tag);
+    for (const char *p = output; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+        if (child_line_is(p, tag, tlen))
+            return p;
+    return NULL;
+}
+
+const char *child_next_line(const char *p)
+{
+    p = strchr(p, '\n');
+    return p && p[1] ? p + 1 : NULL;
+}
+
+size_t child_columns(const char *output, const char *tag, const char *const *keys, int nkeys, double **cols)
+{
+    size_t lines = 0, tlen = strlen(tag), rows = 0;
+    *cols = NULL;
+    for (const char *p = child_line(output, tag); p; p = child_next_line(p))
+        lines += child_line_is(p, tag, tlen);
+    double *v = lines ? malloc(lines * (size_t)nkeys * sizeof *v) : NULL;
+    if (!v)
+        return 0;
+    for (const char *p = child_line(output, tag); p && rows < lines; p = child_next_line(p)) {
+        if (!child_line_is(p, tag, tlen))
+            continue;
+        int k = 0;
+        while (k < nkeys && child_kv(p, keys[k], &v[(size_t)k * lines + rows]))
+            k++;
+        rows += k == nkeys;
+    }
+    /* close the gaps when some lines did not parse */
+    for (int k = 1; rows < lines && k < nkeys; k++)
+        memmove(&v[(size_t)k * rows], &v[(size_t)k * lines], rows * sizeof *v);
+    *cols = v;
+    return rows;
+}
+
+/* ---- running the child (parent side) ---- */
+
+const char *child_run_timed(cbench_state *st, const char *family, const char *const *args, int nargs,
+                            double timeout_s, const char *time_key, char **output)
+{
+    char *out = NULL;
+    int rc = -1;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+        for (int64_t i = 0; i < n; i++) {
+            free(out);
+            out = NULL;
+            rc = bench_spawn_child(family, args, nargs, timeout_s, &out);
+            double ns = 0;
+            const char *res = rc == 0 && out ? child_line(out, "result") : NULL;
+            if (res && child_kv(res, time_key, &ns))
+                cbench_set_iteration_time(st, ns * 1e-9);
+            else
+                rc = rc ? rc : -1;
+        }
+    const char *result = rc == 0 && out ? child_line(out, "result") : NULL;
+    if (!result) {
+        child_report_failure(st, rc);
+        free(out);
+        out = NULL;
+    }
+    *output = out;
+    return result;
+}
+
+void child_report_failure(cbench_state *st, int rc)
+{
+    char msg[160];
+    if (rc == -1)
+        snprintf(msg, sizeof msg, "child process could not be started or ran past its time limit");
+    else if (rc == 0)
+        snprintf(msg, sizeof msg, "child process printed no result line");
+    else
+        snprintf(msg, sizeof msg, "child process failed with status %d (its stderr says why)", rc);
+    cbench_error(st, msg);
+}
+
+#define CHILD_REPETITION_KEYS 512
+
+int child_repetition(const char *key)
+{
+    static char keys[CHILD_REPETITION_KEYS][200];
+    static int counts[CHILD_REPETITION_KEYS];
+    static int used;
+    for (int i = 0; i < used; i++)
+        if (strcmp(keys[i], key) == 0)
+            return counts[i]++;
+    if (used == CHILD_REPETITION_KEYS)
+        return 0;
+    snprintf(keys[used], sizeof keys[used], "%s", key);
+    counts[used] = 1;
+    used++;
+    return 0;
+}
+
+/* ---- process resources (child side) ---- */
+
+unsigned long long child_rss_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long size = 0, resident = 0;
+    if (!f)
+        return 0;
+    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
+        resident = 0;
+    fclose(f);
+    return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+/* Sanitizers reserve terabytes of shadow address space: no RLIMIT_AS there. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CHILD_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CHILD_SANITIZED 1
+#endif
+#endif
+
+void child_limit_memory(unsigned long long extra)
+{
+#ifndef CHILD_SANITIZED
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long pages = 0;
+    if (f && fscanf(f, "%llu", &pages) == 1) {
+        rlim_t lim = (rlim_t)(pages * (unsigned long long)sysconf(_SC_PAGESIZE) + extra);
+        struct rlimit rl = {.rlim_cur = lim, .rlim_max = lim};
+        setrlimit(RLIMIT_AS, &rl);
+    }
+    if (f)
+        fclose(f);
+#else
+    (void)extra;
+#endif
+}
+
+unsigned long long child_cpu_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
