@@ -6,6 +6,8 @@
 #   make plots RUN=results/latest    redraw a run's plots
 #   make lint       cppcheck + clang-tidy
 #   make sanitize   ASan+UBSan build: tests and a --quick run; TSan build: harness and family tests
+#   make valgrind   memcheck over the unit tests and a short run (no errors, no definite leaks)
+#   make fuzz       libFuzzer targets (fuzz/): replay saved inputs, fuzz each FUZZ_SECONDS (20)
 #   make cross-aarch64   cross-build for aarch64 and run the tests under qemu-user
 #   make install    PREFIX=/usr/local DESTDIR=
 CC      ?= gcc
@@ -46,6 +48,7 @@ TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: test-binaries all run test deps deps-build deps-test plots lint sanitize install clean
+.PHONY: valgrind fuzz
 all: bin/memprobe
 
 deps:
@@ -110,6 +113,13 @@ lint:
 
 sanitize:
 	@scripts/sanitize.sh
+
+valgrind:
+	@scripts/valgrind.sh
+
+FUZZ_SECONDS ?= 20
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # cross-build for aarch64 (arm64 sysroot in build-aarch64/sysroot) and run the tests under qemu-user
 .PHONY: cross-aarch64

@@ -234,7 +234,11 @@ void output_csv_field(FILE *out, const char *s)
 {
     if (!s)
         return;
-    if (!strpbrk(s, ",\"\r\n")) {
+    /* leading or trailing blanks are quoted too: CSV readers (libcsv among
+     * them) trim them from unquoted fields */
+    size_t n = strlen(s);
+    int edge_blank = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
+    if (!edge_blank && !strpbrk(s, ",\"\r\n")) {
         fputs(s, out);
         return;
     }
@@ -386,7 +390,7 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
     }
     if (rd->field >= rd->nheader) {
         csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
-    } else if (len > 0) {
+    } else if (len > 0 && data) {
         char *v = strndup(data, len);
         output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
         free(v);

@@ -63,7 +63,7 @@ static int topo_parse_item(const char **p, const char *label, const char *list,
                            hwloc_bitmap_t out, char *err, size_t errlen)
 {
     const char *item = *p;
-    int lo, hi;
+    int lo = 0, hi = 0;
     err[0] = '\0';
     int rc = topo_parse_cpu(p, label, list, &lo, err, errlen);
     hi = lo;
@@ -154,7 +154,8 @@ static int topo_index(topo *t)
     while ((pu = hwloc_get_next_obj_by_type(t->hw, HWLOC_OBJ_PU, pu)))
         if ((int)pu->os_index > t->max_os)
             t->max_os = (int)pu->os_index;
-    t->pu_by_os = calloc((size_t)t->max_os + 1, sizeof *t->pu_by_os);
+    size_t slots = (size_t)(t->max_os >= 0 ? t->max_os + 1 : 1);
+    t->pu_by_os = calloc(slots, sizeof *t->pu_by_os);   /* NOLINT(bugprone-sizeof-expression): array of hwloc_obj_t */
     int npu = hwloc_bitmap_weight(t->allowed);
     t->pus = calloc((size_t)(npu > 0 ? npu : 1), sizeof *t->pus);
     t->core_pus = calloc((size_t)(npu > 0 ? npu : 1), sizeof *t->core_pus);

@@ -28,6 +28,10 @@ deb_run=(
 deb_test=(
   "libcmocka-dev:/usr/include/cmocka.h"
   "clang:/usr/bin/clang"
+  "libclang-rt-dev:/usr/share/doc/libclang-rt-dev/copyright"
+  "cppcheck:/usr/bin/cppcheck"
+  "clang-tidy:/usr/bin/clang-tidy"
+  "valgrind:/usr/bin/valgrind"
   "chromium:/usr/bin/chromium"
 )
 rpm_build=(
@@ -38,7 +42,10 @@ rpm_build=(
 )
 rpm_run=( "golang:/usr/bin/go" "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
   "gperftools-libs:/usr/lib64/libtcmalloc_minimal.so.4" "hwloc:/usr/bin/lstopo-no-graphics" )
-rpm_test=( "libcmocka-devel:/usr/include/cmocka.h" "clang:/usr/bin/clang" "chromium:/usr/bin/chromium-browser" )
+rpm_test=( "libcmocka-devel:/usr/include/cmocka.h" "clang:/usr/bin/clang" "chromium:/usr/bin/chromium-browser"
+  "cppcheck:/usr/bin/cppcheck" "clang-tools-extra:/usr/bin/clang-tidy"
+  "valgrind:/usr/bin/valgrind" "libasan:/usr/lib64/libasan.so.8" "libubsan:/usr/lib64/libubsan.so.1"
+  "libtsan:/usr/lib64/libtsan.so.2" )
 
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)

@@ -1,0 +1,655 @@
+/*
+ * test_faults.c — memprobe under hostile conditions, end to end through the
+ * binary under test (MEMPROBE_BIN): one allowed CPU, no perf events at all
+ * (a seccomp filter refusing perf_event_open), a read-only results folder, a
+ * full disk (RLIMIT_FSIZE), SIGINT in the middle of a multi-threaded family,
+ * and a worker thread that stops answering (ptrace-stopped) in the middle of
+ * a pinned pair.  Each run is short (--quick and a narrow --filter) and is
+ * killed if it outlives a generous deadline, so a hang fails the test
+ * instead of hanging it.  No assertion depends on timing.
+ *
+ * The child process is set up by a small launcher (fault_spawn): CPU
+ * affinity, the seccomp filter, dropped file-permission capabilities (so a
+ * read-only folder is read-only for root too), a file size limit, then exec.
+ */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <poll.h>
+#include <linux/audit.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include "memprobe/output.h"
+
+#define FAULT_DEADLINE_S 240     /* a run that takes longer than this is hung */
+#define FAULT_NO_CAPS 125        /* child exit status: could not drop capabilities */
+#define FAULT_NO_SECCOMP 124     /* child exit status: could not install the filter */
+
+static char bin[PATH_MAX];
+static char scratch[64];
+
+/* ------------------------------------------------------------ launcher */
+
+typedef struct fault_setup {
+    int cpu;                  /* >= 0: pin the whole process to this CPU */
+    int deny_perf;            /* seccomp: perf_event_open fails with EACCES */
+    int drop_dac;             /* drop CAP_DAC_OVERRIDE & co. (root obeys modes) */
+    long fsize_limit;         /* > 0: RLIMIT_FSIZE in bytes, SIGXFSZ ignored */
+    const char *cwd;          /* working directory, or NULL */
+    int keeps_abandoned;      /* LeakSanitizer off: abandoned threads' memory is kept on purpose */
+} fault_setup;
+
+#if defined(__x86_64__)
+#define FAULT_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define FAULT_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* perf_event_open -> EACCES, everything else allowed.  0 or -1. */
+static int fault_deny_perf_events(void)
+{
+#ifdef FAULT_AUDIT_ARCH
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, FAULT_AUDIT_ARCH, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),   /* foreign ABI: refuse loudly */
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_perf_event_open, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EACCES & SECCOMP_RET_DATA)),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {.len = sizeof filter / sizeof *filter, .filter = filter};
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+        return -1;
+    return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+#else
+    return -1;
+#endif
+}
+
+/* Root keeps, after exec, the capabilities of its bounding set: drop the
+ * ones that bypass file modes.  0 or -1 (not permitted here). */
+static int fault_drop_dac(void)
+{
+    const int caps[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER};
+    if (geteuid() != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof caps / sizeof *caps; i++)
+        if (prctl(PR_CAPBSET_DROP, caps[i], 0, 0, 0) != 0)
+            return -1;
+    return 0;
+}
+
+/* In the child: apply s, send output to fd out, exec argv.  Never returns. */
+static void fault_child(const fault_setup *s, char *const argv[], int out)
+{
+    dup2(out, STDOUT_FILENO);
+    dup2(out, STDERR_FILENO);
+    if (out > STDERR_FILENO)
+        close(out);
+    if (s->cwd && chdir(s->cwd) != 0)
+        _exit(127);
+    if (s->cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(s->cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) != 0)
+            _exit(127);
+    }
+    if (s->fsize_limit > 0) {
+        struct rlimit rl = {(rlim_t)s->fsize_limit, (rlim_t)s->fsize_limit};
+        signal(SIGXFSZ, SIG_IGN);   /* writes fail with EFBIG instead */
+        if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+            _exit(127);
+    }
+    if (s->keeps_abandoned) {
+        char opts[1024];
+        const char *old = getenv("ASAN_OPTIONS");
+        snprintf(opts, sizeof opts, "%s%sdetect_leaks=0", old ? old : "", old && *old ? ":" : "");
+        setenv("ASAN_OPTIONS", opts, 1);
+    }
+    if (s->drop_dac && fault_drop_dac() != 0)
+        _exit(FAULT_NO_CAPS);
+    if (s->deny_perf && fault_deny_perf_events() != 0)
+        _exit(FAULT_NO_SECCOMP);
+    execv(argv[0], argv);
+    _exit(127);
+}
+
+/* Start argv with s applied, output appended to log_path.  Returns the pid. */
+static pid_t fault_spawn(const fault_setup *s, char *const argv[], const char *log_path)
+{
+    int out = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    assert_true(out >= 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        fault_child(s, argv, out);
+    close(out);
+    return pid;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Wait for pid; kill it after FAULT_DEADLINE_S (then the status says so).
+ * Returns the exit status, or 128 + signal. */
+static int fault_wait(pid_t pid)
+{
+    double deadline = now_s() + FAULT_DEADLINE_S;
+    int st;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            break;
+        assert_true(r == 0);
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            fail_msg("memprobe did not finish within %d s: hung", FAULT_DEADLINE_S);
+        }
+        sleep_ms(20);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Read everything from fd until EOF (the child and its children closed it)
+ * or FAULT_DEADLINE_S; malloc'd text. */
+static char *fault_read_all(int fd, pid_t pid)
+{
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    assert_non_null(buf);
+    double deadline = now_s() + FAULT_DEADLINE_S;
+    for (;;) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (now_s() > deadline) {
+            kill(pid, SIGKILL);   /* fault_wait then reports the hang */
+            break;
+        }
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        if (cap - len < 4096) {
+            buf = realloc(buf, cap *= 2);
+            assert_non_null(buf);
+        }
+        ssize_t n = read(fd, buf + len, cap - len - 1);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Run bin with args (NULL-terminated, after "run") under s; its output
+ * (through a pipe: a file size limit does not touch it) in *log (malloc'd);
+ * name labels the run.  Returns the exit status. */
+static int fault_run(const fault_setup *s, char **log, const char *name, ...)
+{
+    char *argv[32];
+    int n = 0;
+    argv[n++] = bin;
+    argv[n++] = "run";
+    va_list ap;
+    va_start(ap, name);
+    for (char *a; n < 31 && (a = va_arg(ap, char *)) != NULL;)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    int fds[2];
+    assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        fault_child(s, argv, fds[1]);
+    close(fds[1]);
+    *log = fault_read_all(fds[0], pid);
+    close(fds[0]);
+    int rc = fault_wait(pid);
+    if (rc >= 128)
+        print_message("%s: killed by signal %d\n", name, rc - 128);
+    return rc;
+}
+
+static const fault_setup plain = {.cpu = -1};
+
+/* Show the end of a run's output (where its errors are) on stderr. */
+static void print_tail(const char *log)
+{
+    size_t n = strlen(log);
+    fprintf(stderr, "--- end of memprobe's output:\n%s\n---\n", n > 4000 ? log + n - 4000 : log);
+}
+
+/* ------------------------------------------------------------- readers */
+
+static output_table *read_results(const char *dir)
+{
+    char path[PATH_MAX + 64], err[512];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    if (!t)
+        print_error("%s\n", err);
+    return t;
+}
+
+static json_object *read_machine(const char *dir)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/machine.json", dir);
+    json_object *j = json_object_from_file(path);
+    if (!j)
+        print_error("%s does not parse: %s\n", path, json_util_get_last_err());
+    return j;
+}
+
+static int machine_completed(const char *dir)
+{
+    json_object *m = read_machine(dir), *c;
+    assert_non_null(m);
+    assert_true(json_object_object_get_ex(m, "completed", &c));
+    int completed = json_object_get_boolean(c);
+    json_object_put(m);
+    return completed;
+}
+
+/* Number of files in dir whose name contains what (e.g. ".tmp."). */
+static int count_files(const char *dir, const char *what)
+{
+    char *out = NULL;
+    testutil_run(&out, "ls -A %s 2>/dev/null | grep -c -F -- '%s' || true", dir, what);
+    int n = atoi(out);
+    free(out);
+    return n;
+}
+
+/* Row of family with the given status, or -1. */
+static long find_row(const output_table *t, const char *family, const char *status)
+{
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *f = output_table_cell(t, r, "family"), *s = output_table_cell(t, r, "status");
+        if (f && s && strcmp(f, family) == 0 && strcmp(s, status) == 0)
+            return (long)r;
+    }
+    return -1;
+}
+
+static int allowed_cpus(int *first)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) != 0)
+        return 0;
+    *first = -1;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &set) && *first < 0)
+            *first = c;
+    return CPU_COUNT(&set);
+}
+
+/* --------------------------------------------------------------- tests */
+
+static const char *const multi_threaded[] = {"c2c", "falseshare", "visibility", "litmus"};
+
+/* One allowed CPU (what taskset -c N does): the whole --quick suite runs,
+ * the multi-threaded families skip with a message naming the CPUs, nothing
+ * claims to have run on two CPUs, and the run completes with status 0. */
+static void test_one_cpu(void **state)
+{
+    (void)state;
+    fault_setup s = plain;
+    assert_true(allowed_cpus(&s.cpu) >= 1);
+    char dir[PATH_MAX], *log = NULL;
+    snprintf(dir, sizeof dir, "%s/one-cpu", scratch);
+    int rc = fault_run(&s, &log, "one-cpu", "--quick", "--out", dir, (char *)NULL);
+    if (rc != 0)
+        print_tail(log);
+    assert_int_equal(rc, 0);
+    output_table *t = read_results(dir);
+    assert_non_null(t);
+    assert_true(find_row(t, "harness", "ok") >= 0);
+    for (size_t i = 0; i < sizeof multi_threaded / sizeof *multi_threaded; i++) {
+        const char *fam = multi_threaded[i];
+        long r = find_row(t, fam, "skipped");
+        if (r < 0) {
+            print_error("%s: no skipped row on one CPU\n", fam);
+            fail();
+        }
+        const char *why = output_table_cell(t, (size_t)r, "message");
+        assert_non_null(why);
+        assert_non_null(strstr(why, "CPU"));
+        char said[64];
+        snprintf(said, sizeof said, "%s: skipped", fam);
+        assert_non_null(strstr(log, said));   /* and the user was told */
+    }
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *cpus = output_table_cell(t, r, "cpus"), *status = output_table_cell(t, r, "status");
+        if (status && strcmp(status, "ok") == 0 && cpus && strchr(cpus, ',')) {
+            print_error("%s ran on CPUs %s with one CPU allowed\n", output_table_cell(t, r, "benchmark"), cpus);
+            fail();
+        }
+    }
+    assert_true(machine_completed(dir));
+    output_table_free(t);
+    free(log);
+}
+
+/* perf_event_open refused: every counter is reported unavailable with a
+ * reason, its cells stay empty, and the run completes. */
+static void test_no_perf_events(void **state)
+{
+    (void)state;
+    fault_setup s = plain;
+    s.deny_perf = 1;
+    char dir[PATH_MAX], *log = NULL;
+    snprintf(dir, sizeof dir, "%s/no-perf", scratch);
+    int rc = fault_run(&s, &log, "no-perf", "--quick", "--filter", "harness/clock_now", "--out", dir, (char *)NULL);
+    if (rc == FAULT_NO_SECCOMP) {
+        free(log);
+        skip();   /* no seccomp filters here (kernel without CONFIG_SECCOMP_FILTER) */
+    }
+    if (rc != 0)
+        print_tail(log);
+    assert_int_equal(rc, 0);
+    assert_true(machine_completed(dir));
+    json_object *m = read_machine(dir), *counters;
+    assert_non_null(m);
+    assert_true(json_object_object_get_ex(m, "counters", &counters));
+    size_t n = json_object_array_length(counters);
+    assert_true(n > 0);
+    output_table *t = read_results(dir);
+    assert_non_null(t);
+    assert_true(output_table_row_count(t) > 0);
+    for (size_t i = 0; i < n; i++) {
+        json_object *c = json_object_array_get_idx(counters, i), *col, *avail, *reason;
+        assert_true(json_object_object_get_ex(c, "column", &col));
+        assert_true(json_object_object_get_ex(c, "available", &avail));
+        const char *name = json_object_get_string(col);
+        if (json_object_get_boolean(avail)) {
+            print_error("counter %s reported available without perf_event_open\n", name);
+            fail();
+        }
+        assert_true(json_object_object_get_ex(c, "reason", &reason));
+        assert_true(strlen(json_object_get_string(reason)) > 0);
+        for (size_t r = 0; r < output_table_row_count(t); r++)
+            assert_null(output_table_cell(t, r, name));   /* empty, never 0 */
+    }
+    for (const char *const *d = (const char *const[]){"ipc", "branch_mpki", "llc_mpki", NULL}; *d; d++)
+        for (size_t r = 0; r < output_table_row_count(t); r++)
+            assert_null(output_table_cell(t, r, *d));
+    output_table_free(t);
+    json_object_put(m);
+    free(log);
+}
+
+/* A results folder that cannot be written: exit status 2 and one line
+ * naming the folder, before anything runs; nothing is left inside it. */
+static void test_read_only_results_folder(void **state)
+{
+    (void)state;
+    char ro[PATH_MAX], sub[PATH_MAX + 8], *log = NULL;
+    snprintf(ro, sizeof ro, "%s/read-only", scratch);
+    snprintf(sub, sizeof sub, "%s/run", ro);
+    assert_int_equal(mkdir(ro, 0555), 0);
+    assert_int_equal(chmod(ro, 0555), 0);   /* whatever the umask */
+    fault_setup s = plain;
+    s.drop_dac = 1;
+
+    /* --out below it, --out it, and the default results/ inside it */
+    int rc = fault_run(&s, &log, "ro-sub", "--quick", "--filter", "harness/clock_now", "--out", sub, (char *)NULL);
+    if (rc == FAULT_NO_CAPS) {
+        free(log);
+        skip();   /* root that cannot drop CAP_DAC_OVERRIDE: modes do not bind it */
+    }
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(log, sub));
+    free(log);
+
+    rc = fault_run(&s, &log, "ro-dir", "--quick", "--filter", "harness/clock_now", "--out", ro, (char *)NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(log, "not writable"));
+    free(log);
+
+    s.cwd = ro;
+    rc = fault_run(&s, &log, "ro-default", "--quick", "--filter", "harness/clock_now", (char *)NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(log, "results"));
+    free(log);
+
+    assert_int_equal(count_files(ro, ""), 0);
+    chmod(ro, 0755);
+}
+
+/* A full disk (file size limit): the failed write is reported with the
+ * file's name, the exit status says failure, and no file in the run folder
+ * is half-written: no temporary is left and what is there parses. */
+static void test_full_disk(void **state)
+{
+    (void)state;
+    fault_setup s = plain;
+    s.fsize_limit = 256;   /* results.csv, gbench.json and machine.json are all larger */
+    char dir[PATH_MAX], *log = NULL;
+    snprintf(dir, sizeof dir, "%s/full-disk", scratch);
+    int rc = fault_run(&s, &log, "full-disk", "--quick", "--filter", "harness/clock_now", "--out", dir, (char *)NULL);
+    assert_true(rc != 0 && rc < 128);   /* failed, did not crash */
+    assert_non_null(strstr(log, "cannot write"));
+    assert_non_null(strstr(log, "results.csv"));
+    assert_int_equal(count_files(dir, ".tmp."), 0);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    if (access(path, F_OK) == 0) {
+        output_table *t = read_results(dir);
+        assert_non_null(t);
+        output_table_free(t);
+    }
+    const char *json_files[] = {"machine.json", "gbench.json"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, json_files[i]);
+        if (access(path, F_OK) != 0)
+            continue;
+        json_object *j = json_object_from_file(path);
+        if (!j) {
+            print_error("%s is half-written: %s\n", path, json_util_get_last_err());
+            fail();
+        }
+        json_object_put(j);
+    }
+    free(log);
+}
+
+/* Whether pid has not exited yet (without reaping it). */
+static int still_running(pid_t pid)
+{
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return 0;
+    return info.si_pid == 0;
+}
+
+/* Wait until the log at path contains what (or the deadline passes). */
+static int wait_for_log(const char *path, const char *what, pid_t pid, double seconds)
+{
+    double deadline = now_s() + seconds;
+    while (now_s() < deadline) {
+        char *out = NULL;
+        testutil_run(&out, "grep -c -F -- '%s' %s || true", what, path);
+        int found = atoi(out) > 0;
+        free(out);
+        if (found)
+            return 1;
+        if (!still_running(pid))
+            return 0;
+        sleep_ms(50);
+    }
+    return 0;
+}
+
+/* SIGINT while a multi-threaded family runs: the rows completed so far are
+ * kept (with their CPUs), the run is marked incomplete, no temporary left. */
+static void test_sigint_multithreaded(void **state)
+{
+    (void)state;
+    int first;
+    if (allowed_cpus(&first) < 2)
+        skip();
+    char dir[PATH_MAX], log_path[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/sigint-c2c", scratch);
+    snprintf(log_path, sizeof log_path, "%s/sigint-c2c.log", scratch);
+    char *argv[] = {bin, "run", "--filter", "c2c", "--repetitions", "50", "--out", dir, NULL};
+    pid_t pid = fault_spawn(&plain, argv, log_path);
+    int progressed = wait_for_log(log_path, "] c2c/", pid, 120);   /* "[50/100] c2c/...": a benchmark is done */
+    kill(pid, SIGINT);
+    int rc = fault_wait(pid);
+    assert_true(progressed);
+    assert_int_equal(rc, 128 + SIGINT);
+    assert_false(machine_completed(dir));
+    output_table *t = read_results(dir);
+    assert_non_null(t);
+    long r = find_row(t, "c2c", "ok");
+    assert_true(r >= 0);
+    const char *cpus = output_table_cell(t, (size_t)r, "cpus");
+    assert_non_null(cpus);
+    assert_non_null(strchr(cpus, ','));
+    assert_int_equal(count_files(dir, ".tmp."), 0);
+    output_table_free(t);
+}
+
+/* A pinned worker thread of pid: a thread other than the main one whose
+ * affinity is a single CPU.  Its tid, or 0. */
+static pid_t find_pinned_worker(pid_t pid)
+{
+    char *out = NULL;
+    testutil_run(&out, "cd /proc/%d/task 2>/dev/null && for t in *; do [ $t = %d ] && continue; "
+                       "grep -qE '^Cpus_allowed_list:[[:space:]]+[0-9]+$' $t/status 2>/dev/null && echo $t; done | head -1",
+                 (int)pid, (int)pid);
+    pid_t tid = (pid_t)atoi(out);
+    free(out);
+    return tid;
+}
+
+/* Stop one thread of another process (ptrace); 0 or -1. */
+static int stop_thread(pid_t tid)
+{
+    if (ptrace(PTRACE_SEIZE, tid, NULL, NULL) != 0)
+        return -1;
+    if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) != 0) {
+        ptrace(PTRACE_DETACH, tid, NULL, NULL);
+        return -1;
+    }
+    int st;
+    if (waitpid(tid, &st, __WALL) != tid)
+        return -1;
+    return 0;
+}
+
+/* A worker that stops answering (frozen by ptrace mid-benchmark) cannot hang
+ * the run: the watchdog abandons the pair, the benchmark ends with an error
+ * naming the thread, and the run goes on to complete. */
+static void test_watchdog_frozen_peer(void **state)
+{
+    (void)state;
+    int first;
+    if (allowed_cpus(&first) < 2)
+        skip();
+    char dir[PATH_MAX], log_path[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/watchdog", scratch);
+    snprintf(log_path, sizeof log_path, "%s/watchdog.log", scratch);
+    char *argv[] = {bin, "run", "--quick", "--filter", "c2c", "--out", dir, NULL};
+    /* After a timeout the pair's memory is deliberately never freed (the
+     * detached thread may still touch it: pairs_run), which LeakSanitizer
+     * would report at exit in the ASan build. */
+    fault_setup s = plain;
+    s.keeps_abandoned = 1;
+    pid_t pid = fault_spawn(&s, argv, log_path);
+    pid_t frozen = 0;
+    for (double deadline = now_s() + 60; !frozen && now_s() < deadline;) {
+        pid_t tid = find_pinned_worker(pid);
+        if (tid > 0 && stop_thread(tid) == 0)
+            frozen = tid;
+        else if (tid > 0 && errno == EPERM) {
+            kill(pid, SIGKILL);
+            fault_wait(pid);
+            skip();   /* ptrace not permitted here (yama ptrace_scope, no CAP_SYS_PTRACE) */
+        }
+        if (!still_running(pid))
+            break;
+    }
+    if (!frozen) {
+        kill(pid, SIGKILL);
+        fault_wait(pid);
+        fail_msg("never caught a pinned c2c worker thread");
+    }
+    /* keep it frozen until the watchdog gave up on it, then let it go */
+    int reported = wait_for_log(log_path, "timed out", pid, 120) || wait_for_log(log_path, "did not start", pid, 1);
+    ptrace(PTRACE_DETACH, frozen, NULL, NULL);
+    int rc = fault_wait(pid);
+    char *log = NULL;
+    testutil_run(&log, "cat %s", log_path);
+    if (!reported || rc != 0)
+        print_tail(log);
+    assert_true(reported);
+    assert_int_equal(rc, 0);   /* the run went on and completed */
+    assert_true(machine_completed(dir));
+    output_table *t = read_results(dir);
+    assert_non_null(t);
+    long r = find_row(t, "c2c", "error");
+    assert_true(r >= 0);
+    const char *msg = output_table_cell(t, (size_t)r, "message");
+    assert_non_null(msg);
+    assert_true(strstr(msg, "timed out") || strstr(msg, "did not start"));
+    output_table_free(t);
+    free(log);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    if (!realpath(MEMPROBE_BIN, bin))
+        return -1;
+    testutil_scratch(scratch, sizeof scratch);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    testutil_run(NULL, "chmod -R u+w %s; rm -rf %s", scratch, scratch);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_cpu),
+        cmocka_unit_test(test_no_perf_events),
+        cmocka_unit_test(test_read_only_results_folder),
+        cmocka_unit_test(test_full_disk),
+        cmocka_unit_test(test_sigint_multithreaded),
+        cmocka_unit_test(test_watchdog_frozen_peer),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
