@@ -73,7 +73,8 @@ void output_table_append(output_table *dst, const output_table *src);
 /* Forget all tables (tests). */
 void output_tables_reset(void);
 
-/* RFC 4180: write s as one CSV field (quoted when it holds , " CR or LF). */
+/* RFC 4180: write s as one CSV field (quoted when it holds , " CR or LF, or
+ * leading or trailing blanks, which CSV readers may trim). */
 void output_csv_field(FILE *out, const char *s);
 
 /* ---- text ---- */
