@@ -131,6 +131,9 @@ install: bin/memprobe
 	install -m 755 bin/memprobe $(DESTDIR)$(PREFIX)/bin/memprobe
 	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/memprobe/plots/
 	install -m 644 claims/*.ini $(DESTDIR)$(PREFIX)/share/memprobe/claims/
+	@# the Go companion and its build records, when they were built
+	for f in bin/memprobe-go bin/memprobe-go-race; do [ ! -e $$f ] || install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	for f in bin/memprobe-go.escape.txt bin/memprobe-go-race.unavailable; do [ ! -e $$f ] || install -m 644 $$f $(DESTDIR)$(PREFIX)/bin/; done
 
 clean:
 	rm -rf $(BUILD) bin build-*

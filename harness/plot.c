@@ -44,10 +44,16 @@ const char *plot_data_dir(void)
     if (n > 0) {
         exe[n] = '\0';
         char probe[PATH_MAX + 16];
-        snprintf(dir, sizeof dir, "%s/..", dirname(exe));
-        snprintf(probe, sizeof probe, "%s/plots", dir);
-        if (plot_is_dir(probe))
-            return dir;
+        char *bindir = dirname(exe);
+        /* the source tree (bin/../plots), then an installed tree whatever
+         * its prefix (PREFIX/bin/../share/memprobe/plots) */
+        const char *const layouts[] = {"%s/..", "%s/../share/memprobe"};
+        for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+            snprintf(dir, sizeof dir, layouts[i], bindir);
+            snprintf(probe, sizeof probe, "%s/plots", dir);
+            if (plot_is_dir(probe))
+                return dir;
+        }
     }
     snprintf(dir, sizeof dir, "%s", MEMPROBE_DATADIR);
     return dir;
