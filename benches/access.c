@@ -31,6 +31,7 @@
 #include "memprobe/rows.h"
 
 #include <gc.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,7 +225,8 @@ static MEASURE_NOINLINE uint64_t access_touch(unsigned char *p, size_t size, uin
 
 static void access_cold_finish(cbench_state *st, size_t size, uint64_t iterations, uint64_t sum)
 {
-    cbench_counter(st, "pages", (double)(size / (size_t)sysconf(_SC_PAGESIZE)), CBENCH_COUNTER_PLAIN);
+    size_t pages = size / (size_t)sysconf(_SC_PAGESIZE);
+    cbench_counter(st, "pages", (double)pages, CBENCH_COUNTER_PLAIN);
     cbench_set_bytes_processed(st, (int64_t)(iterations * size));
     measure_report_checksum(st, sum, measure_touch_expected_total(size, access_stride, iterations));
 }
@@ -288,10 +290,14 @@ static void access_probe_thp(void)
         access_thp_unusable[0] = '\0';
     if (f)
         fclose(f);
-    unsigned long long bytes = 0;
     f = fopen(ACCESS_THP_SYSFS "/hpage_pmd_size", "r");
-    if (f && fscanf(f, "%llu", &bytes) == 1 && bytes >= 4096 && (bytes & (bytes - 1)) == 0)
-        access_thp_bytes = (size_t)bytes;
+    if (f && fgets(mode, sizeof mode, f)) {
+        char *end;
+        errno = 0;
+        unsigned long long bytes = strtoull(mode, &end, 10);
+        if (end != mode && errno == 0 && bytes >= 4096 && (bytes & (bytes - 1)) == 0)
+            access_thp_bytes = (size_t)bytes;
+    }
     if (f)
         fclose(f);
 }
@@ -308,7 +314,7 @@ static const int64_t access_hot_full[] = {1024, 4096, 16384, 65536, 262144, 1 <<
 static const int64_t access_cold_quick[] = {128 << 10, 4 << 20};
 static const int64_t access_cold_full[] = {128 << 10, 1 << 20, 4 << 20};
 
-#define ACCESS_SIZES_OF(a) ((access_sizes){a, sizeof a / sizeof a[0]})
+#define ACCESS_SIZES_OF(a) ((access_sizes){(a), sizeof(a) / sizeof((a)[0])})
 
 static access_sizes access_hot_sizes(const bench_config *cfg)
 {

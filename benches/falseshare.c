@@ -266,8 +266,10 @@ static int fs_make_groups(const topo *t, fs_group **out)
     int n_pairs = pairs_select(t, 0, &pairs);
     fs_group *g = calloc((size_t)n_pairs + 1, sizeof *g);
     int n = 0;
-    for (int i = 0; g && i < n_pairs; i++)
-        g[n++] = (fs_group){.cpus = {pairs[i].cpu_a, pairs[i].cpu_b}, .n = 2};
+    for (int i = 0; g && i < n_pairs; i++) {
+        g[n] = (fs_group){.cpus = {pairs[i].cpu_a, pairs[i].cpu_b}, .n = 2};
+        n++;
+    }
     int cores = topo_core_count(t);
     if (g && cores > 2) {
         g[n].n = cores < FS_MAX_WORKERS ? cores : FS_MAX_WORKERS;
@@ -286,10 +288,18 @@ static void fs_register(const bench_config *cfg, char *why, size_t whylen)
         return;
     fs.topo = cfg->topo;
     fs.n_groups = fs_make_groups(cfg->topo, &fs.groups);
+    if (!fs.groups) {
+        snprintf(why, whylen, "out of memory");
+        return;
+    }
+    if (fs.n_groups == 0) {
+        snprintf(why, whylen, "no pair of allowed CPUs to measure");
+        return;
+    }
     int per_group = FS_OP_COUNT * FS_LAYOUT_COUNT;
     fs.slots = calloc((size_t)fs.n_groups * per_group, sizeof *fs.slots);
     fs.reference_ns = malloc((size_t)fs.n_groups * FS_OP_COUNT * sizeof *fs.reference_ns);
-    if (!fs.groups || !fs.slots || !fs.reference_ns) {
+    if (!fs.slots || !fs.reference_ns) {
         snprintf(why, whylen, "out of memory");
         return;
     }

@@ -601,7 +601,7 @@ static void gc_write_pauses(const char *out, const char *bench, const gc_case *c
     output_table *t = output_table_get("gc_pauses.csv");
     output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     for (const char *p = child_line(out, "pause"); p; p = child_next_line(p)) {
-        double i, start, pause, mark = NAN, coll = NAN;
+        double i = NAN, start = NAN, pause = NAN, mark = NAN, coll = NAN;
         if (strncmp(p, "pause ", 6) != 0 || !child_kv(p, "i", &i) || !child_kv(p, "start_ns", &start) ||
             !child_kv(p, "pause_ns", &pause))
             continue;

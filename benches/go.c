@@ -581,7 +581,7 @@ static json_object *go_report(cbench_state *st, const go_child *c, json_object *
 static void go_child_error(cbench_state *st, const go_child *c)
 {
     char msg[200];
-    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+    while (cbench_next_batch(st) > 0)
         cbench_set_iteration_time(st, 0);
     snprintf(msg, sizeof msg, "Go companion failed (status %d%s); its stderr says why", c->status,
              c->status == -1 ? ": did not start or timed out" : "");
@@ -965,8 +965,11 @@ static void go_register_gc(void)
 static unsigned long long go_hoard_cap(void)
 {
     const bench_option *o = bench_option_find("hoard-cap", NULL);
-    if (o && o->kind == BENCH_OPT_SIZE && o->target && *(unsigned long long *)o->target)
-        return *(unsigned long long *)o->target;
+    unsigned long long given = 0;
+    if (o && o->kind == BENCH_OPT_SIZE && o->target)
+        given = *(const unsigned long long *)o->target;
+    if (given)
+        return given;
     unsigned long long cap = (unsigned long long)(go_run.quick ? 64 : 512) * GO_MIB;
     if (go_run.ram && go_run.ram / 4 < cap)
         cap = go_run.ram / 4;

@@ -34,6 +34,7 @@
 #include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
+#include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
 #define HOARD_MIB (1024ull * 1024ull)
@@ -432,10 +433,18 @@ static int hoard_child_main(int argc, char **argv)
 /* --hoard-cap (0 until given: then the default below applies). */
 static unsigned long long hoard_cap_option;
 
+/* The largest --hoard-cap accepted: half the RAM (no bound when RAM is
+ * unknown), so the hoard cannot push the machine into swap or the OOM killer. */
+static double hoard_cap_max(void)
+{
+    unsigned long long half_ram = sysinfo_ram_bytes() / 2;
+    return half_ram ? (double)half_ram : INFINITY;
+}
+
 static const bench_option hoard_options[] = {
     {"hoard-cap", BENCH_OPT_SIZE, &hoard_cap_option,
-     "resident-set cap that ends the unbounded hoard (default min(512M, RAM/4); 64M with --quick)",
-     4.0 * 1024 * 1024},
+     "resident-set cap that ends the unbounded hoard (default min(512M, RAM/4); 64M with --quick; at most RAM/2)",
+     4.0 * 1024 * 1024, hoard_cap_max},
     {0},
 };
 
@@ -491,7 +500,7 @@ static void hoard_write_series(const char *out, const hoard_bench_variant *v, in
     output_table *t = output_table_get("rss_series.csv");
     output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     for (const char *p = child_line(out, "sample"); p; p = child_next_line(p)) {
-        double ms, entries, bytes, rss, heap;
+        double ms = NAN, entries = NAN, bytes = NAN, rss = NAN, heap = NAN;
         if (strncmp(p, "sample ", 7) != 0 || !child_kv(p, "t_ms", &ms) || !child_kv(p, "entries", &entries) ||
             !child_kv(p, "bytes", &bytes) || !child_kv(p, "rss", &rss))
             continue;
@@ -539,11 +548,11 @@ static void hoard_report(cbench_state *st, const char *out, const char *result, 
     static const char *const names[] = {"entries", "bytes_inserted", "evicted", "cap_hit", "alloc_failed",
                                         "rss_start_bytes", "rss_max_bytes", "rss_bound_bytes", "within_bound"};
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++) {
-        double x;
+        double x = NAN;
         if (child_kv(result, plain[i], &x))
             cbench_counter(st, names[i], x, CBENCH_COUNTER_PLAIN);
     }
-    double heap_max;
+    double heap_max = NAN;
     if (v->heap == HOARD_HEAP_GC && child_kv(result, "heap_max", &heap_max))
         cbench_counter(st, "heap_max_bytes", heap_max, CBENCH_COUNTER_PLAIN);
     double per_s, per_entry, entries = 0, bytes = 0;

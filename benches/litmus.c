@@ -551,15 +551,15 @@ static int litmus_opt_all_classes;
 
 static const bench_option litmus_options[] = {
     { "litmus-instances", BENCH_OPT_INT, &litmus_opt_instances,
-      "litmus: at most N instances per test (default 2e7 with --quick, 2e8)", 1 },
+      "litmus: at most N instances per test (default 2e7 with --quick, 2e8)", 1, NULL },
     { "litmus-seconds", BENCH_OPT_DOUBLE, &litmus_opt_seconds,
-      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all)", 0.001 },
+      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all)", 0.001, NULL },
     { "litmus-size", BENCH_OPT_INT, &litmus_opt_size,
-      "litmus: instances per round, like litmus7's -s (default 1000)", 1 },
+      "litmus: instances per round, like litmus7's -s (default 1000)", 1, NULL },
     { "litmus-delay", BENCH_OPT_INT, &litmus_opt_delay,
-      "litmus: random 0..N spin hints per thread before each round (default 16; 0 = none)", 0 },
+      "litmus: random 0..N spin hints per thread before each round (default 16; 0 = none)", 0, NULL },
     { "litmus-all-classes", BENCH_OPT_FLAG, &litmus_opt_all_classes,
-      "litmus: run the two-thread tests on one pair per pair class (default: the closest non-SMT pair)", 0 },
+      "litmus: run the two-thread tests on one pair per pair class (default: the closest non-SMT pair)", 0, NULL },
     { 0 },
 };
 

@@ -89,34 +89,34 @@ static uint64_t passing_expected_total(size_t words, uint64_t n)
  * 32-byte one, a compiler artefact rather than the cost of copying.  Clang
  * builds in place either way.  Hence PASSING_FILL, used by every variant. */
 #define PASSING_DEFINE(N)                                                                       \
-    typedef struct passing_blob_##N { uint64_t w[N / 8]; } passing_blob_##N;                    \
+    typedef struct passing_blob_##N { uint64_t w[(N) / 8]; } passing_blob_##N;                  \
     static MEASURE_NOINLINE passing_blob_##N passing_make_##N(uint64_t seed)                   \
     {                                                                                           \
         passing_blob_##N b;                                                                     \
-        PASSING_FILL(b.w, N / 8, seed);                                                         \
+        PASSING_FILL(b.w, (N) / 8, seed);                                                       \
         return b;                                                                               \
     }                                                                                           \
     static MEASURE_NOINLINE passing_blob_##N *passing_make_malloc_##N(uint64_t seed)           \
     {                                                                                           \
         passing_blob_##N *p = malloc(sizeof *p);                                                \
         if (p)                                                                                  \
-            PASSING_FILL(p->w, N / 8, seed);                                                    \
+            PASSING_FILL(p->w, (N) / 8, seed);                                                  \
         return p;                                                                               \
     }                                                                                           \
     static MEASURE_NOINLINE passing_blob_##N *passing_make_gc_##N(uint64_t seed)               \
     {                                                                                           \
         passing_blob_##N *p = GC_MALLOC_ATOMIC(sizeof *p);                                      \
         if (p)                                                                                  \
-            PASSING_FILL(p->w, N / 8, seed);                                                    \
+            PASSING_FILL(p->w, (N) / 8, seed);                                                  \
         return p;                                                                               \
     }                                                                                           \
     static MEASURE_NOINLINE void passing_fill_out_##N(passing_blob_##N *out, uint64_t seed)    \
     {                                                                                           \
-        PASSING_FILL(out->w, N / 8, seed);                                                      \
+        PASSING_FILL(out->w, (N) / 8, seed);                                                    \
     }                                                                                           \
     static MEASURE_NOINLINE uint64_t passing_read_##N(passing_blob_##N b)                       \
     {                                                                                           \
-        return passing_sum(b.w, N / 8);                                                         \
+        return passing_sum(b.w, (N) / 8);                                                       \
     }                                                                                           \
     static passing_blob_##N (*volatile passing_make_fn_##N)(uint64_t) = passing_make_##N;      \
     static passing_blob_##N *(*volatile passing_make_malloc_fn_##N)(uint64_t) =                \
@@ -128,32 +128,32 @@ static uint64_t passing_expected_total(size_t words, uint64_t n)
     static inline uint64_t passing_op_by_value_##N(uint64_t seed)                               \
     {                                                                                           \
         passing_blob_##N b = passing_make_fn_##N(seed);                                         \
-        return passing_sum(b.w, N / 8);                                                         \
+        return passing_sum(b.w, (N) / 8);                                                       \
     }                                                                                           \
     static inline uint64_t passing_op_ptr_malloc_##N(uint64_t seed)                             \
     {                                                                                           \
         passing_blob_##N *p = passing_make_malloc_fn_##N(seed);                                 \
         if (!p)                                                                                 \
             return 0;                                                                           \
-        uint64_t s = passing_sum(p->w, N / 8);                                                  \
+        uint64_t s = passing_sum(p->w, (N) / 8);                                                \
         free(p);                                                                                \
         return s;                                                                               \
     }                                                                                           \
     static inline uint64_t passing_op_ptr_gc_##N(uint64_t seed)                                 \
     {                                                                                           \
         passing_blob_##N *p = passing_make_gc_fn_##N(seed);                                     \
-        return p ? passing_sum(p->w, N / 8) : 0;                                                \
+        return p ? passing_sum(p->w, (N) / 8) : 0;                                              \
     }                                                                                           \
     static inline uint64_t passing_op_out_param_##N(uint64_t seed)                              \
     {                                                                                           \
         passing_blob_##N b;                                                                     \
         passing_fill_out_fn_##N(&b, seed);                                                      \
-        return passing_sum(b.w, N / 8);                                                         \
+        return passing_sum(b.w, (N) / 8);                                                       \
     }                                                                                           \
     static inline uint64_t passing_op_by_value_arg_##N(uint64_t seed)                           \
     {                                                                                           \
         passing_blob_##N b;                                                                     \
-        PASSING_FILL(b.w, N / 8, seed);                                                         \
+        PASSING_FILL(b.w, (N) / 8, seed);                                                       \
         return passing_read_fn_##N(b);                                                          \
     }
 PASSING_SIZES(PASSING_DEFINE)
@@ -169,7 +169,7 @@ PASSING_SIZES(PASSING_DEFINE)
             for (int64_t i = 0; i < n; i++)                                                     \
                 sum += passing_op_##V##_##N(seed++);                                            \
         cbench_do_not_optimize(sum);                                                            \
-        measure_report_checksum(st, sum, passing_expected_total(N / 8, seed));                  \
+        measure_report_checksum(st, sum, passing_expected_total((N) / 8, seed));                \
     }
 #define PASSING_LOOPS(N)                                                                        \
     PASSING_LOOP(by_value, N) PASSING_LOOP(ptr_malloc, N) PASSING_LOOP(ptr_gc, N)               \

@@ -183,11 +183,15 @@ static double allocators_process_age_s(void)
     fclose(f);
     buf[n] = '\0';
     const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
-    unsigned long long start_ticks = 0;
     /* Field 22 (starttime); p points at the end of field 2. */
     for (int field = 2; p && field < 22; field++)
         p = strchr(p + 1, ' ');
-    if (!p || sscanf(p + 1, "%llu", &start_ticks) != 1)
+    if (!p)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long start_ticks = strtoull(p + 1, &end, 10);
+    if (end == p + 1 || errno != 0)
         return 0;
     struct timespec now;
     clock_gettime(CLOCK_BOOTTIME, &now);

@@ -5,6 +5,7 @@
  */
 #include "memprobe/child.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,16 +188,34 @@ int child_repetition(const char *key)
 
 /* ---- process resources (child side) ---- */
 
-unsigned long long child_rss_bytes(void)
+/* Field `index` (0: total program size, 1: resident set) of
+ * /proc/self/statm, in pages; 0 when it cannot be read. */
+static unsigned long long child_statm_pages(int index)
 {
     FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long size = 0, resident = 0;
     if (!f)
         return 0;
-    if (fscanf(f, "%llu %llu", &size, &resident) != 2)
-        resident = 0;
+    char line[256];
+    const char *ok = fgets(line, sizeof line, f);
     fclose(f);
-    return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
+    if (!ok)
+        return 0;
+    const char *p = line;
+    unsigned long long v = 0;
+    for (int i = 0; i <= index; i++) {
+        char *end;
+        errno = 0;
+        v = strtoull(p, &end, 10);
+        if (end == p || errno != 0)
+            return 0;
+        p = end;
+    }
+    return v;
+}
+
+unsigned long long child_rss_bytes(void)
+{
+    return child_statm_pages(1) * (unsigned long long)sysconf(_SC_PAGESIZE);
 }
 
 /* Sanitizers reserve terabytes of shadow address space: no RLIMIT_AS there. */
@@ -211,15 +230,12 @@ unsigned long long child_rss_bytes(void)
 void child_limit_memory(unsigned long long extra)
 {
 #ifndef CHILD_SANITIZED
-    FILE *f = fopen("/proc/self/statm", "r");
-    unsigned long long pages = 0;
-    if (f && fscanf(f, "%llu", &pages) == 1) {
+    unsigned long long pages = child_statm_pages(0);
+    if (pages) {
         rlim_t lim = (rlim_t)(pages * (unsigned long long)sysconf(_SC_PAGESIZE) + extra);
         struct rlimit rl = {.rlim_cur = lim, .rlim_max = lim};
         setrlimit(RLIMIT_AS, &rl);
     }
-    if (f)
-        fclose(f);
 #else
     (void)extra;
 #endif

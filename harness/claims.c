@@ -304,6 +304,11 @@ static int claims_parse_term(const char **p, claims_term *t, char *err, size_t e
             snprintf(err, errlen, "file= names one CSV file of the run folder, e.g. file=gc_pauses.csv");
             return -1;
         }
+        if (strchr(f->values[0], '/')) {
+            snprintf(err, errlen, "file=%s: a file name inside the run folder is accepted, without '/'",
+                     f->values[0]);
+            return -1;
+        }
         t->file = strcmp(f->values[0], "results.csv") == 0 ? NULL : strdup(f->values[0]);
         for (size_t j = 0; j < f->nvalues; j++)
             free(f->values[j]);
@@ -501,15 +506,27 @@ static size_t claims_split_list(const char *s, char ***out)
     return n;
 }
 
-/* Append the items of a list value to the list *items of *n. */
-static void claims_extend_list(char ***items, size_t *n, const char *value)
+/* Append the items of a list value to the list *items of *n (an empty
+ * value adds nothing).  0, or -1 with err when out of memory. */
+static int claims_extend_list(char ***items, size_t *n, const char *value, char *err, size_t errlen)
 {
     char **add;
     size_t nadd = claims_split_list(value, &add);
-    *items = realloc(*items, (*n + nadd) * sizeof **items);
-    memcpy(*items + *n, add, nadd * sizeof *add);
+    if (nadd == 0)
+        return 0;
+    char **grown = realloc(*items, (*n + nadd) * sizeof **items);
+    if (!grown) {
+        for (size_t i = 0; i < nadd; i++)
+            free(add[i]);
+        free(add);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(grown + *n, add, nadd * sizeof *add);
+    *items = grown;
     *n += nadd;
     free(add);
+    return 0;
 }
 
 static claims_claim *claims_find(claims_set *set, const char *id)
@@ -543,14 +560,10 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
         }
         return 0;
     }
-    if (strcmp(k, "families") == 0) {
-        claims_extend_list(&c->families, &c->nfamilies, e->value);
-        return 0;
-    }
-    if (strcmp(k, "counters") == 0) {
-        claims_extend_list(&c->counters, &c->ncounters, e->value);
-        return 0;
-    }
+    if (strcmp(k, "families") == 0)
+        return claims_extend_list(&c->families, &c->nfamilies, e->value, err, errlen);
+    if (strcmp(k, "counters") == 0)
+        return claims_extend_list(&c->counters, &c->ncounters, e->value, err, errlen);
     if (strcmp(k, "min_cpus") == 0) {
         char *end;
         errno = 0;

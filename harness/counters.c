@@ -126,13 +126,16 @@ struct counters_thread {
 static int read_paranoid(void)
 {
     FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-    int v = 99;
-    if (f) {
-        if (fscanf(f, "%d", &v) != 1)
-            v = 99;
-        fclose(f);
-    }
-    return v;
+    if (!f)
+        return 99;
+    char line[32];
+    const char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    if (!ok)
+        return 99;
+    char *end;
+    long v = strtol(line, &end, 10);
+    return end == line || v < -1 || v > 99 ? 99 : (int)v;
 }
 
 static int paranoid_blocks(void)

@@ -111,6 +111,21 @@ int bench_parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* 0 when v is within o's machine-dependent bound (or it has none); else -1
+ * with one line in err naming the option and the accepted maximum. */
+static int bench_option_check_max(const bench_option *o, const char *value, double v, char *err, size_t errlen)
+{
+    double max = o->max ? o->max() : INFINITY;
+    if (!(v > max))
+        return 0;
+    if (o->kind == BENCH_OPT_SIZE)
+        snprintf(err, errlen, "--%s '%s': at most %.0f bytes (%.0fM) accepted on this machine", o->name, value,
+                 max, floor(max / (1024.0 * 1024)));
+    else
+        snprintf(err, errlen, "--%s '%s': at most %g accepted on this machine", o->name, value, max);
+    return -1;
+}
+
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen)
 {
     char *end;
@@ -126,6 +141,8 @@ int bench_option_set(const bench_option *o, const char *value, char *err, size_t
                      value ? value : "", o->min);
             return -1;
         }
+        if (bench_option_check_max(o, value, (double)v, err, errlen) != 0)
+            return -1;
         *(long long *)o->target = v;
         return 0;
     }
@@ -136,6 +153,8 @@ int bench_option_set(const bench_option *o, const char *value, char *err, size_t
                      o->name, value ? value : "", o->min);
             return -1;
         }
+        if (bench_option_check_max(o, value, (double)v, err, errlen) != 0)
+            return -1;
         *(unsigned long long *)o->target = v;
         return 0;
     }
@@ -146,6 +165,8 @@ int bench_option_set(const bench_option *o, const char *value, char *err, size_t
             snprintf(err, errlen, "--%s '%s': expected a number >= %g", o->name, value ? value : "", o->min);
             return -1;
         }
+        if (bench_option_check_max(o, value, v, err, errlen) != 0)
+            return -1;
         *(double *)o->target = v;
         return 0;
     }

@@ -89,7 +89,9 @@ static void runfolder_collect_warnings(runfolder *r)
         runfolder_add_warning(r, "no hardware counters: cycles, instructions and cache-miss columns stay empty");
     const char *load = runfolder_machine_get(r, "load_average");
     int cpus = runfolder_cpu_count(r);
-    if (load && cpus > 0 && atof(load) > 0.5 * cpus) {
+    char *end = NULL;
+    double load_value = load ? strtod(load, &end) : 0;
+    if (load && end != load && *end == '\0' && cpus > 0 && load_value > 0.5 * cpus) {
         snprintf(line, sizeof line, "high load average %s on %d CPUs during the run", load, cpus);
         runfolder_add_warning(r, line);
     }

@@ -640,7 +640,8 @@ int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, si
         snprintf(err, errlen, "out of memory writing '%s'", path);
         return -1;
     }
-    memcpy(buf, text, len);
+    /* a byte buffer written with its length, not a C string */
+    memcpy(buf, text, len);   /* NOLINT(bugprone-not-null-terminated-result) */
     buf[len] = '\n';
     int rc = output_write_atomic(path, buf, len + 1, err, errlen);
     free(buf);

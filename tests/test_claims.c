@@ -43,6 +43,8 @@ static void test_parse_errors_point_at_line(void **state)
     expect_error(HEAD "check = {family} > 1\n", 4, "expected a filter column=value");
     expect_error(HEAD "check = slope(rss){file=r.csv} > 1\n", 4, "slope(Y_COLUMN, X_COLUMN)");
     expect_error(HEAD "check = max(x){file=r.txt} > 1\n", 4, "file= names one CSV file");
+    expect_error(HEAD "check = max(x){file=../r.csv} > 1\n", 4, "file=../r.csv: a file name inside the run folder");
+    expect_error(HEAD "check = max(x){file=/etc/r.csv} > 1\n", 4, "without '/'");
     expect_error(HEAD "check = {a=1} in 5\n", 4, "in LOW..HIGH");
     expect_error(HEAD "check = {a=1} > 1 extra\n", 4, "unexpected text");
     expect_error(HEAD "min_cpus = two\ncheck = {a=1} > 1\n", 4, "min_cpus 'two'");
@@ -56,6 +58,20 @@ static void test_parse_errors_point_at_line(void **state)
     char long_line[400];
     snprintf(long_line, sizeof long_line, HEAD "check = {family=%0250d} > 1\n", 0);
     expect_error(long_line, 4, "longer than");
+}
+
+/* An empty families= or counters= list adds nothing (no zero-size
+ * realloc, no copy from NULL: the fuzzer's empty-families-list input). */
+static void test_parse_empty_lists(void **state)
+{
+    (void)state;
+    char err[512] = "";
+    claims_set *s = claims_load_string("t.ini", HEAD "families =\ncounters = ,\ncheck = {family=a} > 1\n", err,
+                                       sizeof err);
+    if (!s)
+        print_error("%s\n", err);
+    assert_non_null(s);
+    claims_free(s);
 }
 
 static void test_parse_file_error_names_file(void **state)
@@ -233,6 +249,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors_point_at_line),
+        cmocka_unit_test(test_parse_empty_lists),
         cmocka_unit_test(test_parse_file_error_names_file),
         cmocka_unit_test(test_parse_good_file),
         cmocka_unit_test(test_every_verdict_path),

@@ -112,18 +112,36 @@ static void test_bad_repetitions(void **state)
     expect_usage_error("run --quick --repetitions", "--repetitions");
 }
 
+/* Whether `memprobe run --help` lists the family option --name. */
+static int has_family_option(const char *name)
+{
+    char *out = NULL;
+    testutil_run(&out, "%s run --help", bin);
+    int found = out && strstr(out, name) != NULL;
+    free(out);
+    return found;
+}
+
 static void test_bad_family_option_value(void **state)
 {
     (void)state;
     /* a family option of size kind, if one is registered, rejects junk */
-    char *out = NULL;
-    testutil_run(&out, "%s run --help", bin);
-    if (!strstr(out, "--hoard-cap")) {
-        free(out);
+    if (!has_family_option("--hoard-cap"))
         skip();
-    }
-    free(out);
     expect_usage_error("run --quick --hoard-cap lots", "--hoard-cap");
+}
+
+/* --hoard-cap above half the RAM is refused while parsing, naming the
+ * accepted maximum (16000000T exceeds half of any RAM a 64-bit machine can
+ * have); a small cap passes the option check (the run then stops at the
+ * filter that selects nothing). */
+static void test_hoard_cap_above_ram(void **state)
+{
+    (void)state;
+    if (!has_family_option("--hoard-cap"))
+        skip();
+    expect_usage_error("run --quick --hoard-cap 16000000T", "--hoard-cap '16000000T': at most ");
+    expect_usage_error("run --quick --hoard-cap 64M --filter '^nothing-matches-this$'", "selects no benchmark");
 }
 
 static void test_informational_commands(void **state)
@@ -154,6 +172,7 @@ int main(void)
         cmocka_unit_test(test_unwritable_output),
         cmocka_unit_test(test_bad_repetitions),
         cmocka_unit_test(test_bad_family_option_value),
+        cmocka_unit_test(test_hoard_cap_above_ram),
         cmocka_unit_test(test_informational_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

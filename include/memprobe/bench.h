@@ -32,6 +32,10 @@ typedef struct bench_option {
     void *target;            /* int*, long long*, unsigned long long*, double*, const char** */
     const char *help;        /* one line, shown by `memprobe run --help` */
     double min;              /* lowest accepted value for numeric kinds */
+    /* Optional (NULL: no upper bound): the highest accepted value for numeric
+     * kinds, asked when the option is parsed, for a bound that depends on
+     * the machine (e.g. half the RAM).  A larger value is a usage error. */
+    double (*max)(void);
 } bench_option;
 
 /* What the run gives a family. */
@@ -77,7 +81,7 @@ const bench_family *bench_family_find(const char *name);
 /* Find a family option by name across all families (NULL if none). */
 const bench_option *bench_option_find(const char *name, const bench_family **owner);
 /* Parse value for option o into its target.  0, or -1 with one line in err
- * naming the option and what is accepted. */
+ * naming the option and what is accepted (below min, above o->max()). */
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen);
 /* Run `memprobe __child <family> args...` (this executable, fresh process)
  * and wait at most timeout_s seconds (then kill it).  stdout of the child is
