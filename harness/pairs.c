@@ -147,14 +147,39 @@ void pairs_end(cbench_state *st, double seconds)
         ;
 }
 
+/* Groups whose threads did not answer in time.  They are never freed (a
+ * thread blocked in a system call may still touch their memory and the
+ * arguments they carry), but they stay reachable from this list for the
+ * life of the process: kept on purpose, so leak checkers do not report them. */
+typedef struct pairs_abandoned_group {
+    struct pairs_abandoned_group *next;
+    pin_group *group;
+} pairs_abandoned_group;
+
+static _Atomic(pairs_abandoned_group *) pairs_abandoned_groups;
+
+static void pairs_keep_abandoned(pin_group *g)
+{
+    pairs_abandoned_group *k = malloc(sizeof *k);
+    if (!k)
+        return;   /* out of memory: the group is still never freed, only unlisted */
+    k->group = g;
+    k->next = atomic_load_explicit(&pairs_abandoned_groups, memory_order_relaxed);
+    while (!atomic_compare_exchange_weak_explicit(&pairs_abandoned_groups, &k->next, k,
+                                                  memory_order_release, memory_order_relaxed))
+        ;
+}
+
 int pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
               double timeout_s, char *err, size_t errlen)
 {
     pin_group *g = pin_group_start(t, n, cpus, fn, args, err, errlen);
     if (!g)
         return -1;
-    if (pin_group_join(g, timeout_s, err, errlen) != 0)
-        return -2;   /* the group is leaked on purpose: a thread may still run */
+    if (pin_group_join(g, timeout_s, err, errlen) != 0) {
+        pairs_keep_abandoned(g);   /* a thread may still run: kept, never freed */
+        return -2;
+    }
     pin_group_free(g);
     return 0;
 }

@@ -339,7 +339,7 @@ static void collect_hypervisor(json_object *root)
         put_str(root, "hypervisor", "none");
     } else if (read_line("/sys/hypervisor/type", type, sizeof type) == 0 && type[0]) {
         put_str(root, "hypervisor", type);
-    } else if (hw && hw->virtual_vendor_string[0]) {
+    } else if (hw && hw->virtualized && hw->virtual_vendor_string[0]) {
         put_str(root, "hypervisor", hypervisor_name(hw->virtual_vendor_string));
     } else {
         put_str(root, "hypervisor", "unknown");

@@ -19,7 +19,16 @@ ok(v) = strcol("family") eq "access" && strcol("status") eq "ok" && strcol("run_
         && strcol("variant") eq v
 crow(v, a) = ok(v) && strcol("runtime") eq "c" && strcol("allocator") eq a
 gorow(v) = ok(v) && strcol("runtime") eq "go"
-allocators = "glibc jemalloc mimalloc tcmalloc"
+# The in-process C rows are tagged with the allocator that serves malloc:
+# glibc, or "unknown" where memprobe cannot tell (a sanitizer build, whose
+# interceptors replace malloc).  Such rows are drawn under that name, never
+# passed off as glibc.
+stats "results.csv" using (strcol("family") eq "access" && strcol("runtime") eq "c" \
+                           && strcol("allocator") eq "glibc") nooutput
+self = (exists("STATS_sum") ? STATS_sum : 0) > 0 ? "glibc" : "unknown"
+undefine STATS_*
+self_note = self eq "glibc" ? "" : " (malloc: ".self.")"
+allocators = self." jemalloc mimalloc tcmalloc"
 hot_c = "hot_stack hot_heap hot_gc"
 hot_go = "go_hot_stack go_hot_heap"
 cold_c = "cold_heap_mmap cold_heap_populate cold_heap_thp cold_stack_touched"
@@ -29,10 +38,10 @@ cold_colors = "#1f77b4 #2ca02c #ff7f0e #000000"
 alloc_colors = "#9467bd #17becf #8c564b #7f7f7f"
 
 # rows each panel has (stats leaves STATS_sum undefined on an empty file)
-stats "results.csv" using (sum [i=1:words(hot_c)] crow(word(hot_c, i), "glibc") + \
+stats "results.csv" using (sum [i=1:words(hot_c)] crow(word(hot_c, i), self) + \
                            sum [i=1:words(hot_go)] gorow(word(hot_go, i))) nooutput
 nhot = exists("STATS_sum") ? STATS_sum : 0
-stats "results.csv" using (sum [i=1:words(cold_c)] crow(word(cold_c, i), "glibc") + \
+stats "results.csv" using (sum [i=1:words(cold_c)] crow(word(cold_c, i), self) + \
                            sum [i=1:words(allocators)] crow("cold_heap_malloc", word(allocators, i))) nooutput
 ncold = exists("STATS_sum") ? STATS_sum : 0
 
@@ -61,8 +70,8 @@ do for [fmt in "png svg"] {
         set autoscale x
         set yrange [0:*]
         plot for [i=1:words(hot_c)] "results.csv" \
-                 using (crow(word(hot_c, i), "glibc") ? column("size") : NaN):(column("bytes_per_second") / 1e9) \
-                 smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb word(hot_colors, i) title word(hot_c, i), \
+                 using (crow(word(hot_c, i), self) ? column("size") : NaN):(column("bytes_per_second") / 1e9) \
+                 smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb word(hot_colors, i) title word(hot_c, i).self_note, \
              for [i=1:words(hot_go)] "results.csv" \
                  using (gorow(word(hot_go, i)) ? column("size") : NaN):(column("bytes_per_second") / 1e9) \
                  smooth unique with linespoints lw 2 dt 2 pt 6 ps 0.8 lc rgb word(hot_colors, i) title word(hot_go, i)." (Go)"
@@ -83,8 +92,8 @@ do for [fmt in "png svg"] {
         set autoscale x
         set autoscale y
         plot for [i=1:words(cold_c)] "results.csv" \
-                 using (crow(word(cold_c, i), "glibc") ? column("size") : NaN):(column("real_ns") / (column("size") / 4096.0)) \
-                 smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb word(cold_colors, i) title word(cold_c, i), \
+                 using (crow(word(cold_c, i), self) ? column("size") : NaN):(column("real_ns") / (column("size") / 4096.0)) \
+                 smooth unique with linespoints lw 2 pt 7 ps 0.6 lc rgb word(cold_colors, i) title word(cold_c, i).self_note, \
              for [i=1:words(allocators)] "results.csv" \
                  using (crow("cold_heap_malloc", word(allocators, i)) ? column("size") : NaN):(column("real_ns") / (column("size") / 4096.0)) \
                  smooth unique with linespoints lw 1.5 dt 2 pt 4 ps 0.8 lc rgb word(alloc_colors, i) title "cold_heap_malloc ".word(allocators, i)

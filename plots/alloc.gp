@@ -21,7 +21,9 @@ set key top left
 ok(v) = strcol("family") eq "alloc" && strcol("runtime") eq "c" && strcol("status") eq "ok" && strcol("run_type") eq "iteration" \
         && strcol("variant") eq v
 row(v, a) = ok(v) && strcol("allocator") eq a
-allocators = "glibc jemalloc mimalloc tcmalloc"
+# "unknown": the in-process run where memprobe cannot tell who serves malloc
+# (a sanitizer build's interceptors); drawn under that name, not as glibc
+allocators = "glibc jemalloc mimalloc tcmalloc unknown"
 plots = "plot for [a in allocators] 'results.csv' using (row('heap_malloc_free', a) ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 pt 7 ps 0.6 title 'malloc+free '.a, " . \
         "'results.csv' using (ok('stack_fixed') ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 2 pt 5 ps 0.6 lc rgb 'black' title 'stack (fixed-size array)', " . \
         "'results.csv' using (ok('gc_malloc') ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 4 pt 9 ps 0.6 lc rgb '#8c564b' title 'GC_MALLOC (libgc)'"

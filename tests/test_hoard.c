@@ -157,11 +157,30 @@ static void test_cap_stops_unbounded(void **state)
     }
 }
 
+/* A sanitizer build's resident set is not the program's: AddressSanitizer
+ * maps shadow memory and keeps freed blocks in quarantine, ThreadSanitizer
+ * shadows every touched word, so an RSS bound derived from the byte budget
+ * cannot hold there. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define TEST_RSS_INFLATED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define TEST_RSS_INFLATED 1
+#endif
+#endif
+#ifndef TEST_RSS_INFLATED
+#define TEST_RSS_INFLATED 0
+#endif
+
 /* The bounded run stays within its stated bound: its start plus 2x (malloc)
- * or 3x (collector) the byte budget plus 16 MiB. */
+ * or 3x (collector) the byte budget plus 16 MiB (the RSS assertions are
+ * skipped, with a line saying so, in sanitizer builds). */
 static void test_bounded_within_bound(void **state)
 {
     (void)state;
+    if (TEST_RSS_INFLATED)
+        print_message("sanitizer build: shadow memory and quarantine inflate RSS; "
+                      "RSS-within-bound assertions skipped\n");
     static const char *const heaps[] = {"malloc", "gc"};
     for (int h = 0; h < 2; h++) {
         char *out = NULL;
@@ -172,8 +191,10 @@ static void test_bounded_within_bound(void **state)
         double start = test_field(r, "rss_start"), max = test_field(r, "rss_max");
         double bound = test_field(r, "rss_bound");
         assert_true(bound == start + (h ? 3 : 2) * 4.0 * 1024 * 1024 + 16.0 * 1024 * 1024);
-        assert_true(max <= bound);
-        assert_int_equal(test_field(r, "within_bound"), 1);
+        if (!TEST_RSS_INFLATED) {
+            assert_true(max <= bound);
+            assert_int_equal(test_field(r, "within_bound"), 1);
+        }
         assert_int_equal(test_field(r, "cap_hit"), 0);
         /* it did hoard more than the bound, and evicted the rest */
         assert_true(test_field(r, "bytes_inserted") > 3 * 4.0 * 1024 * 1024);

@@ -24,6 +24,7 @@ static const char *const top_keys[] = {
 typedef struct fixture {
     topo *t;
     sysinfo *s;
+    char *summary;   /* test_summary_and_warnings' text: freed by teardown if an assertion fails */
 } fixture;
 
 static char *fake_argv[] = {"memprobe", "run", "--filter", "latency/.*", "--out", "it's here", NULL};
@@ -45,6 +46,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
+    free(f->summary);
     sysinfo_free(f->s);
     topo_free(f->t);
     counters_shutdown();
@@ -198,6 +200,7 @@ static void test_summary_and_warnings(void **state)
     FILE *out = open_memstream(&buf, &len);
     sysinfo_print_summary(f->s, out);
     fclose(out);
+    f->summary = buf;
     print_message("%s", buf);
 
     int summary_lines = 0, warning_lines = 0;
@@ -226,6 +229,7 @@ static void test_summary_and_warnings(void **state)
     assert_int_equal(has_warning(f->s, "boost/turbo is on"), strcmp(sysinfo_get(f->s, "boost"), "on") == 0);
     assert_null(sysinfo_warning(f->s, sysinfo_warning_count(f->s)));
     free(buf);
+    f->summary = NULL;
 }
 
 /* SMT-sibling warning follows the allowed set: on a synthetic SMT machine

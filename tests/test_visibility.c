@@ -6,7 +6,8 @@
  * order; the store-to-observation experiment sees every store; the pairs
  * registered are the topology module's representative pairs.  Includes the
  * family's source to reach its statics.  Runs are bounded by a message count
- * (with a generous deadline); no assertion depends on timing.
+ * and a generous deadline; the assertions hold for however many messages the
+ * deadline let through (delivered == sent), so none depends on timing.
  */
 #include "../benches/visibility.c"
 
@@ -64,10 +65,14 @@ static void test_every_mechanism_delivers_pingpong(void **state)
         print_message("%-16s pingpong: %llu + %llu handoffs, %llu stale\n", m->name,
                       (unsigned long long)r->tally[0].handoffs, (unsigned long long)r->tally[1].handoffs,
                       (unsigned long long)(r->tally[0].stale + r->tally[1].stale));
-        assert_int_equal(r->tally[1].handoffs, PINGPONG_MESSAGES);   /* responder got all */
-        assert_int_equal(r->tally[0].handoffs, PINGPONG_MESSAGES);   /* and echoed all */
-        assert_int_equal(r->round_trips, PINGPONG_MESSAGES);
-        assert_int_equal(r->n_samples, PINGPONG_MESSAGES);
+        /* the deadline may end the run before PINGPONG_MESSAGES (a slow
+         * machine, valgrind): whatever the initiator sent, the responder got
+         * all of it and echoed all of it, one sample per round trip */
+        assert_int_equal(r->failed[0] + r->failed[1], 0);
+        assert_true(r->round_trips > 0 && r->round_trips <= PINGPONG_MESSAGES);
+        assert_int_equal(r->tally[1].handoffs, r->round_trips);   /* responder got all */
+        assert_int_equal(r->tally[0].handoffs, r->round_trips);   /* and echoed all */
+        assert_int_equal(r->n_samples, r->round_trips);
         assert_int_equal(r->tally[0].disorder + r->tally[1].disorder, 0);
         if (m->happens_before)
             assert_int_equal(r->tally[0].stale + r->tally[1].stale, 0);
@@ -83,7 +88,18 @@ static void test_every_mechanism_delivers_stream(void **state)
     for (int i = 0; i < VIS_MECH_COUNT; i++) {
         const vis_mech *m = &vis_mechs[i];
         vis_run *r = handoff(m, VIS_STREAM, STREAM_MESSAGES);
-        assert_int_equal(r->tally[1].handoffs, STREAM_MESSAGES);
+        uint64_t got = r->tally[1].handoffs;
+        print_message("%-16s stream: %llu of up to %d messages\n", m->name, (unsigned long long)got,
+                      STREAM_MESSAGES);
+        /* The sender stops at STREAM_MESSAGES or, when the deadline passes
+         * first (a slow machine, valgrind), after a multiple of
+         * VIS_STREAM_CHECK; then it sends VIS_STOP.  The receiver got
+         * messages 1..got in order (no disorder) and then the stop, so it got
+         * every message sent exactly when got is one of the sender's possible
+         * last messages: a lost final message would leave got one short. */
+        assert_int_equal(r->failed[0] + r->failed[1], 0);
+        assert_true(got > 0 && got <= STREAM_MESSAGES);
+        assert_true(got == STREAM_MESSAGES || got % VIS_STREAM_CHECK == 0);
         assert_int_equal(r->tally[1].disorder, 0);
         if (m->happens_before)
             assert_int_equal(r->tally[1].stale, 0);

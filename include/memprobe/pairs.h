@@ -83,8 +83,10 @@ void pairs_end(cbench_state *st, double seconds);
  * -1 with one line in err when a thread could not be started or pinned (no
  * thread runs: the caller may free what the threads would have used); -2
  * when a thread did not finish in time (its peers saw the abandon flag): then
- * the memory the threads use must be leaked, not freed, since a thread
- * blocked in a system call may still touch it. */
+ * the memory the threads use must be kept, not freed, since a thread
+ * blocked in a system call may still touch it: pairs_run keeps the group
+ * (and through it each thread's argument) on a process-lifetime list, so it
+ * stays reachable and leak checkers do not report it. */
 int pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
               double timeout_s, char *err, size_t errlen);
 
