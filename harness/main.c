@@ -17,6 +17,7 @@
 #include "memprobe/topo.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <regex.h>
@@ -504,6 +505,18 @@ static int write_run_folder(const char *dir, sysinfo *si, int completed)
     return rc;
 }
 
+/* 1 when dir sits directly in ./results (so results/latest may point at it:
+ * a run written elsewhere with --out, a test's scratch folder say, does not
+ * take results/latest away from the user's last run). */
+static int in_results_folder(const char *dir)
+{
+    char parent[PATH_MAX], results[PATH_MAX], copy[PATH_MAX];
+    snprintf(copy, sizeof copy, "%s", dir);
+    if (!realpath(dirname(copy), parent) || !realpath("results", results))
+        return 0;
+    return strcmp(parent, results) == 0;
+}
+
 static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_options o;
@@ -558,8 +571,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     int rc = write_run_folder(run_dir, si, !interrupted);
     if (json_failed && rc == 0)
         rc = -1;
-    struct stat st;
-    if (!o.child_allocator && (!o.out || stat("results", &st) == 0))
+    if (!o.child_allocator && (!o.out || in_results_folder(run_dir)))
         output_point_latest("results", run_dir);
     if (!o.child_allocator && !interrupted && rc == 0)
         report_after_run(run_dir, stdout);
