@@ -22,13 +22,7 @@ static topo *machine;
 static int setup(void **state)
 {
     (void)state;
-    char err[256];
-    char *argv[] = {"test_c2c", NULL};
-    cbench_init(1, argv);
-    machine = topo_load(NULL, err, sizeof err);
-    if (!machine)
-        fprintf(stderr, "topo_load: %s\n", err);
-    return machine ? 0 : -1;
+    return testutil_load_machine(&machine, 1);
 }
 
 static int teardown(void **state)
@@ -38,21 +32,13 @@ static int teardown(void **state)
     return 0;
 }
 
-/* The first two allowed CPUs, or skip the test. */
-static topo_pair first_pair(void)
-{
-    if (topo_pu_count(machine) < 2)
-        skip();
-    int a = topo_pu(machine, 0), b = topo_pu(machine, 1);
-    return (topo_pair){a, b, topo_pair_classify(machine, a, b)};
-}
 
 /* ---- the protocol ---- */
 
 static void test_load_store_completes_round_trips(void **state)
 {
     (void)state;
-    topo_pair p = first_pair();
+    topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
     c2c_run *r = c2c_measure(machine, &p, C2C_LOAD_STORE, 60.0, SAMPLES, err, sizeof err);
     assert_non_null(r);
@@ -69,7 +55,7 @@ static void test_load_store_completes_round_trips(void **state)
 static void test_cas_completes_round_trips(void **state)
 {
     (void)state;
-    topo_pair p = first_pair();
+    topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
     c2c_run *r = c2c_measure(machine, &p, C2C_CAS, 60.0, SAMPLES, err, sizeof err);
     assert_non_null(r);

@@ -20,11 +20,7 @@ static topo *machine;
 static int setup(void **state)
 {
     (void)state;
-    char err[256];
-    machine = topo_load(NULL, err, sizeof err);
-    if (!machine)
-        fprintf(stderr, "topo_load: %s\n", err);
-    return machine ? 0 : -1;
+    return testutil_load_machine(&machine, 0);
 }
 
 static int teardown(void **state)

@@ -21,13 +21,7 @@ static topo *machine;
 static int setup(void **state)
 {
     (void)state;
-    char err[256];
-    char *argv[] = {"test_visibility", NULL};
-    cbench_init(1, argv);
-    machine = topo_load(NULL, err, sizeof err);
-    if (!machine)
-        fprintf(stderr, "topo_load: %s\n", err);
-    return machine ? 0 : -1;
+    return testutil_load_machine(&machine, 1);
 }
 
 static int teardown(void **state)
@@ -37,17 +31,10 @@ static int teardown(void **state)
     return 0;
 }
 
-static topo_pair first_pair(void)
-{
-    if (topo_pu_count(machine) < 2)
-        skip();
-    int a = topo_pu(machine, 0), b = topo_pu(machine, 1);
-    return (topo_pair){a, b, topo_pair_classify(machine, a, b)};
-}
 
 static vis_run *handoff(const vis_mech *m, int mode, uint64_t messages)
 {
-    topo_pair p = first_pair();
+    topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
     vis_run *r = vis_handoff_measure(machine, &p, m, mode, 60.0, messages, err, sizeof err);
     if (!r)
@@ -184,7 +171,7 @@ static void test_verify_rejects_stale_through_happens_before(void **state)
 static void test_store_to_load_sees_every_store(void **state)
 {
     (void)state;
-    topo_pair p = first_pair();
+    topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
     vis_observe *o = vis_observe_measure(machine, &p, 60.0, 500, err, sizeof err);
     assert_non_null(o);

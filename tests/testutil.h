@@ -16,6 +16,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "memprobe/cbench.h"
+#include "memprobe/topo.h"
+
 /* Run a shell command; returns its exit status, output (stdout+stderr) in a
  * malloc'd string through *output (may be NULL). */
 static inline int testutil_run(char **output, const char *fmt, ...)
@@ -72,5 +75,30 @@ static inline const char *testutil_bin(void)
     return b && *b ? b : "./bin/memprobe";
 }
 #define MEMPROBE_BIN testutil_bin()
+
+/* Load the real machine's topology (the CPUs this process may use) into
+ * *slot for a test group; with_cbench also initialises libbenchmark, for
+ * families whose runs go through cbench.  0, or -1 with the reason printed. */
+static inline int testutil_load_machine(topo **slot, int with_cbench)
+{
+    char err[256];
+    if (with_cbench) {
+        char *argv[] = {"memprobe-test", NULL};
+        cbench_init(1, argv);
+    }
+    *slot = topo_load(NULL, err, sizeof err);
+    if (!*slot)
+        fprintf(stderr, "topo_load: %s\n", err);
+    return *slot ? 0 : -1;
+}
+
+/* The first two allowed CPUs of t as a pair, or skip the test. */
+static inline topo_pair testutil_first_pair(const topo *t)
+{
+    if (topo_pu_count(t) < 2)
+        skip();
+    int a = topo_pu(t, 0), b = topo_pu(t, 1);
+    return (topo_pair){a, b, topo_pair_classify(t, a, b)};
+}
 
 #endif
