@@ -619,10 +619,7 @@ static void test_watchdog_frozen_peer(void **state)
 static int setup(void **state)
 {
     (void)state;
-    if (!realpath(MEMPROBE_BIN, bin))
-        return -1;
-    testutil_scratch(scratch, sizeof scratch);
-    return 0;
+    return testutil_binary_setup(bin, scratch, sizeof scratch);
 }
 
 static int teardown(void **state)

@@ -10,6 +10,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,17 @@ static inline const char *testutil_bin(void)
     return b && *b ? b : "./bin/memprobe";
 }
 #define MEMPROBE_BIN testutil_bin()
+
+/* Group fixture for tests that drive the memprobe binary: its absolute path
+ * into bin (PATH_MAX bytes) and a fresh scratch folder into scratch.
+ * 0, or -1 when the binary is not there. */
+static inline int testutil_binary_setup(char *bin, char *scratch, size_t scratchlen)
+{
+    if (!realpath(MEMPROBE_BIN, bin))
+        return -1;
+    testutil_scratch(scratch, scratchlen);
+    return 0;
+}
 
 /* Load the real machine's topology (the CPUs this process may use) into
  * *slot for a test group; with_cbench also initialises libbenchmark, for
