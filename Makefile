@@ -28,6 +28,20 @@ ifeq ($(origin CXX),default)
 CXX := g++
 endif
 
+# Hardening that distribution compilers turn on by default (Ubuntu's gcc:
+# -fstack-protector-strong, -fstack-clash-protection, -fcf-protection,
+# _FORTIFY_SOURCE; arm64: -mbranch-protection) adds work to the measured
+# stack variants only, so benches/ is built with it pinned off (each flag
+# where this compiler knows it).  What the compiler really applied, to
+# benches/ and to the rest, is asked from it (scripts/cc-hardening.sh) and
+# recorded in machine.json's build_flags.
+cc_option = $(shell $(CC) -Werror $(1) -c -x c /dev/null -o /dev/null 2>/dev/null && echo $(1))
+BENCH_FLAGS := $(strip $(call cc_option,-fno-stack-protector) $(call cc_option,-fno-stack-clash-protection) \
+                 $(call cc_option,-fcf-protection=none) $(call cc_option,-mbranch-protection=none) -U_FORTIFY_SOURCE)
+hardening_of = $(shell sh scripts/cc-hardening.sh $(CC) $(OPT) $(SANFLAGS) $(EXTRA_CFLAGS) $(1) 2>/dev/null)
+BENCH_HARDENING   := $(call hardening_of,$(BENCH_FLAGS))
+HARNESS_HARDENING := $(call hardening_of,)
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 WARN       := -Wall -Wextra -Werror
@@ -82,6 +96,12 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
+
+# the measured code: hardening pinned off (see BENCH_FLAGS)
+$(BUILD)/benches/%.o: CFLAGS_ALL += $(BENCH_FLAGS)
+# the fingerprint records the flags and what the compiler made of them
+$(BUILD)/harness/sysinfo.o: CFLAGS_ALL += -DMEMPROBE_BENCH_FLAGS='"$(strip $(OPT) $(SANFLAGS) $(BENCH_FLAGS))"' \
+    -DMEMPROBE_BENCH_HARDENING='"$(BENCH_HARDENING)"' -DMEMPROBE_HARNESS_HARDENING='"$(HARNESS_HARDENING)"'
 
 $(BUILD)/harness/cbench.o: harness/cbench.cc
 	@mkdir -p $(dir $@)

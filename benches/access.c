@@ -10,15 +10,20 @@
  * Cold: a store to every cache line of a freshly obtained large block (at
  * and above glibc's mmap threshold, 128 KiB) against the same stores into a
  * stack buffer that was touched before: the price of the page faults (count
- * them with the sw counter group), of MAP_POPULATE, and of transparent huge
- * pages where the kernel allows them.
+ * them with the sw counter group), of populating up front, and of huge
+ * pages where the kernel offers them.  Mapped blocks get their page size
+ * from pages.h (base pages unless the variant asks for huge ones); every
+ * cold row says how much of a sample block was backed by huge pages.
  *
  * Variants:  hot_stack, hot_heap, hot_gc                         (size)
  *            cold_heap_malloc    malloc + touch + free: whatever the allocator
  *                                recycles (per allocator)
- *            cold_heap_mmap      mmap + touch + munmap: always fresh pages
- *            cold_heap_populate  mmap(MAP_POPULATE) + touch + munmap
- *            cold_heap_thp       2 MiB-aligned mmap + madvise(MADV_HUGEPAGE)
+ *            cold_heap_mmap      mmap (base pages) + touch + munmap: always
+ *                                fresh pages
+ *            cold_heap_populate  the same, populated by the kernel first
+ *                                (MADV_POPULATE_WRITE)
+ *            cold_heap_thp       transparent huge pages (MADV_HUGEPAGE)
+ *            cold_heap_hugetlb   hugetlbfs 2 MiB pages, where reserved
  *            cold_stack_touched  the same stores into a warm stack buffer
  * Under an alternative allocator only cold_heap_malloc and its stack
  * baseline run.
@@ -28,25 +33,20 @@
 #include "memprobe/cbench.h"
 #include "memprobe/measure.h"
 #include "memprobe/output.h"
+#include "memprobe/pages.h"
 #include "memprobe/rows.h"
 
 #include <gc.h>
-#include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#define ACCESS_THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
-
 /* Bytes between the stores of a touch: the cache line (set at registration). */
 static size_t access_stride = 64;
-/* Huge page size for cold_heap_thp, and why THP cannot be used ("" if it can). */
-static size_t access_thp_bytes = 2u << 20;
-static char access_thp_unusable[256];
 
 /* ---- hot ---- */
 
@@ -168,7 +168,9 @@ static void access_hot_gc(cbench_state *st)
 typedef uint64_t (*access_cold_op)(size_t size, uint64_t seed);
 typedef struct access_cold_variant {
     access_cold_op op;
-    int needs_thp;
+    int mapped;              /* the block comes from pages_map_memory ... */
+    pages_policy policy;     /* ... with this page policy */
+    int populate;            /* ... faulted in by the kernel before the touch */
 } access_cold_variant;
 
 static MEASURE_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
@@ -181,46 +183,64 @@ static MEASURE_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
     return sum;
 }
 
-/* mmap with extra flags, touch, munmap. */
-static uint64_t access_cold_map(size_t size, uint64_t seed, int extra_flags)
+/* Map with a page policy, touch, unmap. */
+static uint64_t access_cold_map(size_t size, uint64_t seed, pages_policy policy, int populate)
 {
-    unsigned char *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS | extra_flags, -1, 0);
-    if (p == MAP_FAILED)
+    pages_map m;
+    char why[160];
+    if (pages_map_memory(&m, size, policy, populate, why, sizeof why) != 0)
         return 0;
-    uint64_t sum = measure_touch_lines(p, size, access_stride, seed);
-    munmap(p, size);
+    uint64_t sum = measure_touch_lines(m.p, size, access_stride, seed);
+    pages_unmap(&m);
     return sum;
 }
 
 static MEASURE_NOINLINE uint64_t access_cold_mmap(size_t size, uint64_t seed)
 {
-    return access_cold_map(size, seed, 0);
+    return access_cold_map(size, seed, PAGES_BASE, 0);
 }
 
 static MEASURE_NOINLINE uint64_t access_cold_populate(size_t size, uint64_t seed)
 {
-    return access_cold_map(size, seed, MAP_POPULATE);
+    return access_cold_map(size, seed, PAGES_BASE, 1);
 }
 
-/* A huge-page-aligned region asked to be backed by transparent huge pages. */
 static MEASURE_NOINLINE uint64_t access_cold_thp(size_t size, uint64_t seed)
 {
-    size_t span = size + access_thp_bytes;
-    unsigned char *raw = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (raw == MAP_FAILED)
-        return 0;
-    uintptr_t aligned = ((uintptr_t)raw + access_thp_bytes - 1) & ~(uintptr_t)(access_thp_bytes - 1);
-    unsigned char *p = (unsigned char *)aligned;
-    uint64_t sum = madvise(p, size, MADV_HUGEPAGE) == 0 ? measure_touch_lines(p, size, access_stride, seed) : 0;
-    munmap(raw, span);
-    return sum;
+    return access_cold_map(size, seed, PAGES_THP, 0);
+}
+
+static MEASURE_NOINLINE uint64_t access_cold_hugetlb(size_t size, uint64_t seed)
+{
+    return access_cold_map(size, seed, PAGES_HUGETLB, 0);
 }
 
 /* The stores of a cold operation, into memory that is already there. */
 static MEASURE_NOINLINE uint64_t access_touch(unsigned char *p, size_t size, uint64_t seed)
 {
     return measure_touch_lines(p, size, access_stride, seed);
+}
+
+/* Outside the timed loop: obtain one block as v does, touch it, and return
+ * the fraction of it the kernel backed with huge pages (NaN: unknown). */
+static double access_cold_huge_fraction(const access_cold_variant *v, size_t size)
+{
+    pages_map m;
+    char why[160];
+    unsigned char *p = NULL;
+    if (v->mapped && pages_map_memory(&m, size, v->policy, v->populate, why, sizeof why) == 0)
+        p = m.p;
+    else if (!v->mapped)
+        p = malloc(size);
+    if (!p)
+        return NAN;
+    measure_touch_lines(p, size, access_stride, 0);
+    long long huge = pages_huge_bytes(p, size);
+    if (v->mapped)
+        pages_unmap(&m);
+    else
+        free(p);
+    return huge < 0 ? NAN : (double)huge / (double)size;
 }
 
 static void access_cold_finish(cbench_state *st, size_t size, uint64_t iterations, uint64_t sum)
@@ -235,10 +255,14 @@ static void access_cold_run(cbench_state *st)
 {
     const access_cold_variant *v = cbench_user(st);
     size_t size = (size_t)cbench_range(st, 0);
+    char why[256];
     access_tag(st);
-    if (v->needs_thp && access_thp_unusable[0]) {
-        cbench_skip(st, access_thp_unusable);
-        return;
+    if (v->mapped) {
+        cbench_tag(st, "page_policy", pages_policy_name(v->policy));
+        if (pages_usable(v->policy, size, why, sizeof why) != 0) {
+            cbench_skip(st, why);
+            return;
+        }
     }
     access_cold_op volatile op = v->op;
     uint64_t sum = 0, seed = 0;
@@ -246,6 +270,9 @@ static void access_cold_run(cbench_state *st)
         for (int64_t i = 0; i < n; i++)
             sum += op(size, seed++);
     cbench_do_not_optimize(sum);
+    double huge = access_cold_huge_fraction(v, size);
+    if (!isnan(huge))
+        cbench_counter(st, "huge_page_fraction", huge, CBENCH_COUNTER_PLAIN);
     access_cold_finish(st, size, seed, sum);
 }
 
@@ -267,40 +294,11 @@ static void access_cold_stack_touched(cbench_state *st)
     access_cold_finish(st, size, seed, sum);
 }
 
-static const access_cold_variant access_cold_malloc_v = {access_cold_malloc, 0};
-static const access_cold_variant access_cold_mmap_v = {access_cold_mmap, 0};
-static const access_cold_variant access_cold_populate_v = {access_cold_populate, 0};
-static const access_cold_variant access_cold_thp_v = {access_cold_thp, 1};
-
-/* ---- transparent huge pages ---- */
-
-/* Read the THP settings: sets access_thp_bytes, and access_thp_unusable to
- * the reason when madvise(MADV_HUGEPAGE) cannot give huge pages here. */
-static void access_probe_thp(void)
-{
-    char mode[128] = "";
-    FILE *f = fopen(ACCESS_THP_SYSFS "/enabled", "r");
-    if (!f || !fgets(mode, sizeof mode, f))
-        snprintf(access_thp_unusable, sizeof access_thp_unusable,
-                 "transparent huge pages not available (no " ACCESS_THP_SYSFS "/enabled)");
-    else if (strstr(mode, "[never]"))
-        snprintf(access_thp_unusable, sizeof access_thp_unusable,
-                 "transparent huge pages disabled (" ACCESS_THP_SYSFS "/enabled is never)");
-    else
-        access_thp_unusable[0] = '\0';
-    if (f)
-        fclose(f);
-    f = fopen(ACCESS_THP_SYSFS "/hpage_pmd_size", "r");
-    if (f && fgets(mode, sizeof mode, f)) {
-        char *end;
-        errno = 0;
-        unsigned long long bytes = strtoull(mode, &end, 10);
-        if (end != mode && errno == 0 && bytes >= 4096 && (bytes & (bytes - 1)) == 0)
-            access_thp_bytes = (size_t)bytes;
-    }
-    if (f)
-        fclose(f);
-}
+static const access_cold_variant access_cold_malloc_v = {access_cold_malloc, 0, PAGES_BASE, 0};
+static const access_cold_variant access_cold_mmap_v = {access_cold_mmap, 1, PAGES_BASE, 0};
+static const access_cold_variant access_cold_populate_v = {access_cold_populate, 1, PAGES_BASE, 1};
+static const access_cold_variant access_cold_thp_v = {access_cold_thp, 1, PAGES_THP, 0};
+static const access_cold_variant access_cold_hugetlb_v = {access_cold_hugetlb, 1, PAGES_HUGETLB, 0};
 
 /* ---- registration ---- */
 
@@ -342,6 +340,14 @@ static void access_register_one(const bench_config *cfg, const char *name, cbenc
     measure_timing(b, cfg, quick_s, full_s);
 }
 
+/* The smallest block a huge-page variant measures: one whole huge page (2 MiB
+ * where the kernel has no THP: the rows then skip, saying why). */
+static int64_t access_huge_min(pages_policy policy)
+{
+    size_t bytes = pages_policy_bytes(policy);
+    return bytes ? (int64_t)bytes : (int64_t)PAGES_HUGETLB_BYTES;
+}
+
 static void access_register(const bench_config *cfg, char *why, size_t whylen)
 {
     int child = allocators_check_child(cfg, why, whylen);
@@ -349,7 +355,6 @@ static void access_register(const bench_config *cfg, char *why, size_t whylen)
         return;
     if (cfg->topo)
         access_stride = topo_cache_line(cfg->topo);
-    access_probe_thp();
     access_sizes hot = access_hot_sizes(cfg), cold = access_cold_sizes(cfg);
     if (!child) {
         GC_INIT();
@@ -361,7 +366,9 @@ static void access_register(const bench_config *cfg, char *why, size_t whylen)
         access_register_one(cfg, "access/cold_heap_populate", access_cold_run, (void *)&access_cold_populate_v,
                             cold, 0, 0.01, 0.03);
         access_register_one(cfg, "access/cold_heap_thp", access_cold_run, (void *)&access_cold_thp_v,
-                            cold, (int64_t)access_thp_bytes, 0.01, 0.03);
+                            cold, access_huge_min(PAGES_THP), 0.01, 0.03);
+        access_register_one(cfg, "access/cold_heap_hugetlb", access_cold_run, (void *)&access_cold_hugetlb_v,
+                            cold, access_huge_min(PAGES_HUGETLB), 0.01, 0.03);
     }
     access_register_one(cfg, "access/cold_heap_malloc", access_cold_run, (void *)&access_cold_malloc_v,
                         cold, 0, 0.01, 0.03);
@@ -398,7 +405,7 @@ static void access_finish(const bench_config *cfg)
 {
     static const char *const hot[] = {"hot_heap", "hot_gc"};
     static const char *const cold[] = {"cold_heap_malloc", "cold_heap_mmap", "cold_heap_populate",
-                                       "cold_heap_thp"};
+                                       "cold_heap_thp", "cold_heap_hugetlb"};
     const output_table *rows = rows_results();
     const char *allocator = allocators_active();
     access_sizes hs = access_hot_sizes(cfg), cs = access_cold_sizes(cfg);
@@ -418,7 +425,8 @@ const bench_family bench_family_access = {
         "Read-modify-write of a warm 1 KiB-1 MiB buffer on the stack, the malloc heap and the GC "
         "heap (equal within noise while in the same cache level: see the ratios in "
         "access_summary.csv), and the first touch of a freshly obtained large block "
-        "(malloc, mmap, MAP_POPULATE, transparent huge pages) against the same stores into a "
+        "(malloc; mmap with base pages, populated or not; transparent huge pages; hugetlbfs 2 MiB "
+        "pages) against the same stores into a "
         "warm stack buffer: the page-fault cost, counted with the sw counters.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,

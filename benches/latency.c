@@ -5,33 +5,49 @@
  * so ns and cycles are per load.  It shows this machine's L1, L2, LLC and DRAM
  * steps: the yardstick other families cite — how slow data is to reach depends
  * on where it sits in the hierarchy, not on whether it came from the stack or
- * the heap.  Pages are ordinary 4 KiB pages, so large sets include TLB misses.
+ * the heap.
+ *
+ * Page size is chosen, not inherited (pages.h): latency/chase maps its sets
+ * with base pages (MADV_NOHUGEPAGE, so THP set to "always" cannot change the
+ * DRAM step), so large sets include TLB misses; latency/chase_thp and
+ * latency/chase_hugetlb run the same ladder from 64 KiB on transparent huge
+ * pages and on hugetlbfs 2 MiB pages, skipped with the reason where those
+ * cannot be had.  Every row says how much of its set the kernel really
+ * backed with huge pages (huge_page_fraction).  One set is mapped at a time:
+ * it is unmapped when the next size or page policy is asked for.
  */
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
+#include "memprobe/pages.h"
 #include "memprobe/topo.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #define LATENCY_MIN_BYTES (4ull << 10)
 #define LATENCY_MAX_BYTES (256ull << 20)
 #define LATENCY_QUICK_MAX_BYTES (64ull << 20)
+/* Huge-page ladders start here: smaller sets sit in a few base pages, well
+ * inside the first-level TLB, where the page size changes nothing. */
+#define LATENCY_HUGE_MIN_BYTES (64ull << 10)
 
-/* One chase buffer, built on first use and kept for the run. */
+/* The chase buffer: one at a time, built on first use, kept while the same
+ * size and page policy are asked for (calibration and repetitions call the
+ * benchmark again), unmapped when another is asked for or at finish. */
 typedef struct latency_set {
     unsigned long long bytes;
+    pages_policy policy;
     unsigned line;
     void **lines;          /* bytes / line pointers, each in its own line */
-    size_t mapped;
+    pages_map map;
+    double huge_fraction;  /* of the set backed by huge pages; NaN: unknown */
 } latency_set;
 
-static latency_set sets[32];
-static int nsets;
+static latency_set latency_current;
 static unsigned chase_line = 64;
 
 /* xorshift64*: a fixed-seed generator so every run chases the same cycle. */
@@ -45,11 +61,14 @@ static uint64_t latency_random(uint64_t *state)
     return x * 0x2545F4914F6CDD1Dull;
 }
 
-/* Link every line into one random cycle (Sattolo's shuffle of line order). */
-static void latency_link(latency_set *s)
+/* Link every line into one random cycle (Sattolo's shuffle of line order).
+ * 0, or -1 when out of memory for the order. */
+static int latency_link(latency_set *s)
 {
     size_t n = s->bytes / s->line, stride = s->line / sizeof(void *);
     size_t *order = malloc(n * sizeof *order);
+    if (!order)
+        return -1;
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     uint64_t seed = 0x9E3779B97F4A7C15ull ^ s->bytes;
@@ -62,33 +81,51 @@ static void latency_link(latency_set *s)
     for (size_t i = 0; i < n; i++)
         s->lines[order[i] * stride] = &s->lines[order[(i + 1) % n] * stride];
     free(order);
+    return 0;
 }
 
-static latency_set *latency_get(unsigned long long bytes)
+static void latency_release(void)
 {
-    for (int i = 0; i < nsets; i++)
-        if (sets[i].bytes == bytes)
-            return &sets[i];
-    if (nsets == (int)(sizeof sets / sizeof sets[0]))
+    pages_unmap(&latency_current.map);
+    latency_current = (latency_set){.lines = NULL};
+}
+
+/* The set of bytes mapped with policy, linked; NULL with why. */
+static latency_set *latency_get(unsigned long long bytes, pages_policy policy, char *why, size_t whylen)
+{
+    latency_set *s = &latency_current;
+    if (s->lines && s->bytes == bytes && s->policy == policy)
+        return s;
+    latency_release();   /* first, so that two sets are never mapped at once */
+    if (pages_usable(policy, (size_t)bytes, why, whylen) != 0 ||
+        pages_map_memory(&s->map, (size_t)bytes, policy, 0, why, whylen) != 0)
         return NULL;
-    latency_set *s = &sets[nsets];
     s->bytes = bytes;
+    s->policy = policy;
     s->line = chase_line;
-    s->mapped = bytes;
-    s->lines = mmap(NULL, s->mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (s->lines == MAP_FAILED)
+    s->lines = s->map.p;
+    if (latency_link(s) != 0) {   /* writes every line: the pages are all there now */
+        snprintf(why, whylen, "out of memory for the chase order of a %llu-byte set", bytes);
+        latency_release();
         return NULL;
-    latency_link(s);
-    nsets++;
+    }
+    long long huge = pages_huge_bytes(s->map.p, (size_t)bytes);
+    s->huge_fraction = huge < 0 ? NAN : (double)huge / (double)bytes;
     return s;
 }
 
 static void latency_chase(cbench_state *st)
 {
+    const pages_policy *policy = cbench_user(st);
     unsigned long long bytes = (unsigned long long)cbench_range(st, 0);
-    latency_set *s = latency_get(bytes);
+    char why[256];
+    cbench_tag(st, "page_policy", pages_policy_name(*policy));
+    latency_set *s = latency_get(bytes, *policy, why, sizeof why);
     if (!s) {
-        cbench_error(st, "cannot map the working set");
+        if (*policy == PAGES_BASE)
+            cbench_error(st, why);
+        else
+            cbench_skip(st, why);
         return;
     }
     void **p = s->lines;
@@ -101,7 +138,12 @@ static void latency_chase(cbench_state *st)
     }
     cbench_do_not_optimize(p);
     cbench_set_bytes_processed(st, cbench_max_iterations(st) * (int64_t)sizeof(void *));
+    if (!isnan(s->huge_fraction))
+        cbench_counter(st, "huge_page_fraction", s->huge_fraction, CBENCH_COUNTER_PLAIN);
 }
+
+static const pages_policy latency_policies[] = {PAGES_BASE, PAGES_THP, PAGES_HUGETLB};
+static const char *const latency_names[] = {"latency/chase", "latency/chase_thp", "latency/chase_hugetlb"};
 
 static void latency_register(const bench_config *cfg, char *why, size_t whylen)
 {
@@ -110,19 +152,23 @@ static void latency_register(const bench_config *cfg, char *why, size_t whylen)
     chase_line = topo_cache_line(cfg->topo);
     if (chase_line < sizeof(void *) || chase_line > 4096)
         chase_line = 64;
-    cbench_bench *b = cbench_register("latency/chase", latency_chase, NULL);
-    if (!b)
-        return;
-    static const char *const names[] = {"working_set"};
-    cbench_arg_names(b, names, 1);
     unsigned long long top = cfg->quick ? LATENCY_QUICK_MAX_BYTES : LATENCY_MAX_BYTES;
     /* never more than an eighth of RAM */
     while (top > LATENCY_MIN_BYTES && top > cfg->ram_bytes / 8)
         top /= 2;
     int step = cfg->quick ? 4 : 2;
-    for (unsigned long long size = LATENCY_MIN_BYTES; size <= top; size *= (unsigned long long)step)
-        cbench_arg(b, (int64_t)size);
-    cbench_min_time(b, cfg->quick ? 0.05 : 0.3);
+    static const char *const names[] = {"working_set"};
+    for (size_t v = 0; v < sizeof latency_policies / sizeof latency_policies[0]; v++) {
+        cbench_bench *b = cbench_register(latency_names[v], latency_chase, (void *)&latency_policies[v]);
+        if (!b)
+            continue;
+        cbench_arg_names(b, names, 1);
+        unsigned long long low = latency_policies[v] == PAGES_BASE ? LATENCY_MIN_BYTES : LATENCY_HUGE_MIN_BYTES;
+        for (unsigned long long size = LATENCY_MIN_BYTES; size <= top; size *= (unsigned long long)step)
+            if (size >= low)
+                cbench_arg(b, (int64_t)size);
+        cbench_min_time(b, cfg->quick ? 0.05 : 0.3);
+    }
 }
 
 /* The cache sizes the plot marks, from hwloc. */
@@ -138,17 +184,17 @@ static void latency_finish(const bench_config *cfg)
         output_table_set_int(t, "level", level);
         output_table_set_int(t, "size_bytes", (long long)size);
     }
-    for (int i = 0; i < nsets; i++)
-        munmap(sets[i].lines, sets[i].mapped);
-    nsets = 0;
+    latency_release();
 }
 
 const bench_family bench_family_latency = {
     .name = "latency",
-    .help = "dependent pointer chase from 4 KiB to 256 MiB: the cache and DRAM ladder",
+    .help = "dependent pointer chase from 4 KiB to 256 MiB: the cache and DRAM ladder (base, THP, hugetlb pages)",
     .description = "A dependent pointer chase over a random cyclic permutation, one pointer per cache line, "
                    "for working sets from 4 KiB to 256 MiB. Each step of the ladder is a level of the "
-                   "memory hierarchy; the other families' numbers are read against it.",
+                   "memory hierarchy; the other families' numbers are read against it. The ladder runs on base "
+                   "pages (huge pages refused with MADV_NOHUGEPAGE), and again from 64 KiB on transparent huge "
+                   "pages and on hugetlbfs 2 MiB pages where the kernel offers them.",
     .min_cpus = 1,
     .register_benchmarks = latency_register,
     .finish = latency_finish,

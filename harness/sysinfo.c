@@ -24,6 +24,7 @@
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
+#include "memprobe/pages.h"
 
 #ifndef MEMPROBE_VERSION
 #define MEMPROBE_VERSION "unknown"
@@ -36,6 +37,15 @@
 #endif
 #ifndef MEMPROBE_CFLAGS
 #define MEMPROBE_CFLAGS "unknown"
+#endif
+#ifndef MEMPROBE_BENCH_FLAGS
+#define MEMPROBE_BENCH_FLAGS "unknown"
+#endif
+#ifndef MEMPROBE_BENCH_HARDENING
+#define MEMPROBE_BENCH_HARDENING ""
+#endif
+#ifndef MEMPROBE_HARNESS_HARDENING
+#define MEMPROBE_HARNESS_HARDENING ""
 #endif
 #ifndef MEMPROBE_BENCHMARK_VERSION
 #define MEMPROBE_BENCHMARK_VERSION "unknown"
@@ -404,6 +414,83 @@ static void collect_counters(json_object *root)
     json_object_object_add(root, "counters", arr);
 }
 
+/* ---------- pages and build flags (self-contained: the page policy
+ * families choose is read against these, and compare reads them) ---------- */
+
+/* "pages": the base page, the THP settings (null without THP) and the free
+ * hugetlbfs pages per size. */
+static void collect_pages(json_object *root)
+{
+    json_object *o = json_object_new_object();
+    char buf[64];
+    put_int(o, "base_page_bytes", sysconf(_SC_PAGESIZE));
+    static const char *const thp[] = {"enabled", "defrag"};
+    for (size_t i = 0; i < sizeof thp / sizeof thp[0]; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "thp_%s", thp[i]);
+        if (pages_thp_setting(thp[i], buf, sizeof buf) == 0)
+            put_str(o, key, buf);
+        else
+            json_object_object_add(o, key, NULL);
+    }
+    size_t pmd = pages_policy_bytes(PAGES_THP);
+    if (pmd)
+        put_int(o, "thp_page_bytes", (long long)pmd);
+    else
+        json_object_object_add(o, "thp_page_bytes", NULL);
+    pages_hugetlb_pool pools[16];
+    int n = pages_hugetlb_pools(pools, 16);
+    json_object *arr = json_object_new_array();
+    for (int i = 0; i < n; i++) {
+        json_object *p = json_object_new_object();
+        put_int(p, "page_bytes", (long long)pools[i].page_bytes);
+        json_object_object_add(p, "total_pages",
+                               pools[i].total_pages < 0 ? NULL : json_object_new_int64(pools[i].total_pages));
+        json_object_object_add(p, "free_pages",
+                               pools[i].free_pages < 0 ? NULL : json_object_new_int64(pools[i].free_pages));
+        json_object_array_add(arr, p);
+    }
+    json_object_object_add(o, "hugetlb", arr);
+    json_object_object_add(root, "pages", o);
+}
+
+/* The compiler's answers ("key=value key=value", scripts/cc-hardening.sh)
+ * as string members of o; an empty answer (built outside the Makefile)
+ * leaves them out. */
+static void put_hardening(json_object *o, const char *words)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", words);
+    char *save = NULL;
+    for (char *w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        char *eq = strchr(w, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        put_str(o, w, eq + 1);
+    }
+}
+
+/* "build_flags": the flags benches/ (the measured code, hardening pinned
+ * off) and the harness were built with, and what the compiler applied. */
+static void collect_build_flags(json_object *root)
+{
+    json_object *o = json_object_new_object(), *benches = json_object_new_object(),
+                *harness = json_object_new_object();
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", MEMPROBE_BENCH_FLAGS);
+    trim_end(buf);
+    put_str(benches, "flags", buf);
+    put_hardening(benches, MEMPROBE_BENCH_HARDENING);
+    snprintf(buf, sizeof buf, "%s", MEMPROBE_CFLAGS);
+    trim_end(buf);
+    put_str(harness, "flags", buf);
+    put_hardening(harness, MEMPROBE_HARNESS_HARDENING);
+    json_object_object_add(o, "benches", benches);
+    json_object_object_add(o, "harness", harness);
+    json_object_object_add(root, "build_flags", o);
+}
+
 /* argv joined into one line, shell-quoted where needed. */
 static char *command_line(int argc, char **argv)
 {
@@ -553,6 +640,8 @@ sysinfo *sysinfo_collect(const topo *t, int argc, char **argv)
     collect_hypervisor(s->root);
     collect_software(s->root);
     collect_counters(s->root);
+    collect_pages(s->root);
+    collect_build_flags(s->root);
     collect_run(s->root, argc, argv);
     decide_warnings(s, t);
     return s;

@@ -1,7 +1,10 @@
 # inputs: results.csv latency_caches.csv
 # latency.gp — the latency ladder: ns per dependent load against working-set
-# size (log x), cache sizes from hwloc marked.  Run with cwd = the run folder,
-# host and cpu set with -e.  Writes latency.png and latency.svg.
+# size (log x), cache sizes from hwloc marked.  The base-page ladder
+# (latency/chase) with each repetition and the median; the huge-page ladders
+# (chase_thp, chase_hugetlb), where they ran, as the mean of their
+# repetitions.  Run with cwd = the run folder, host and cpu set with -e.
+# Writes latency.png and latency.svg.
 if (!exists("host")) host = "unknown host"
 if (!exists("cpu")) cpu = "unknown CPU"
 set datafile separator ","
@@ -14,7 +17,7 @@ set logscale y
 set format x "%.0b%B"
 set grid
 set key bottom right box opaque
-isrow(agg) = strcol("family") eq "latency" && strcol("status") eq "ok" && strcol("aggregate") eq agg
+isrow(v, agg) = strcol("family") eq "latency" && strcol("variant") eq v && strcol("status") eq "ok" && strcol("aggregate") eq agg
 # cache boundaries
 stats "latency_caches.csv" using 2 nooutput
 ncaches = STATS_records
@@ -26,8 +29,10 @@ do for [i=0:ncaches-1] {
     stats "latency_caches.csv" every ::i::i using 2 nooutput
     set label sprintf("L%d", lvl) at STATS_max, graph 0.95 right offset -0.5,0
 }
-plots = "plot 'results.csv' using (isrow('') ? column('working_set') : NaN):(column('real_ns')) with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'each repetition', " . \
-        "'results.csv' using (isrow('median') ? column('working_set') : NaN):(column('real_ns')) with linespoints lw 2 pt 5 lc rgb '#d62728' title 'median'"
+plots = "plot 'results.csv' using (isrow('chase', '') ? column('working_set') : NaN):(column('real_ns')) with points pt 7 ps 0.6 lc rgb '#1f77b4' title 'base pages: each repetition', " . \
+        "'results.csv' using (isrow('chase', 'median') ? column('working_set') : NaN):(column('real_ns')) with linespoints lw 2 pt 5 lc rgb '#d62728' title 'base pages: median', " . \
+        "'results.csv' using (isrow('chase_thp', '') ? column('working_set') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 2 pt 9 lc rgb '#ff7f0e' title 'transparent huge pages (mean)', " . \
+        "'results.csv' using (isrow('chase_hugetlb', '') ? column('working_set') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 4 pt 11 lc rgb '#2ca02c' title 'hugetlbfs 2 MiB pages (mean)'"
 set terminal pngcairo size 1000,600 noenhanced
 set output "latency.png"
 eval plots

@@ -1,10 +1,12 @@
 /*
  * test_access.c — the access family does the work it claims: the hot pass
  * adds one to every word (the buffer's sum moves exactly as expected), every
- * cold operation (malloc, mmap, MAP_POPULATE, THP, a warm stack buffer)
- * writes every cache line of the block it obtains, THP is either usable or
- * skipped with a reason naming the sysfs switch, and finish() derives the
- * ratios to the stack baseline and their spread from the rows.
+ * cold operation (malloc, mmap, populated mmap, THP, hugetlbfs, a warm stack
+ * buffer) writes every cache line of the block it obtains, the huge-page
+ * variants register only sizes holding a whole huge page and either run or
+ * skip with the reason, the base-page variants' sample blocks hold no huge
+ * page, and finish() derives the ratios to the stack baseline and their
+ * spread from the rows.
  */
 #include "testutil.h"
 
@@ -16,8 +18,31 @@ static int setup(void **state)
 {
     (void)state;
     GC_INIT();
-    access_probe_thp();
+    char *argv[] = {"test_access", NULL};
+    cbench_init(1, argv);
     return 0;
+}
+
+/* What test_collect keeps of each run. */
+typedef struct test_rows {
+    int n;
+    int error[8];
+    char message[8][256];
+    double huge[8];
+} test_rows;
+
+static void test_collect(const cbench_result *r, void *ctx)
+{
+    test_rows *rows = ctx;
+    if (r->aggregate[0] || rows->n == 8)
+        return;
+    rows->error[rows->n] = r->error;
+    snprintf(rows->message[rows->n], sizeof rows->message[0], "%s", r->error_message);
+    rows->huge[rows->n] = NAN;
+    for (int i = 0; i < r->n_counters; i++)
+        if (strcmp(r->counter_names[i], "huge_page_fraction") == 0)
+            rows->huge[rows->n] = r->counter_values[i];
+    rows->n++;
 }
 
 static void test_hot_pass_adds_one_to_every_word(void **state)
@@ -52,8 +77,26 @@ static void test_cold_operations_touch_every_line(void **state)
         check_cold(access_cold_mmap, size);
         check_cold(access_cold_populate, size);
     }
-    if (access_thp_unusable[0] == '\0')
+    char why[256];
+    if (pages_usable(PAGES_THP, 4u << 20, why, sizeof why) == 0)
         check_cold(access_cold_thp, 4u << 20);
+    if (pages_usable(PAGES_HUGETLB, 4u << 20, why, sizeof why) == 0)
+        check_cold(access_cold_hugetlb, 4u << 20);
+}
+
+/* Whatever the THP setting ("always" included), the base-page variants'
+ * blocks hold no huge page, and malloc's block is sampled too. */
+static void test_base_page_variants_hold_no_huge_page(void **state)
+{
+    (void)state;
+    const size_t size = 4u << 20;
+    assert_true(access_cold_huge_fraction(&access_cold_mmap_v, size) == 0.0);
+    assert_true(access_cold_huge_fraction(&access_cold_populate_v, size) == 0.0);
+    double m = access_cold_huge_fraction(&access_cold_malloc_v, size);
+    assert_true(m >= 0.0 && m <= 1.0);
+    char why[256];
+    if (pages_usable(PAGES_HUGETLB, size, why, sizeof why) == 0)
+        assert_true(access_cold_huge_fraction(&access_cold_hugetlb_v, size) == 1.0);
 }
 
 static void test_warm_stack_touch(void **state)
@@ -65,20 +108,41 @@ static void test_warm_stack_touch(void **state)
     assert_int_equal(buf[access_stride], measure_line_mark(5, 1));
 }
 
-static void test_thp_probe(void **state)
+/* The huge-page variants register only sizes holding a whole huge page,
+ * and run, or skip with the reason, as pages_usable decides. */
+static void test_huge_variants_sizes_and_skips(void **state)
 {
     (void)state;
-    assert_true(access_thp_bytes >= 4096);
-    assert_int_equal(access_thp_bytes & (access_thp_bytes - 1), 0);
-    if (access_thp_unusable[0])
-        assert_non_null(strstr(access_thp_unusable, "transparent huge pages"));
-    /* the THP variant only registers sizes that hold a whole huge page */
-    bench_config cfg = {.quick = 1};
-    access_sizes cold = access_cold_sizes(&cfg);
-    int any = 0;
-    for (size_t i = 0; i < cold.n; i++)
-        any |= (size_t)cold.v[i] >= access_thp_bytes;
-    assert_true(any || access_thp_bytes > (4u << 20));
+    static const pages_policy policies[] = {PAGES_THP, PAGES_HUGETLB};
+    static const char *const names[] = {"access/cold_heap_thp", "access/cold_heap_hugetlb"};
+    for (int k = 0; k < 2; k++) {
+        int64_t min = access_huge_min(policies[k]);
+        assert_true(min >= 4096 && (min & (min - 1)) == 0);
+        bench_config cfg = {.quick = 1, .repetitions = 1, .ram_bytes = 1ull << 34};
+        access_sizes cold = access_cold_sizes(&cfg);
+        int any = 0;
+        for (size_t i = 0; i < cold.n; i++)
+            any |= cold.v[i] >= min;
+        assert_true(any || min > (4 << 20));
+        /* run the variant alone, at the largest size */
+        char why[256] = "";
+        int usable = pages_usable(policies[k], (size_t)cold.v[cold.n - 1], why, sizeof why) == 0;
+        cbench_bench *b = cbench_register(names[k], access_cold_run,
+                                          (void *)(k ? &access_cold_hugetlb_v : &access_cold_thp_v));
+        assert_non_null(b);
+        cbench_arg(b, cold.v[cold.n - 1]);
+        cbench_iterations(b, 2);
+        test_rows rows = {0};
+        cbench_run(NULL, test_collect, &rows);
+        assert_int_equal(rows.n, 1);
+        if (usable) {
+            assert_int_equal(rows.error[0], 0);
+            assert_true(rows.huge[0] >= 0.0 && rows.huge[0] <= 1.0);
+        } else {
+            assert_int_equal(rows.error[0], 1);
+            assert_non_null(strstr(rows.message[0], why));
+        }
+    }
 }
 
 /* Sizes: hot spans L1 to beyond L2, cold starts at glibc's mmap threshold. */
@@ -138,7 +202,8 @@ int main(void)
         cmocka_unit_test(test_hot_pass_adds_one_to_every_word),
         cmocka_unit_test(test_cold_operations_touch_every_line),
         cmocka_unit_test(test_warm_stack_touch),
-        cmocka_unit_test(test_thp_probe),
+        cmocka_unit_test(test_base_page_variants_hold_no_huge_page),
+        cmocka_unit_test(test_huge_variants_sizes_and_skips),
         cmocka_unit_test(test_size_lists),
         cmocka_unit_test(test_finish_ratios_and_spread),
     };

@@ -10,6 +10,7 @@
 
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
+#include "memprobe/pages.h"
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
@@ -18,7 +19,7 @@ static const char *const top_keys[] = {
     "packages", "cores", "pus", "numa_nodes", "caches", "base_mhz", "max_mhz", "governor", "boost", "smt",
     "hypervisor", "kernel", "glibc", "compiler", "cflags", "libraries", "perf_event_paranoid", "counters",
     "memprobe_version", "git_revision", "command_line", "start_utc", "end_utc", "completed", "load_average",
-    "allowed_cpus",
+    "allowed_cpus", "pages", "build_flags",
 };
 
 typedef struct fixture {
@@ -134,6 +135,32 @@ static void test_machine_json_has_every_key(void **state)
         assert_type(libs, lk[k], json_type_string);
     assert_type(libs, "benchmark_debug_build", json_type_boolean);
     assert_int_equal(json_object_get_boolean(member(libs, "benchmark_debug_build")), cbench_library_is_debug() != 0);
+
+    /* the page settings families read their page policy against */
+    assert_type(root, "pages", json_type_object);
+    json_object *pages = member(root, "pages");
+    assert_int_equal(json_object_get_int64(member(pages, "base_page_bytes")), sysconf(_SC_PAGESIZE));
+    char thp[64];
+    if (pages_thp_setting("enabled", thp, sizeof thp) == 0)
+        assert_string_equal(json_object_get_string(member(pages, "thp_enabled")), thp);
+    else
+        assert_null(member(pages, "thp_enabled"));
+    member(pages, "thp_defrag");
+    assert_type(pages, "hugetlb", json_type_array);
+    pages_hugetlb_pool pools[16];
+    assert_int_equal((int)json_object_array_length(member(pages, "hugetlb")), pages_hugetlb_pools(pools, 16));
+
+    /* benches/ is built with hardening pinned off, and the compiler says so */
+    assert_type(root, "build_flags", json_type_object);
+    json_object *flags = member(root, "build_flags"), *benches = member(flags, "benches");
+    assert_type(member(flags, "harness"), "flags", json_type_string);
+    assert_non_null(strstr(json_object_get_string(member(benches, "flags")), "-fno-stack-protector"));
+    assert_string_equal(json_object_get_string(member(benches, "stack_protector")), "none");
+    const char *clash = json_object_get_string(member(benches, "stack_clash_protection"));
+    assert_true(!strcmp(clash, "off") || !strcmp(clash, "unknown"));
+    const char *cf = json_object_get_string(member(benches, "cf_protection"));
+    assert_true(!strcmp(cf, "none") || !strcmp(cf, "n/a"));
+    assert_string_equal(json_object_get_string(member(benches, "fortify_source")), "0");
 
     assert_type(root, "counters", json_type_array);
     json_object *counters = member(root, "counters");
