@@ -31,6 +31,8 @@
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
+#include "memprobe/gcheap.h"
 #include "memprobe/measure.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
@@ -148,17 +150,74 @@ static void access_hot_heap(cbench_state *st)
     free(w);
 }
 
+/* hot_gc runs each batch in a fresh, identically configured collected heap
+ * (gcheap.h): the parent's benchmark function, and the child's side. */
+static const topo *access_topo;
+
 static void access_hot_gc(cbench_state *st)
 {
     size_t size = (size_t)cbench_range(st, 0);
+    char sz[40], line[40];
     access_tag(st);
-    uint64_t *w = GC_MALLOC_ATOMIC(size);
-    if (!w) {
-        cbench_error(st, "GC_MALLOC_ATOMIC failed");
+    snprintf(sz, sizeof sz, "size=%zu", size);
+    snprintf(line, sizeof line, "line=%zu", access_stride);
+    const char *args[] = {"variant=hot_gc", sz, line};
+    gcheap_bench_run(st, "access", access_topo, args, 3);
+    cbench_set_bytes_processed(st, cbench_max_iterations(st) * (int64_t)size);
+}
+
+/* The child's buffer: from GC_MALLOC_ATOMIC, filled and warmed before the
+ * clock, as access_hot_loop does. */
+typedef struct access_gc_job {
+    size_t size;
+    uint64_t *w;
+} access_gc_job;
+
+static void access_gc_setup(void *arg)
+{
+    access_gc_job *j = arg;
+    j->w = GC_MALLOC_ATOMIC(j->size);
+    if (!j->w)
         return;
-    }
-    access_hot_loop(st, w, size);
-    cbench_escape(w);
+    access_fill_index(j->w, j->size / sizeof *j->w);
+    access_rmw(j->w, j->size / sizeof *j->w);   /* the warming pass */
+}
+
+static uint64_t access_gc_loop(void *arg, uint64_t iterations)
+{
+    access_gc_job *j = arg;
+    void (*volatile rmw)(uint64_t *, size_t) = access_rmw;
+    if (!j->w)
+        return 0;
+    for (uint64_t i = 0; i < iterations; i++)
+        rmw(j->w, j->size / sizeof *j->w);
+    cbench_escape(j->w);
+    return 0;
+}
+
+static int access_gc_check(void *arg, uint64_t iterations, uint64_t unused)
+{
+    (void)unused;
+    const access_gc_job *j = arg;
+    size_t words = j->size / sizeof *j->w;
+    return j->w && access_sum(j->w, words) == access_hot_expected(words, iterations + 1) ? 0 : -1;
+}
+
+/* `memprobe __child access variant=hot_gc size=BYTES line=BYTES
+ *  iterations=N cpus=LIST` */
+static int access_child_main(int argc, char **argv)
+{
+    static const char *const variants[] = {"hot_gc"};
+    int v;
+    unsigned long long size, line;
+    if (child_arg_choice(argc, argv, "variant", variants, 1, &v) ||
+        child_arg_size(argc, argv, "size", 4096, 8, 1ull << 30, &size) ||
+        child_arg_size(argc, argv, "line", 64, 8, 4096, &line))
+        return 2;
+    access_stride = (size_t)line;
+    access_gc_job job = {.size = (size_t)size};
+    gcheap_bench_ops ops = {.setup = access_gc_setup, .loop = access_gc_loop, .check = access_gc_check, .arg = &job};
+    return gcheap_bench_child(argc, argv, "access", &ops);
 }
 
 /* ---- cold ---- */
@@ -325,19 +384,20 @@ static access_sizes access_cold_sizes(const bench_config *cfg)
 }
 
 /* Register name with fn and one "size" argument per size at least min_size
- * and at most an eighth of RAM. */
-static void access_register_one(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
+ * and at most an eighth of RAM; NULL when the filter leaves it out. */
+static cbench_bench *access_register_one(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
                                 access_sizes sizes, int64_t min_size, double quick_s, double full_s)
 {
     cbench_bench *b = cbench_register(name, fn, user);
     if (!b)
-        return;
+        return NULL;
     static const char *const names[] = {"size"};
     cbench_arg_names(b, names, 1);
     for (size_t i = 0; i < sizes.n; i++)
         if (sizes.v[i] >= min_size && (!cfg->ram_bytes || (unsigned long long)sizes.v[i] <= cfg->ram_bytes / 8))
             cbench_arg(b, sizes.v[i]);
     measure_timing(b, cfg, quick_s, full_s);
+    return b;
 }
 
 /* The smallest block a huge-page variant measures: one whole huge page (2 MiB
@@ -356,11 +416,11 @@ static void access_register(const bench_config *cfg, char *why, size_t whylen)
     if (cfg->topo)
         access_stride = topo_cache_line(cfg->topo);
     access_sizes hot = access_hot_sizes(cfg), cold = access_cold_sizes(cfg);
+    access_topo = cfg->topo;
     if (!child) {
-        GC_INIT();
         access_register_one(cfg, "access/hot_stack", access_hot_stack, NULL, hot, 0, 0.002, 0.02);
         access_register_one(cfg, "access/hot_heap", access_hot_heap, NULL, hot, 0, 0.002, 0.02);
-        access_register_one(cfg, "access/hot_gc", access_hot_gc, NULL, hot, 0, 0.002, 0.02);
+        cbench_use_manual_time(access_register_one(cfg, "access/hot_gc", access_hot_gc, NULL, hot, 0, 0.002, 0.02));
         access_register_one(cfg, "access/cold_heap_mmap", access_cold_run, (void *)&access_cold_mmap_v,
                             cold, 0, 0.01, 0.03);
         access_register_one(cfg, "access/cold_heap_populate", access_cold_run, (void *)&access_cold_populate_v,
@@ -433,5 +493,5 @@ const bench_family bench_family_access = {
     .options = NULL,
     .register_benchmarks = access_register,
     .finish = access_finish,
-    .child_main = NULL,
+    .child_main = access_child_main,
 };

@@ -18,11 +18,15 @@
  *            gc_malloc          GC_MALLOC (collections it triggers included)
  *            gc_malloc_atomic   GC_MALLOC_ATOMIC (pointer-free, not scanned)
  * Under an alternative allocator (a per-allocator child) only the heap_*
- * variants run: the others do not depend on malloc.
+ * variants run: the others do not depend on malloc.  The gc_* variants run
+ * each batch in a fresh child with an identically configured heap
+ * (gcheap.h), so their numbers do not depend on what ran before.
  */
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
+#include "memprobe/gcheap.h"
 #include "memprobe/measure.h"
 
 #include <gc.h>
@@ -34,8 +38,11 @@
 #define ALLOC_BATCH 512                          /* live blocks in heap_batch */
 #define ALLOC_BATCH_BYTES_MAX (64ull << 20)     /* cap on a batch's live bytes */
 
-/* Bytes between the stores of a touch: the cache line (set at registration). */
+/* Bytes between the stores of a touch: the cache line (set at registration,
+ * and passed to the collected-heap children as line=). */
 static size_t alloc_stride = 64;
+/* The run's CPUs, for the collected-heap children. */
+static const topo *alloc_topo;
 
 /* One operation: allocate size bytes, touch them with seed, release; returns
  * the touch checksum (measure_touch_expected when the memory works). */
@@ -191,7 +198,7 @@ typedef struct alloc_variant {
     const char *name;       /* benchmark name */
     alloc_op op;            /* NULL: looked up per size (stack_fixed) or special loop */
     int uses_malloc;        /* depends on the allocator (runs in per-allocator children) */
-    int uses_gc;            /* report collector counters */
+    int uses_gc;            /* runs in a fresh collected heap per batch (gcheap.h) */
 } alloc_variant;
 
 static const alloc_variant alloc_variants[] = {
@@ -223,18 +230,71 @@ static void alloc_run_ops(cbench_state *st)
         return;
     }
     alloc_op volatile op = chosen;
-    GC_word collections = v->uses_gc ? GC_get_gc_no() : 0;
     uint64_t sum = 0, seed = 0;
     for (int64_t n; (n = cbench_next_batch(st)) > 0;)
         for (int64_t i = 0; i < n; i++)
             sum += op(size, seed++);
     cbench_do_not_optimize(sum);
-    if (v->uses_gc) {
-        cbench_counter(st, "gc_collections", (double)(GC_get_gc_no() - collections), CBENCH_COUNTER_PLAIN);
-        cbench_counter(st, "gc_heap_bytes", (double)GC_get_heap_size(), CBENCH_COUNTER_PLAIN);
-    }
     cbench_set_bytes_processed(st, (int64_t)(seed * size));
     measure_report_checksum(st, sum, measure_touch_expected_total(size, alloc_stride, seed));
+}
+
+/* ---- the collected-heap variants, in a fresh child per batch ---- */
+
+/* Parent: the gc_* benchmark function. */
+static void alloc_run_gc(cbench_state *st)
+{
+    const alloc_variant *v = cbench_user(st);
+    size_t size = (size_t)cbench_range(st, 0);
+    char variant[64], sz[40], line[40];
+    alloc_tag(st);
+    snprintf(variant, sizeof variant, "variant=%s", v->name + strlen("alloc/"));
+    snprintf(sz, sizeof sz, "size=%zu", size);
+    snprintf(line, sizeof line, "line=%zu", alloc_stride);
+    const char *args[] = {variant, sz, line};
+    gcheap_bench_run(st, "alloc", alloc_topo, args, 3);
+    cbench_set_bytes_processed(st, (int64_t)((uint64_t)cbench_max_iterations(st) * size));
+}
+
+/* Child: one operation of the variant, size bytes. */
+typedef struct alloc_gc_job {
+    alloc_op op;
+    size_t size;
+} alloc_gc_job;
+
+static uint64_t alloc_gc_loop(void *arg, uint64_t iterations)
+{
+    const alloc_gc_job *j = arg;
+    alloc_op volatile op = j->op;
+    uint64_t sum = 0;
+    for (uint64_t seed = 0; seed < iterations; seed++)
+        sum += op(j->size, seed);
+    cbench_do_not_optimize(sum);
+    return sum;
+}
+
+static int alloc_gc_check(void *arg, uint64_t iterations, uint64_t sum)
+{
+    const alloc_gc_job *j = arg;
+    return sum == measure_touch_expected_total(j->size, alloc_stride, iterations) ? 0 : -1;
+}
+
+/* `memprobe __child alloc variant=gc_malloc|gc_malloc_atomic size=BYTES
+ *  line=BYTES iterations=N cpus=LIST` */
+static int alloc_child_main(int argc, char **argv)
+{
+    static const char *const variants[] = {"gc_malloc", "gc_malloc_atomic"};
+    static const alloc_op ops[] = {alloc_gc_malloc, alloc_gc_malloc_atomic};
+    int v;
+    unsigned long long size, line;
+    if (child_arg_choice(argc, argv, "variant", variants, 2, &v) ||
+        child_arg_size(argc, argv, "size", 64, 1, 1ull << 30, &size) ||
+        child_arg_size(argc, argv, "line", 64, 8, 4096, &line))
+        return 2;
+    alloc_stride = (size_t)line;
+    alloc_gc_job job = {.op = ops[v], .size = (size_t)size};
+    gcheap_bench_ops gops = {.loop = alloc_gc_loop, .check = alloc_gc_check, .arg = &job};
+    return gcheap_bench_child(argc, argv, "alloc", &gops);
 }
 
 static void alloc_run_batch(cbench_state *st)
@@ -278,9 +338,12 @@ static int64_t alloc_batch_for(int64_t size, unsigned long long ram_bytes)
 static void alloc_register_variant(const alloc_variant *v, const bench_config *cfg)
 {
     int batch = v->op == NULL && strcmp(v->name, "alloc/heap_batch") == 0;
-    cbench_bench *b = cbench_register(v->name, batch ? alloc_run_batch : alloc_run_ops, (void *)v);
+    cbench_fn fn = v->uses_gc ? alloc_run_gc : batch ? alloc_run_batch : alloc_run_ops;
+    cbench_bench *b = cbench_register(v->name, fn, (void *)v);
     if (!b)
         return;
+    if (v->uses_gc)
+        cbench_use_manual_time(b);
     static const char *const names[] = {"size", "batch"};
     cbench_arg_names(b, names, batch ? 2 : 1);
     const int64_t *sizes = cfg->quick ? alloc_sizes_quick : alloc_sizes_full;
@@ -300,8 +363,7 @@ static void alloc_register(const bench_config *cfg, char *why, size_t whylen)
         return;
     if (cfg->topo)
         alloc_stride = topo_cache_line(cfg->topo);
-    if (!child)
-        GC_INIT();
+    alloc_topo = cfg->topo;
     for (size_t i = 0; i < sizeof alloc_variants / sizeof alloc_variants[0]; i++)
         if (!child || alloc_variants[i].uses_malloc)
             alloc_register_variant(&alloc_variants[i], cfg);
@@ -314,12 +376,13 @@ const bench_family bench_family_alloc = {
         "What allocating a block of 16 B to 64 KiB costs, including touching every cache line "
         "of it once: a fixed-size and a variable-length stack array, malloc+free one at a time, "
         "a batch of live blocks freed in shuffled order, calloc, and the Boehm collector's "
-        "GC_MALLOC and GC_MALLOC_ATOMIC with the collections they trigger.  The heap variants "
+        "GC_MALLOC and GC_MALLOC_ATOMIC with the collections they trigger, each run in a fresh, "
+        "identically configured collected heap.  The heap variants "
         "are re-run under jemalloc, mimalloc and tcmalloc (LD_PRELOAD) where installed.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,
     .options = NULL,
     .register_benchmarks = alloc_register,
     .finish = NULL,
-    .child_main = NULL,
+    .child_main = alloc_child_main,
 };

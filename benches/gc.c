@@ -23,6 +23,15 @@
  * libgc sweeps lazily: reclaiming happens inside later allocations, outside
  * the pauses, so the collector's full cost shows in the throughput
  * (allocs_per_second against gc/malloc), not in the pauses alone.
+ *
+ * gc_cpu_fraction's exact scope: the time inside the collector's event
+ * windows (START..END of each collection; outside one, each stop-the-world
+ * pause and each RECLAIM_START..RECLAIM_END) over the loop's wall time.  It
+ * leaves out what libgc does in small steps inside allocations, which no
+ * event brackets: lazy sweeping (both modes) and, in incremental mode, the
+ * marking steps between the first attempt at a world-stopped mark and the
+ * final one.  throughput_vs_malloc (against the median of the malloc
+ * baseline's repetitions) includes everything.
  */
 #include <gc/gc.h>
 
@@ -490,15 +499,17 @@ static const char *const gc_collected_args[] = {"live_bytes", "object_bytes", "d
                                                 "markers", "incremental", "work_per_alloc"};
 static const char *const gc_malloc_args[] = {"live_bytes", "object_bytes", "work_per_alloc"};
 
+#define GC_BASELINE_RUNS 512
+
 /* What the benchmark function needs from the run's configuration. */
 static struct {
     const topo *topo;
     int quick;
     char cpus[256];          /* allowed CPUs, passed to the child */
-    struct gc_baseline {     /* allocs/s of the gc/malloc runs so far */
+    struct gc_baseline {     /* allocs/s of every gc/malloc run (each repetition) so far */
         int64_t live, object, work;
         double allocs_per_s;
-    } baseline[64];
+    } baseline[GC_BASELINE_RUNS];
     int baselines;
 } gc_run;
 
@@ -567,20 +578,23 @@ static void gc_case_cpus(const gc_case *c, char *buf, size_t len, const char **p
                         : NULL;
 }
 
-/* allocs/s of the gc/malloc run with c's live set, object size and work (NaN if none). */
+/* allocs/s of the gc/malloc runs with c's live set, object size and work:
+ * the median of their repetitions (NaN if none ran). */
 static double gc_baseline_find(const gc_case *c)
 {
+    double rates[GC_BASELINE_RUNS];
+    size_t n = 0;
     for (int i = 0; i < gc_run.baselines; i++) {
         const struct gc_baseline *b = &gc_run.baseline[i];
         if (b->live == c->live && b->object == c->object && b->work == c->work)
-            return b->allocs_per_s;
+            rates[n++] = b->allocs_per_s;
     }
-    return NAN;
+    return n ? stats_median(rates, n) : NAN;
 }
 
 static void gc_baseline_store(const gc_case *c, double allocs_per_s)
 {
-    if (gc_run.baselines < 64)
+    if (gc_run.baselines < GC_BASELINE_RUNS)
         gc_run.baseline[gc_run.baselines++] =
             (struct gc_baseline){.live = c->live, .object = c->object, .work = c->work, .allocs_per_s = allocs_per_s};
 }

@@ -14,7 +14,8 @@
  *                 caller reads and frees it (SlowPath: the value escapes)
  *   ptr_gc        the same with GC_MALLOC_ATOMIC (a pointer-free object on a
  *                 collected heap, as Go allocates an escaping pointer-free
- *                 struct); collections included
+ *                 struct); collections included; each batch in a fresh,
+ *                 identically configured heap (a child process, gcheap.h)
  *   out_param     the callee fills a struct the caller owns on its stack
  *   by_value_arg  the caller builds the struct and passes it by value to a
  *                 callee that reads every field
@@ -28,6 +29,8 @@
 #include "memprobe/allocators.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/child.h"
+#include "memprobe/gcheap.h"
 #include "memprobe/measure.h"
 #include "memprobe/output.h"
 #include "memprobe/rows.h"
@@ -171,11 +174,24 @@ PASSING_SIZES(PASSING_DEFINE)
         cbench_do_not_optimize(sum);                                                            \
         measure_report_checksum(st, sum, passing_expected_total((N) / 8, seed));                \
     }
+/* ptr_gc's loop runs in a fresh collected heap per batch (gcheap.h), in a
+ * child: the same inlined operation, without cbench around it. */
+#define PASSING_GC_LOOP(N)                                                                      \
+    static uint64_t passing_gc_loop_##N(void *arg, uint64_t iterations)                         \
+    {                                                                                           \
+        (void)arg;                                                                              \
+        uint64_t sum = 0;                                                                       \
+        for (uint64_t seed = 0; seed < iterations; seed++)                                      \
+            sum += passing_op_ptr_gc_##N(seed);                                                 \
+        cbench_do_not_optimize(sum);                                                            \
+        return sum;                                                                             \
+    }
 #define PASSING_LOOPS(N)                                                                        \
-    PASSING_LOOP(by_value, N) PASSING_LOOP(ptr_malloc, N) PASSING_LOOP(ptr_gc, N)               \
+    PASSING_LOOP(by_value, N) PASSING_LOOP(ptr_malloc, N) PASSING_GC_LOOP(N)                    \
     PASSING_LOOP(out_param, N) PASSING_LOOP(by_value_arg, N)
 PASSING_SIZES(PASSING_LOOPS)
 #undef PASSING_LOOPS
+#undef PASSING_GC_LOOP
 #undef PASSING_LOOP
 
 static const int64_t passing_sizes[PASSING_SIZE_COUNT] = {
@@ -184,13 +200,21 @@ static const int64_t passing_sizes[PASSING_SIZE_COUNT] = {
 #undef PASSING_SIZE_VALUE
 };
 
-/* A variant: its name and its loop for each size (in passing_sizes order). */
+/* A variant: its name and its loop for each size (in passing_sizes order);
+ * the collected-heap variant has none here: its loops run in children. */
 typedef struct passing_variant {
     const char *name;
     int uses_malloc;   /* runs in the per-allocator children too */
-    int uses_gc;
+    int uses_gc;       /* runs in a fresh collected heap per batch */
     cbench_fn loops[PASSING_SIZE_COUNT];
 } passing_variant;
+
+typedef uint64_t (*passing_gc_loop)(void *arg, uint64_t iterations);
+static const passing_gc_loop passing_gc_loops[PASSING_SIZE_COUNT] = {
+#define PASSING_GC_LOOP_REF(N) passing_gc_loop_##N,
+    PASSING_SIZES(PASSING_GC_LOOP_REF)
+#undef PASSING_GC_LOOP_REF
+};
 
 #define PASSING_LOOP_REF(V, N) passing_loop_##V##_##N,
 #define PASSING_VARIANT(V, malloc_dep, gc)                                                      \
@@ -200,7 +224,7 @@ typedef struct passing_variant {
 static const passing_variant passing_variants[] = {
     PASSING_VARIANT(by_value, 1, 0),   /* the baseline every process needs */
     PASSING_VARIANT(ptr_malloc, 1, 0),
-    PASSING_VARIANT(ptr_gc, 0, 1),
+    {"ptr_gc", 0, 1, {NULL}},
     PASSING_VARIANT(out_param, 0, 0),
     PASSING_VARIANT(by_value_arg, 0, 0),
 };
@@ -215,7 +239,11 @@ static int passing_size_index(int64_t size)
     return -1;
 }
 
-/* The registered function: tag the row, then run the loop for its size. */
+/* The run's CPUs, for the collected-heap children. */
+static const topo *passing_topo;
+
+/* The registered function: tag the row, then run the loop for its size (in
+ * children for the collected heap). */
 static void passing_run(cbench_state *st)
 {
     const passing_variant *v = cbench_user(st);
@@ -226,10 +254,40 @@ static void passing_run(cbench_state *st)
         cbench_error(st, "no struct of this size");
         return;
     }
-    GC_word collections = v->uses_gc ? GC_get_gc_no() : 0;
-    v->loops[idx](st);
-    if (v->uses_gc)
-        cbench_counter(st, "gc_collections", (double)(GC_get_gc_no() - collections), CBENCH_COUNTER_PLAIN);
+    if (!v->uses_gc) {
+        v->loops[idx](st);
+        return;
+    }
+    char variant[64], size[40];
+    snprintf(variant, sizeof variant, "variant=%s", v->name);
+    snprintf(size, sizeof size, "size=%lld", (long long)passing_sizes[idx]);
+    const char *args[] = {variant, size};
+    gcheap_bench_run(st, "passing", passing_topo, args, 2);
+}
+
+/* Child: the checksum of a ptr_gc loop over the struct of size. */
+static int passing_gc_check(void *arg, uint64_t iterations, uint64_t sum)
+{
+    const int64_t *size = arg;
+    return sum == passing_expected_total((size_t)*size / 8, iterations) ? 0 : -1;
+}
+
+/* `memprobe __child passing variant=ptr_gc size=BYTES iterations=N cpus=LIST` */
+static int passing_child_main(int argc, char **argv)
+{
+    static const char *const variants[] = {"ptr_gc"};
+    int v, idx;
+    unsigned long long size;
+    if (child_arg_choice(argc, argv, "variant", variants, 1, &v) ||
+        child_arg_size(argc, argv, "size", 64, 8, 1024, &size))
+        return 2;
+    if ((idx = passing_size_index((int64_t)size)) < 0) {
+        fprintf(stderr, "__child: size='%llu': expected one of 8, 16, 32, 64, 128, 256, 512, 1024\n", size);
+        return 2;
+    }
+    gcheap_bench_ops ops = {.loop = passing_gc_loops[idx], .check = passing_gc_check,
+                            .arg = (void *)&passing_sizes[idx]};
+    return gcheap_bench_child(argc, argv, "passing", &ops);
 }
 
 static void passing_register(const bench_config *cfg, char *why, size_t whylen)
@@ -237,8 +295,7 @@ static void passing_register(const bench_config *cfg, char *why, size_t whylen)
     int child = allocators_check_child(cfg, why, whylen);
     if (child < 0)
         return;
-    if (!child)
-        GC_INIT();
+    passing_topo = cfg->topo;
     static const char *const names[] = {"size"};
     for (size_t i = 0; i < sizeof passing_variants / sizeof passing_variants[0]; i++) {
         const passing_variant *v = &passing_variants[i];
@@ -250,6 +307,8 @@ static void passing_register(const bench_config *cfg, char *why, size_t whylen)
         if (!b)
             continue;
         cbench_arg_names(b, names, 1);
+        if (v->uses_gc)
+            cbench_use_manual_time(b);
         for (int k = 0; k < PASSING_SIZE_COUNT; k++)
             cbench_arg(b, passing_sizes[k]);
         measure_timing(b, cfg, 0.01, 0.03);
@@ -348,5 +407,5 @@ const bench_family bench_family_passing = {
     .options = NULL,
     .register_benchmarks = passing_register,
     .finish = passing_finish,
-    .child_main = NULL,
+    .child_main = passing_child_main,
 };

@@ -129,29 +129,67 @@ size_t child_columns(const char *output, const char *tag, const char *const *key
 
 /* ---- running the child (parent side) ---- */
 
+/* Run one child and add its result line's time_key (ns) as manual time.
+ * Returns its status (-1 also when it printed no usable result line);
+ * *out (replaced) holds its output. */
+static int child_run_one(cbench_state *st, const char *family, const char *const *args, int nargs,
+                         double timeout_s, const char *time_key, char **out)
+{
+    free(*out);
+    *out = NULL;
+    int rc = bench_spawn_child(family, args, nargs, timeout_s, out);
+    double ns = 0;
+    const char *res = rc == 0 && *out ? child_line(*out, "result") : NULL;
+    if (res && child_kv(res, time_key, &ns))
+        cbench_set_iteration_time(st, ns * 1e-9);
+    else
+        rc = rc ? rc : -1;
+    return rc;
+}
+
+/* The last run's result line, or NULL after failing the benchmark. */
+static const char *child_last_result(cbench_state *st, int rc, char **out)
+{
+    const char *result = rc == 0 && *out ? child_line(*out, "result") : NULL;
+    if (!result) {
+        child_report_failure(st, rc);
+        free(*out);
+        *out = NULL;
+    }
+    return result;
+}
+
 const char *child_run_timed(cbench_state *st, const char *family, const char *const *args, int nargs,
                             double timeout_s, const char *time_key, char **output)
 {
     char *out = NULL;
     int rc = -1;
     for (int64_t n; (n = cbench_next_batch(st)) > 0;)
-        for (int64_t i = 0; i < n; i++) {
-            free(out);
-            out = NULL;
-            rc = bench_spawn_child(family, args, nargs, timeout_s, &out);
-            double ns = 0;
-            const char *res = rc == 0 && out ? child_line(out, "result") : NULL;
-            if (res && child_kv(res, time_key, &ns))
-                cbench_set_iteration_time(st, ns * 1e-9);
-            else
-                rc = rc ? rc : -1;
-        }
-    const char *result = rc == 0 && out ? child_line(out, "result") : NULL;
-    if (!result) {
-        child_report_failure(st, rc);
-        free(out);
-        out = NULL;
+        for (int64_t i = 0; i < n; i++)
+            rc = child_run_one(st, family, args, nargs, timeout_s, time_key, &out);
+    const char *result = child_last_result(st, rc, &out);
+    *output = out;
+    return result;
+}
+
+#define CHILD_BATCH_MAX_ARGS 64
+
+const char *child_run_batched(cbench_state *st, const char *family, const char *const *args, int nargs,
+                              double timeout_s, const char *time_key, char **output)
+{
+    char *out = NULL, iterations[40];
+    const char *argv[CHILD_BATCH_MAX_ARGS + 1];
+    int rc = -1;
+    if (nargs > CHILD_BATCH_MAX_ARGS)
+        nargs = CHILD_BATCH_MAX_ARGS;
+    memcpy(argv, args, (size_t)nargs * sizeof *argv);
+    argv[nargs] = iterations;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;) {
+        snprintf(iterations, sizeof iterations, "iterations=%lld", (long long)n);
+        if ((rc = child_run_one(st, family, argv, nargs + 1, timeout_s, time_key, &out)) != 0)
+            break;
     }
+    const char *result = child_last_result(st, rc, &out);
     *output = out;
     return result;
 }

@@ -1,7 +1,8 @@
 /*
  * gcheap.c — the Boehm collector in a family's child process (see gcheap.h):
- * start-up with pinned marker threads, and a pinned mutator thread
- * registered with the collector.
+ * start-up with pinned marker threads, a pinned mutator thread registered
+ * with the collector, and both sides of a collected-heap benchmark that runs
+ * each batch of iterations in a fresh, identically configured heap.
  */
 #include "memprobe/gcheap.h"
 
@@ -14,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/child.h"
+#include "memprobe/clock.h"
+#include "memprobe/measure.h"
 #include "memprobe/pin.h"
 
 void gcheap_start(const topo *t, unsigned markers, unsigned long divisor, int incremental)
@@ -100,4 +104,118 @@ int gcheap_mutator_abandoned(void)
 {
     const _Atomic int *flag = pin_current_abandon_flag();
     return flag && atomic_load_explicit(flag, memory_order_acquire);
+}
+
+/* ---- collected-heap benchmarks in a fresh child per run ---- */
+
+#define GCHEAP_BENCH_TIMEOUT_S 120.0
+#define GCHEAP_BENCH_MAX_ARGS 60
+#define GCHEAP_PREFAULT_CHUNK (64u << 10)
+#define GCHEAP_PREFAULT_MAX (GCHEAP_BENCH_HEAP_BYTES / GCHEAP_PREFAULT_CHUNK)
+
+void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *const *args, int nargs)
+{
+    static const char *const counters[] = {"gc_heap_start_bytes", "gc_heap_bytes", "gc_collections", "gc_markers"};
+    const char *argv[GCHEAP_BENCH_MAX_ARGS + 1];
+    char cpus[32] = "";
+    if (nargs > GCHEAP_BENCH_MAX_ARGS)
+        nargs = GCHEAP_BENCH_MAX_ARGS;
+    memcpy(argv, args, (size_t)nargs * sizeof *argv);
+    if (t) {
+        snprintf(cpus, sizeof cpus, "cpus=%d", topo_pu(t, 0));
+        argv[nargs++] = cpus;
+        cbench_tag(st, "cpus", cpus + 5);
+    }
+    cbench_no_self_counters(st);   /* the work is the child's, not this thread's */
+    char *out;
+    const char *result = child_run_batched(st, family, argv, nargs, GCHEAP_BENCH_TIMEOUT_S, "ns", &out);
+    if (!result)
+        return;
+    for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++) {
+        double v;
+        if (child_kv(result, counters[i], &v))
+            cbench_counter(st, counters[i], v, CBENCH_COUNTER_PLAIN);
+    }
+    double errors = 1;
+    child_kv(result, "checksum_errors", &errors);
+    measure_report_checksum(st, errors == 0 ? 0 : 1, 0);
+    free(out);
+}
+
+/* One child's run. */
+typedef struct gcheap_bench_job {
+    const gcheap_bench_ops *ops;
+    uint64_t iterations, ns;
+    size_t heap_start, heap_end;
+    unsigned long collections;
+    int checksum_errors;
+} gcheap_bench_job;
+
+/* The first pass over a fresh heap takes a page fault per page, which would
+ * be the kernel's cost inside the allocator's: touch every page of the heap
+ * once (pointer-free chunks, held while the collector is off), then let
+ * them go and collect, so the run starts with the configured heap all
+ * present and all free. */
+static void *gcheap_prefault_held[GCHEAP_PREFAULT_MAX];
+
+static void gcheap_bench_prefault(void)
+{
+    size_t n = 0;
+    GC_disable();
+    while (n < GCHEAP_PREFAULT_MAX && GC_get_free_bytes() >= 2 * GCHEAP_PREFAULT_CHUNK) {
+        unsigned char *p = GC_MALLOC_ATOMIC(GCHEAP_PREFAULT_CHUNK);
+        if (!p)
+            break;
+        memset(p, 0xa5, GCHEAP_PREFAULT_CHUNK);
+        gcheap_prefault_held[n++] = p;
+    }
+    GC_enable();
+    memset(gcheap_prefault_held, 0, sizeof gcheap_prefault_held);
+    GC_gcollect();
+}
+
+static void gcheap_bench_mutator(void *arg)
+{
+    gcheap_bench_job *j = arg;
+    const gcheap_bench_ops *ops = j->ops;
+    gcheap_bench_prefault();
+    j->heap_start = GC_get_heap_size();
+    if (ops->setup)
+        ops->setup(ops->arg);
+    GC_word gc0 = GC_get_gc_no();
+    uint64_t t0 = clock_now_ns();
+    uint64_t checksum = ops->loop(ops->arg, j->iterations);
+    j->ns = clock_now_ns() - t0;
+    j->collections = (unsigned long)(GC_get_gc_no() - gc0);
+    j->heap_end = GC_get_heap_size();
+    j->checksum_errors = ops->check(ops->arg, j->iterations, checksum) != 0;
+}
+
+int gcheap_bench_child(int argc, char **argv, const char *family, const gcheap_bench_ops *ops)
+{
+    unsigned long long iterations;
+    if (child_arg_size(argc, argv, "iterations", 1, 1, 1ull << 40, &iterations))
+        return 2;
+    topo *t = child_arg_topo(argc, argv, family);
+    if (!t)
+        return 2;
+    child_limit_memory(4 * GCHEAP_BENCH_HEAP_BYTES + (512ull << 20));
+    gcheap_start(t, GCHEAP_BENCH_MARKERS, 0, 0);
+    size_t have = GC_get_heap_size();
+    if (have < GCHEAP_BENCH_HEAP_BYTES)
+        GC_expand_hp((size_t)GCHEAP_BENCH_HEAP_BYTES - have);
+    gcheap_bench_job j = {.ops = ops, .iterations = iterations};
+    char err[512];
+    int rc = gcheap_run_mutator(t, topo_pu(t, 0), 1, gcheap_bench_mutator, &j, GCHEAP_BENCH_TIMEOUT_S - 10, err,
+                                sizeof err);
+    topo_free(t);
+    if (rc != 0) {
+        fprintf(stderr, "__child %s: %s\n", family, err);
+        return 1;
+    }
+    printf("result ns=%llu iterations=%llu gc_heap_start_bytes=%zu gc_heap_bytes=%zu gc_collections=%lu"
+           " gc_markers=%d checksum_errors=%d\n",
+           (unsigned long long)j.ns, iterations, j.heap_start, j.heap_end, j.collections, GC_get_parallel() + 1,
+           j.checksum_errors);
+    return 0;
 }

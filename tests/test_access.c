@@ -145,6 +145,20 @@ static void test_huge_variants_sizes_and_skips(void **state)
     }
 }
 
+/* hot_gc's child side, in-process: setup fills and warms a collected
+ * buffer, the loop's passes are what the check counts. */
+static void test_hot_gc_child_side(void **state)
+{
+    (void)state;
+    access_gc_job job = {.size = 4096};
+    access_gc_setup(&job);
+    assert_non_null(job.w);
+    assert_non_null(GC_base(job.w));
+    access_gc_loop(&job, 5);
+    assert_int_equal(access_gc_check(&job, 5, 0), 0);
+    assert_int_equal(access_gc_check(&job, 4, 0), -1);
+}
+
 /* Sizes: hot spans L1 to beyond L2, cold starts at glibc's mmap threshold. */
 static void test_size_lists(void **state)
 {
@@ -204,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_warm_stack_touch),
         cmocka_unit_test(test_base_page_variants_hold_no_huge_page),
         cmocka_unit_test(test_huge_variants_sizes_and_skips),
+        cmocka_unit_test(test_hot_gc_child_side),
         cmocka_unit_test(test_size_lists),
         cmocka_unit_test(test_finish_ratios_and_spread),
     };

@@ -3,8 +3,10 @@
  * allocates, writes every cache line of the block and reads it back (the
  * checksum matches the closed-form value), heap_batch keeps at most `batch`
  * blocks live and frees them in a permutation, every registered size has its
- * fixed-size stack function, and a per-allocator child whose LD_PRELOAD did
- * not take effect registers nothing and says why.
+ * fixed-size stack function, a per-allocator child whose LD_PRELOAD did
+ * not take effect registers nothing and says why, and the collected-heap
+ * variants' child loop checks its work and reports the heap it ran in (a
+ * fresh one, configured as gcheap.h says).
  */
 #include "testutil.h"
 
@@ -171,6 +173,50 @@ static void test_variants_classified(void **state)
     assert_int_equal(heap, 3);
 }
 
+/* The gc_* child loop, run here in-process: its checksum is right, and a
+ * wrong one is caught. */
+static void test_gc_child_loop_checks(void **state)
+{
+    (void)state;
+    static const alloc_op ops[] = {alloc_gc_malloc, alloc_gc_malloc_atomic};
+    for (int v = 0; v < 2; v++)
+        for (size_t size = 16; size <= 4096; size *= 16) {
+            alloc_gc_job job = {.op = ops[v], .size = size};
+            uint64_t sum = alloc_gc_loop(&job, 300);
+            assert_int_equal(alloc_gc_check(&job, 300, sum), 0);
+            assert_int_equal(alloc_gc_check(&job, 300, sum + 1), -1);
+            assert_int_equal(alloc_gc_check(&job, 301, sum), -1);
+        }
+}
+
+/* The child as the parent runs it: a fresh heap of the configured size and
+ * marker count, the collections and heap at the end, a right checksum; a
+ * bad argument is one line and status 2. */
+static void test_gc_child_reports_its_heap(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    int rc = testutil_run(&out, "%s __child alloc variant=gc_malloc size=64 line=64 iterations=1000000", MEMPROBE_BIN);
+    assert_int_equal(rc, 0);
+    const char *res = child_line(out, "result");
+    assert_non_null(res);
+    double ns = 0, start = 0, end = 0, markers = 0, collections = -1, errors = -1, iterations = 0;
+    assert_true(child_kv(res, "ns", &ns) && ns > 0);
+    assert_true(child_kv(res, "iterations", &iterations) && iterations == 1000000);
+    assert_true(child_kv(res, "gc_heap_start_bytes", &start) && start >= (double)GCHEAP_BENCH_HEAP_BYTES);
+    assert_true(child_kv(res, "gc_heap_bytes", &end) && end > 0);
+    assert_true(child_kv(res, "gc_markers", &markers) && markers == GCHEAP_BENCH_MARKERS);
+    /* 10^6 x 80 bytes (64 + libgc's extra byte, rounded) is many times the configured heap */
+    assert_true(child_kv(res, "gc_collections", &collections) && collections >= 1);
+    assert_true(child_kv(res, "checksum_errors", &errors) && errors == 0);
+    free(out);
+    rc = testutil_run(&out, "%s __child alloc variant=gc_free size=64", MEMPROBE_BIN);
+    assert_int_equal(rc, 2);
+    assert_int_equal(testutil_count_lines(out), 1);
+    assert_non_null(strstr(out, "gc_malloc, gc_malloc_atomic"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +230,8 @@ int main(void)
         cmocka_unit_test(test_batch_size_is_capped),
         cmocka_unit_test(test_child_with_wrong_allocator_refuses),
         cmocka_unit_test(test_variants_classified),
+        cmocka_unit_test(test_gc_child_loop_checks),
+        cmocka_unit_test(test_gc_child_reports_its_heap),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -140,6 +140,25 @@ static void test_pauses_more_than_room(void **state)
 
 /* ---- the child protocol ---- */
 
+/* throughput_vs_malloc's reference is the median of the baseline's
+ * repetitions of the same configuration, not the first one stored. */
+static void test_baseline_is_the_median(void **state)
+{
+    (void)state;
+    gc_case c = {.live = 4 << 20, .object = 64, .work = 0}, other = {.live = 1 << 20, .object = 64, .work = 0};
+    gc_run.baselines = 0;
+    assert_true(isnan(gc_baseline_find(&c)));
+    gc_baseline_store(&c, 100.0);
+    gc_baseline_store(&other, 1e9);
+    gc_baseline_store(&c, 300.0);
+    gc_baseline_store(&c, 200.0);
+    assert_true(gc_baseline_find(&c) == 200.0);
+    gc_baseline_store(&c, 250.0);
+    assert_true(gc_baseline_find(&c) == 225.0);
+    assert_true(gc_baseline_find(&other) == 1e9);
+    gc_run.baselines = 0;
+}
+
 static void test_kv_parsing(void **state)
 {
     (void)state;
@@ -321,6 +340,7 @@ int main(void)
         cmocka_unit_test(test_pauses_without_collection_events),
         cmocka_unit_test(test_pauses_partial_log),
         cmocka_unit_test(test_pauses_more_than_room),
+        cmocka_unit_test(test_baseline_is_the_median),
         cmocka_unit_test(test_kv_parsing),
         cmocka_unit_test(test_columns_skip_unparsable_lines),
         cmocka_unit_test(test_child_args_checked),

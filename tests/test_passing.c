@@ -2,8 +2,10 @@
  * test_passing.c — the passing family does the work it claims: every variant
  * at every size produces a struct whose every word is written and consumes
  * it (checksums match the closed form), every variant has a loop for every
- * size, and finish() derives the pointer/by-value ratios, the crossover size
- * and the 64-byte ratio from the rows as documented.
+ * size, finish() derives the pointer/by-value ratios, the crossover size
+ * and the 64-byte ratio from the rows as documented, and the collected-heap
+ * rows come from identically configured heaps whether passing runs alone or
+ * after the other families' collected-heap benchmarks.
  */
 #include "testutil.h"
 
@@ -75,8 +77,13 @@ static void test_variant_tables_complete(void **state)
     (void)state;
     assert_int_equal(sizeof passing_sizes / sizeof passing_sizes[0], PASSING_SIZE_COUNT);
     for (size_t v = 0; v < sizeof passing_variants / sizeof passing_variants[0]; v++)
-        for (int k = 0; k < PASSING_SIZE_COUNT; k++)
-            assert_non_null(passing_variants[v].loops[k]);
+        for (int k = 0; k < PASSING_SIZE_COUNT; k++) {
+            /* the collected-heap variant's loops run in children */
+            if (passing_variants[v].uses_gc)
+                assert_non_null(passing_gc_loops[k]);
+            else
+                assert_non_null(passing_variants[v].loops[k]);
+        }
     assert_string_equal(passing_variants[0].name, "by_value");   /* the baseline comes first */
     assert_int_equal(passing_size_index(64), 3);
     assert_int_equal(passing_size_index(65), -1);
@@ -150,6 +157,82 @@ static void test_finish_without_rows_writes_nothing(void **state)
     output_tables_reset();
 }
 
+/* ptr_gc's child loop, in-process: right checksum at every size, a wrong
+ * one caught. */
+static void test_gc_child_loops(void **state)
+{
+    (void)state;
+    for (int k = 0; k < PASSING_SIZE_COUNT; k++) {
+        uint64_t sum = passing_gc_loops[k](NULL, 100);
+        void *size = (void *)&passing_sizes[k];
+        assert_int_equal(passing_gc_check(size, 100, sum), 0);
+        assert_int_equal(passing_gc_check(size, 100, sum ^ 1), -1);
+    }
+}
+
+/* The ptr_gc rows of a run folder, by size: "heap start/markers". */
+static int gc_rows(const char *dir, char cfg[PASSING_SIZE_COUNT][64], int *others)
+{
+    char path[PATH_MAX], err[256];
+    snprintf(path, sizeof path, "%s/results.csv", dir);
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    if (!t)
+        fail_msg("%s", err);
+    int n = 0;
+    *others = 0;
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *variant = cell(t, r, "variant");
+        if (strcmp(cell(t, r, "run_type"), "iteration") != 0 || !strstr(variant, "gc"))
+            continue;
+        assert_string_equal(cell(t, r, "status"), "ok");
+        /* every collected-heap row says what its heap was and did */
+        static const char *const cols[] = {"gc_heap_start_bytes", "gc_markers", "gc_heap_bytes", "gc_collections"};
+        for (size_t c = 0; c < 4; c++)
+            if (!*cell(t, r, cols[c]))
+                fail_msg("%s row %zu: %s empty", variant, r, cols[c]);
+        if (strcmp(cell(t, r, "family"), "passing") != 0) {
+            (*others)++;
+            continue;
+        }
+        int k = passing_size_index(atoll(cell(t, r, "size")));
+        assert_true(k >= 0);
+        snprintf(cfg[k], 64, "%s/%s", cell(t, r, "gc_heap_start_bytes"), cell(t, r, "gc_markers"));
+        n++;
+    }
+    output_table_free(t);
+    return n;
+}
+
+static void test_collected_heap_alone_and_in_the_full_list(void **state)
+{
+    (void)state;
+    char bin[PATH_MAX], dir[256], alone[300], full[300];
+    if (testutil_binary_setup(bin, dir, sizeof dir) != 0)
+        skip();
+    snprintf(alone, sizeof alone, "%s/alone", dir);
+    snprintf(full, sizeof full, "%s/full", dir);
+    char *out = NULL;
+    int rc = testutil_run(&out, "%s run --quick --filter '^passing/ptr_gc$' --out %s", bin, alone);
+    if (rc != 0)
+        fail_msg("%s", out);
+    free(out);
+    /* passing after every other collected-heap benchmark of the run */
+    rc = testutil_run(&out, "%s run --quick --filter '^(alloc/gc_malloc|access/hot_gc|passing/ptr_gc)$' --out %s",
+                      bin, full);
+    if (rc != 0)
+        fail_msg("%s", out);
+    free(out);
+    char a[PASSING_SIZE_COUNT][64] = {{0}}, f[PASSING_SIZE_COUNT][64] = {{0}};
+    int others_alone, others_full;
+    assert_int_equal(gc_rows(alone, a, &others_alone), PASSING_SIZE_COUNT);
+    assert_int_equal(gc_rows(full, f, &others_full), PASSING_SIZE_COUNT);
+    assert_int_equal(others_alone, 0);
+    assert_true(others_full > 0);
+    for (int k = 0; k < PASSING_SIZE_COUNT; k++)
+        assert_string_equal(a[k], f[k]);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -159,6 +242,8 @@ int main(void)
         cmocka_unit_test(test_variant_tables_complete),
         cmocka_unit_test(test_finish_crossover_and_ratio),
         cmocka_unit_test(test_finish_without_rows_writes_nothing),
+        cmocka_unit_test(test_gc_child_loops),
+        cmocka_unit_test(test_collected_heap_alone_and_in_the_full_list),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

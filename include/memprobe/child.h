@@ -69,6 +69,14 @@ size_t child_columns(const char *output, const char *tag, const char *const *key
 const char *child_run_timed(cbench_state *st, const char *family, const char *const *args, int nargs,
                             double timeout_s, const char *time_key, char **output);
 
+/* The timed loop of a benchmark that runs one child per batch of
+ * iterations (a run of nanosecond operations): each batch of n runs
+ * `memprobe __child family args... iterations=n` (at most timeout_s) and
+ * takes the batch's manual time from the result line's time_key (ns for all
+ * n).  args: at most 64.  Returns and fails as child_run_timed does. */
+const char *child_run_batched(cbench_state *st, const char *family, const char *const *args, int nargs,
+                              double timeout_s, const char *time_key, char **output);
+
 /* Fail the running benchmark because its child did not deliver a result
  * (rc: bench_spawn_child's status; -1 when it could not start or timed out). */
 void child_report_failure(cbench_state *st, int rc);

@@ -7,12 +7,23 @@
  * mode) are per process and must precede GC_INIT, which is why the gc and
  * hoard families run every configuration in a fresh child (child.h).  The
  * mutator gets the first allowed PU; marker K gets PU K+1 (modulo the count).
+ *
+ * Collected-heap benchmarks of the single-threaded families (alloc/gc_*,
+ * access/hot_gc, passing/ptr_gc) run the same way, so that no number depends
+ * on which benchmarks ran before in the same heap: every run (one batch of
+ * iterations) is a fresh child whose heap starts identically configured —
+ * GCHEAP_BENCH_MARKERS marker, GCHEAP_BENCH_HEAP_BYTES of heap, every page of
+ * it touched once before the clock starts — and every row reports the heap
+ * it ran in (gc_markers, gc_heap_start_bytes) and what the run did to it
+ * (gc_collections, gc_heap_bytes at the end).
  */
 #ifndef MEMPROBE_GCHEAP_H
 #define MEMPROBE_GCHEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
+#include "memprobe/cbench.h"
 #include "memprobe/topo.h"
 
 #ifdef __cplusplus
@@ -39,6 +50,39 @@ int gcheap_run_mutator(const topo *t, int cpu, int with_gc, void (*fn)(void *), 
 /* True when the mutator run by gcheap_run_mutator should give up (its
  * thread was abandoned after the timeout). */
 int gcheap_mutator_abandoned(void);
+
+/* ---- collected-heap benchmarks in a fresh child per run ---- */
+
+/* Marker threads (1: the mutator marks, alone; the same on every machine)
+ * and the heap every run starts with (4 MiB: the heap Go's runtime starts
+ * with too; libgc would start smaller and grow it only when the live data
+ * needs it, which a run of pure garbage never does). */
+#define GCHEAP_BENCH_MARKERS 1
+#define GCHEAP_BENCH_HEAP_BYTES (4ull << 20)
+
+/* Parent side, as the benchmark's function (registered with
+ * cbench_use_manual_time): run each batch in `memprobe __child family
+ * args... cpus=CPU iterations=N` on the first CPU of t, take the batch's
+ * time from the child, and report the heap counters above plus
+ * checksum_errors (a mismatch fails the run); the row is tagged with the
+ * mutator's CPU.  args (at most 60): the family's own key=value words. */
+void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *const *args, int nargs);
+
+/* Child side: what the family runs in the fresh heap. */
+typedef struct gcheap_bench_ops {
+    void (*setup)(void *arg);                        /* optional, before the clock */
+    uint64_t (*loop)(void *arg, uint64_t iterations); /* the timed operations; a checksum */
+    int (*check)(void *arg, uint64_t iterations, uint64_t checksum); /* 0 when the work was done */
+    void *arg;
+} gcheap_bench_ops;
+
+/* The family's child entry point hands over here after reading its own
+ * arguments: parse iterations= and cpus=, start the heap as described
+ * above, run setup and the timed loop on a pinned mutator thread registered
+ * with the collector, and print the result line (ns=, iterations=, the heap
+ * counters, checksum_errors=).  Returns the child's exit status (2 for a bad
+ * argument, after one line on stderr). */
+int gcheap_bench_child(int argc, char **argv, const char *family, const gcheap_bench_ops *ops);
 
 #ifdef __cplusplus
 }
