@@ -52,6 +52,11 @@ static const allocators_marker allocators_markers[] = {
     {"mimalloc", "mi_version"},
     {"tcmalloc", "tc_version"},
     {"glibc", "gnu_get_libc_version"},
+    /* a sanitizer runtime's allocator, which intercepts malloc */
+    {"asan", "__asan_init"},
+    {"tsan", "__tsan_init"},
+    {"msan", "__msan_init"},
+    {"hwasan", "__hwasan_init"},
 };
 
 int allocators_count(void)
@@ -128,28 +133,40 @@ const char *allocators_library(const allocator_info *a, char *path, size_t len)
 /* ---- who serves malloc ---- */
 
 static const char *allocators_active_name = "unknown";
+static char allocators_other_name[128];
 static pthread_once_t allocators_active_once = PTHREAD_ONCE_INIT;
+
+/* The object defining symbol (NULL when not defined). */
+static int allocators_symbol_info(const char *symbol, Dl_info *info)
+{
+    void *sym = dlsym(RTLD_DEFAULT, symbol);
+    return sym && dladdr(sym, info);
+}
 
 /* Base address of the object defining symbol (NULL when not defined). */
 static void *allocators_symbol_object(const char *symbol)
 {
-    void *sym = dlsym(RTLD_DEFAULT, symbol);
     Dl_info info;
-    if (!sym || !dladdr(sym, &info))
-        return NULL;
-    return info.dli_fbase;
+    return allocators_symbol_info(symbol, &info) ? info.dli_fbase : NULL;
 }
 
+/* Who serves malloc: a known allocator by its marker symbol, else the file
+ * name of the object that defines malloc (never a guess). */
 static void allocators_detect(void)
 {
-    void *malloc_object = allocators_symbol_object("malloc");
-    if (!malloc_object)
+    Dl_info info;
+    if (!allocators_symbol_info("malloc", &info))
         return;
     for (size_t i = 0; i < sizeof allocators_markers / sizeof allocators_markers[0]; i++)
-        if (allocators_symbol_object(allocators_markers[i].symbol) == malloc_object) {
+        if (allocators_symbol_object(allocators_markers[i].symbol) == info.dli_fbase) {
             allocators_active_name = allocators_markers[i].name;
             return;
         }
+    if (info.dli_fname && *info.dli_fname) {
+        const char *slash = strrchr(info.dli_fname, '/');
+        snprintf(allocators_other_name, sizeof allocators_other_name, "%s", slash ? slash + 1 : info.dli_fname);
+        allocators_active_name = allocators_other_name;
+    }
 }
 
 const char *allocators_active(void)

@@ -20,21 +20,21 @@ ok(v) = strcol("family") eq "access" && strcol("status") eq "ok" && strcol("run_
 crow(v, a) = ok(v) && strcol("runtime") eq "c" && strcol("allocator") eq a
 gorow(v) = ok(v) && strcol("runtime") eq "go"
 # The in-process C rows are tagged with the allocator that serves malloc:
-# glibc, or "unknown" where memprobe cannot tell (a sanitizer build, whose
-# interceptors replace malloc).  Such rows are drawn under that name, never
-# passed off as glibc.
-stats "results.csv" using (strcol("family") eq "access" && strcol("runtime") eq "c" \
-                           && strcol("allocator") eq "glibc") nooutput
-self = (exists("STATS_sum") ? STATS_sum : 0) > 0 ? "glibc" : "unknown"
+# glibc, or what else does (a sanitizer build's "asan", whose interceptors
+# replace malloc).  Such rows are drawn under that name, never passed off as
+# glibc: self is the allocator of the rows measured in-process (hot_stack
+# runs there only).
+self = "glibc"
+stats "results.csv" using ((ok("hot_stack") && strcol("runtime") eq "c") ? (self = strcol("allocator"), 1) : 0) nooutput
 undefine STATS_*
 self_note = self eq "glibc" ? "" : " (malloc: ".self.")"
 allocators = self." jemalloc mimalloc tcmalloc"
 hot_c = "hot_stack hot_heap hot_gc"
 hot_go = "go_hot_stack go_hot_heap"
-cold_c = "cold_heap_mmap cold_heap_populate cold_heap_thp cold_stack_touched"
+cold_c = "cold_heap_mmap cold_heap_populate cold_heap_thp cold_heap_hugetlb cold_stack_touched"
 # one colour per place (stack, heap, GC heap) shared by C and Go; one per allocator
 hot_colors = "#1f77b4 #d62728 #2ca02c"
-cold_colors = "#1f77b4 #2ca02c #ff7f0e #000000"
+cold_colors = "#1f77b4 #2ca02c #ff7f0e #e377c2 #000000"
 alloc_colors = "#9467bd #17becf #8c564b #7f7f7f"
 
 # rows each panel has (stats leaves STATS_sum undefined on an empty file)

@@ -1,6 +1,6 @@
 # inputs: results.csv
 # alloc.gp — what allocating (and touching) a block costs against its size,
-# log-log: one line per malloc implementation (malloc+free one at a time),
+# log-log: one line per malloc implementation the rows name (malloc+free one at a time),
 # plus the fixed-size stack array and GC_MALLOC.  Each point is the mean of
 # the repetitions' ns per operation (real time); C rows only (runtime=c).  A
 # run without alloc measurements (all skipped) gets an empty plot saying so.
@@ -21,9 +21,12 @@ set key top left
 ok(v) = strcol("family") eq "alloc" && strcol("runtime") eq "c" && strcol("status") eq "ok" && strcol("run_type") eq "iteration" \
         && strcol("variant") eq v
 row(v, a) = ok(v) && strcol("allocator") eq a
-# "unknown": the in-process run where memprobe cannot tell who serves malloc
-# (a sanitizer build's interceptors); drawn under that name, not as glibc
-allocators = "glibc jemalloc mimalloc tcmalloc unknown"
+# one series per allocator the rows name (glibc, jemalloc, ..., asan in a
+# sanitizer build): every series is named after what served its malloc
+allocators = ""
+stats "results.csv" using ((ok("heap_malloc_free") && strstrt(" ".allocators." ", " ".strcol("allocator")." ") == 0) \
+                           ? (allocators = allocators.(allocators eq "" ? "" : " ").strcol("allocator"), 1) : 0) nooutput
+undefine STATS_*
 plots = "plot for [a in allocators] 'results.csv' using (row('heap_malloc_free', a) ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 pt 7 ps 0.6 title 'malloc+free '.a, " . \
         "'results.csv' using (ok('stack_fixed') ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 2 pt 5 ps 0.6 lc rgb 'black' title 'stack (fixed-size array)', " . \
         "'results.csv' using (ok('gc_malloc') ? column('size') : NaN):(column('real_ns')) smooth unique with linespoints lw 2 dt 4 pt 9 ps 0.6 lc rgb '#8c564b' title 'GC_MALLOC (libgc)'"

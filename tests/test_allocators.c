@@ -67,9 +67,20 @@ static void test_library_lookup(void **state)
 }
 
 /* In a sanitizer build (detected as harness/allocators.c detects it) malloc
- * is the sanitizer's, and memprobe starts no per-allocator children. */
-#if defined(ALLOCATORS_SANITIZED)
-#define TEST_EXPECT_SELF "unknown"
+ * is the sanitizer's and is named after it, and memprobe starts no
+ * per-allocator children. */
+#if defined(__SANITIZE_THREAD__)
+#define TEST_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TEST_TSAN 1
+#endif
+#endif
+#if defined(ALLOCATORS_SANITIZED) && defined(TEST_TSAN)
+#define TEST_EXPECT_SELF "tsan"
+#define TEST_CHILDREN_SKIPPED 1
+#elif defined(ALLOCATORS_SANITIZED)
+#define TEST_EXPECT_SELF "asan"
 #define TEST_CHILDREN_SKIPPED 1
 #else
 #define TEST_EXPECT_SELF "glibc"

@@ -32,8 +32,10 @@ const allocator_info *allocators_at(int i);
 const allocator_info *allocators_find(const char *name);
 /* Full path of the allocator's shared library, or NULL when not installed. */
 const char *allocators_library(const allocator_info *a, char *path, size_t len);
-/* Which allocator really serves malloc in this process, checked from inside
- * ("glibc", "jemalloc", "mimalloc", "tcmalloc", or "unknown"). */
+/* Which allocator really serves malloc in this process, checked from inside:
+ * "glibc", "jemalloc", "mimalloc", "tcmalloc", a sanitizer's ("asan",
+ * "tsan", "msan", "hwasan"), else the file name of the object that defines
+ * malloc ("unknown" only when not even that can be found). */
 const char *allocators_active(void);
 /* For a BENCH_FAMILY_PER_ALLOCATOR family's register function: 0 in the
  * glibc run (cfg->allocator empty or "glibc"), 1 in a per-allocator child
