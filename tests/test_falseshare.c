@@ -107,16 +107,43 @@ static void test_verify_catches_wrong_counts(void **state)
     assert_int_equal(fs_verify(&r, err, sizeof err), -1);
 }
 
+/* Where a real run put its counters: packed, all FS_MAX_WORKERS in one
+ * 64-byte line; pad64, one line each, adjacent; pad128, one line each,
+ * 128 bytes apart; shared, all the same counter. */
 static void test_layouts(void **state)
 {
     (void)state;
-    assert_int_equal(fs_layout_stride[FS_PACKED] * FS_MAX_WORKERS, 64);  /* one line */
-    assert_int_equal(fs_layout_stride[FS_PAD64], 64);
-    assert_int_equal(fs_layout_stride[FS_PAD128], 128);
-    assert_int_equal(fs_layout_stride[FS_SHARED], 0);
+    int cpus[FS_MAX_WORKERS];
+    for (int i = 0; i < FS_MAX_WORKERS; i++)
+        cpus[i] = topo_pu(machine, i % topo_pu_count(machine));
+    for (int layout = 0; layout < FS_LAYOUT_COUNT; layout++) {
+        char err[256] = "";
+        fs_run *r = fs_measure(machine, cpus, FS_MAX_WORKERS, FS_FETCH_ADD, layout, BUDGET_S, err, sizeof err);
+        if (!r)
+            fail_msg("fs_measure(%s): %s", fs_layout_names[layout], err);
+        uintptr_t first = (uintptr_t)r->workers[0].counter;
+        for (int i = 0; i < FS_MAX_WORKERS; i++) {
+            uintptr_t a = (uintptr_t)r->workers[i].counter;
+            switch (layout) {
+            case FS_PACKED:
+                assert_int_equal(a / 64, first / 64);
+                assert_int_equal(a - first, (uintptr_t)i * sizeof(uint64_t));
+                break;
+            case FS_PAD64:
+                assert_int_equal(a / 64, first / 64 + (uintptr_t)i);
+                break;
+            case FS_PAD128:
+                assert_int_equal(a / 64, first / 64 + 2 * (uintptr_t)i);
+                break;
+            default:
+                assert_int_equal(a, first);
+                break;
+            }
+        }
+        fs_run_free(r);
+    }
     assert_int_equal(FS_PAD128, 0);   /* registered first: the others compare against it */
     char err[256];
-    const int cpus[1] = {topo_pu(machine, 0)};
     assert_null(fs_measure(machine, cpus, FS_MAX_WORKERS + 1, FS_PLAIN, FS_PACKED, BUDGET_S, err, sizeof err));
     assert_non_null(strstr(err, "1 to 8 accepted"));
 }
