@@ -142,6 +142,16 @@ const char *cbench_library_version(void);
 /* Force the value of lvalue x to be materialised: the compiler must assume
  * the asm reads it (and, for memory, may modify it). */
 #define cbench_do_not_optimize(x) __asm__ volatile("" : : "r,m"(x) : "memory")
+/* The read-write form, for a variable the loop assigns: the asm may read
+ * and change x, so neither its value nor the assignment can be hoisted out
+ * of the loop.  The constraint is libbenchmark's own for a non-const
+ * lvalue (benchmark::DoNotOptimize(Tp&): "+r,m" under clang, "+m,r" under
+ * gcc), so a C loop and its native C++ twin compile to the same body. */
+#if defined(__clang__)
+#define cbench_do_not_optimize_rw(x) __asm__ volatile("" : "+r,m"(x) : : "memory")
+#else
+#define cbench_do_not_optimize_rw(x) __asm__ volatile("" : "+m,r"(x) : : "memory")
+#endif
 /* Make a pointer's pointee observable (the asm may read and write it). */
 static inline void cbench_escape(const void *p) { __asm__ volatile("" : : "g"(p) : "memory"); }
 /* All outstanding writes must be considered visible to unknown code. */
