@@ -157,12 +157,8 @@ static const topo *access_topo;
 static void access_hot_gc(cbench_state *st)
 {
     size_t size = (size_t)cbench_range(st, 0);
-    char sz[40], line[40];
     access_tag(st);
-    snprintf(sz, sizeof sz, "size=%zu", size);
-    snprintf(line, sizeof line, "line=%zu", access_stride);
-    const char *args[] = {"variant=hot_gc", sz, line};
-    gcheap_bench_run(st, "access", access_topo, args, 3);
+    gcheap_bench_run(st, "access", access_topo, "hot_gc", size, access_stride);
     cbench_set_bytes_processed(st, cbench_max_iterations(st) * (int64_t)size);
 }
 
@@ -208,14 +204,11 @@ static int access_gc_check(void *arg, uint64_t iterations, uint64_t unused)
 static int access_child_main(int argc, char **argv)
 {
     static const char *const variants[] = {"hot_gc"};
-    int v;
-    unsigned long long size, line;
-    if (child_arg_choice(argc, argv, "variant", variants, 1, &v) ||
-        child_arg_size(argc, argv, "size", 4096, 8, 1ull << 30, &size) ||
-        child_arg_size(argc, argv, "line", 64, 8, 4096, &line))
+    gcheap_bench_args a;
+    if (gcheap_bench_parse(argc, argv, variants, 1, &a) != 0)
         return 2;
-    access_stride = (size_t)line;
-    access_gc_job job = {.size = (size_t)size};
+    access_stride = a.line;
+    access_gc_job job = {.size = a.size};
     gcheap_bench_ops ops = {.setup = access_gc_setup, .loop = access_gc_loop, .check = access_gc_check, .arg = &job};
     return gcheap_bench_child(argc, argv, "access", &ops);
 }

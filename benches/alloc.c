@@ -246,13 +246,8 @@ static void alloc_run_gc(cbench_state *st)
 {
     const alloc_variant *v = cbench_user(st);
     size_t size = (size_t)cbench_range(st, 0);
-    char variant[64], sz[40], line[40];
     alloc_tag(st);
-    snprintf(variant, sizeof variant, "variant=%s", v->name + strlen("alloc/"));
-    snprintf(sz, sizeof sz, "size=%zu", size);
-    snprintf(line, sizeof line, "line=%zu", alloc_stride);
-    const char *args[] = {variant, sz, line};
-    gcheap_bench_run(st, "alloc", alloc_topo, args, 3);
+    gcheap_bench_run(st, "alloc", alloc_topo, v->name + strlen("alloc/"), size, alloc_stride);
     cbench_set_bytes_processed(st, (int64_t)((uint64_t)cbench_max_iterations(st) * size));
 }
 
@@ -285,16 +280,13 @@ static int alloc_child_main(int argc, char **argv)
 {
     static const char *const variants[] = {"gc_malloc", "gc_malloc_atomic"};
     static const alloc_op ops[] = {alloc_gc_malloc, alloc_gc_malloc_atomic};
-    int v;
-    unsigned long long size, line;
-    if (child_arg_choice(argc, argv, "variant", variants, 2, &v) ||
-        child_arg_size(argc, argv, "size", 64, 1, 1ull << 30, &size) ||
-        child_arg_size(argc, argv, "line", 64, 8, 4096, &line))
+    gcheap_bench_args a;
+    if (gcheap_bench_parse(argc, argv, variants, 2, &a) != 0)
         return 2;
-    alloc_stride = (size_t)line;
-    alloc_gc_job job = {.op = ops[v], .size = (size_t)size};
-    gcheap_bench_ops gops = {.loop = alloc_gc_loop, .check = alloc_gc_check, .arg = &job};
-    return gcheap_bench_child(argc, argv, "alloc", &gops);
+    alloc_stride = a.line;
+    alloc_gc_job job = {.op = ops[a.variant], .size = a.size};
+    gcheap_bench_ops ops_of_job = {.loop = alloc_gc_loop, .check = alloc_gc_check, .arg = &job};
+    return gcheap_bench_child(argc, argv, "alloc", &ops_of_job);
 }
 
 static void alloc_run_batch(cbench_state *st)

@@ -258,11 +258,7 @@ static void passing_run(cbench_state *st)
         v->loops[idx](st);
         return;
     }
-    char variant[64], size[40];
-    snprintf(variant, sizeof variant, "variant=%s", v->name);
-    snprintf(size, sizeof size, "size=%lld", (long long)passing_sizes[idx]);
-    const char *args[] = {variant, size};
-    gcheap_bench_run(st, "passing", passing_topo, args, 2);
+    gcheap_bench_run(st, "passing", passing_topo, v->name, (size_t)passing_sizes[idx], 64);
 }
 
 /* Child: the checksum of a ptr_gc loop over the struct of size. */
@@ -272,17 +268,17 @@ static int passing_gc_check(void *arg, uint64_t iterations, uint64_t sum)
     return sum == passing_expected_total((size_t)*size / 8, iterations) ? 0 : -1;
 }
 
-/* `memprobe __child passing variant=ptr_gc size=BYTES iterations=N cpus=LIST` */
+/* `memprobe __child passing variant=ptr_gc size=BYTES iterations=N cpus=LIST`
+ * (line= is accepted and not used: passing touches whole structs) */
 static int passing_child_main(int argc, char **argv)
 {
     static const char *const variants[] = {"ptr_gc"};
-    int v, idx;
-    unsigned long long size;
-    if (child_arg_choice(argc, argv, "variant", variants, 1, &v) ||
-        child_arg_size(argc, argv, "size", 64, 8, 1024, &size))
+    gcheap_bench_args a;
+    int idx;
+    if (gcheap_bench_parse(argc, argv, variants, 1, &a) != 0)
         return 2;
-    if ((idx = passing_size_index((int64_t)size)) < 0) {
-        fprintf(stderr, "__child: size='%llu': expected one of 8, 16, 32, 64, 128, 256, 512, 1024\n", size);
+    if ((idx = passing_size_index((int64_t)a.size)) < 0) {
+        fprintf(stderr, "__child: size='%zu': expected one of 8, 16, 32, 64, 128, 256, 512, 1024\n", a.size);
         return 2;
     }
     gcheap_bench_ops ops = {.loop = passing_gc_loops[idx], .check = passing_gc_check,

@@ -109,22 +109,22 @@ int gcheap_mutator_abandoned(void)
 /* ---- collected-heap benchmarks in a fresh child per run ---- */
 
 #define GCHEAP_BENCH_TIMEOUT_S 120.0
-#define GCHEAP_BENCH_MAX_ARGS 60
 #define GCHEAP_PREFAULT_CHUNK (64u << 10)
 #define GCHEAP_PREFAULT_MAX (GCHEAP_BENCH_HEAP_BYTES / GCHEAP_PREFAULT_CHUNK)
 
-void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *const *args, int nargs)
+void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *variant, size_t size,
+                      size_t line)
 {
     static const char *const counters[] = {"gc_heap_start_bytes", "gc_heap_bytes", "gc_collections", "gc_markers"};
-    const char *argv[GCHEAP_BENCH_MAX_ARGS + 1];
-    char cpus[32] = "";
-    if (nargs > GCHEAP_BENCH_MAX_ARGS)
-        nargs = GCHEAP_BENCH_MAX_ARGS;
-    memcpy(argv, args, (size_t)nargs * sizeof *argv);
+    char args[4][80];
+    const char *argv[4] = {args[0], args[1], args[2], args[3]};
+    int nargs = 3;
+    snprintf(args[0], sizeof args[0], "variant=%s", variant);
+    snprintf(args[1], sizeof args[1], "size=%zu", size);
+    snprintf(args[2], sizeof args[2], "line=%zu", line);
     if (t) {
-        snprintf(cpus, sizeof cpus, "cpus=%d", topo_pu(t, 0));
-        argv[nargs++] = cpus;
-        cbench_tag(st, "cpus", cpus + 5);
+        snprintf(args[nargs++], sizeof args[3], "cpus=%d", topo_pu(t, 0));
+        cbench_tag(st, "cpus", args[3] + 5);
     }
     cbench_no_self_counters(st);   /* the work is the child's, not this thread's */
     char *out;
@@ -140,6 +140,18 @@ void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const
     child_kv(result, "checksum_errors", &errors);
     measure_report_checksum(st, errors == 0 ? 0 : 1, 0);
     free(out);
+}
+
+int gcheap_bench_parse(int argc, char **argv, const char *const *variants, int n, gcheap_bench_args *out)
+{
+    unsigned long long size, line;
+    if (child_arg_choice(argc, argv, "variant", variants, n, &out->variant) ||
+        child_arg_size(argc, argv, "size", 64, 1, 1ull << 30, &size) ||
+        child_arg_size(argc, argv, "line", 64, 8, 4096, &line))
+        return -1;
+    out->size = (size_t)size;
+    out->line = (size_t)line;
+    return 0;
 }
 
 /* One child's run. */

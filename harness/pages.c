@@ -34,18 +34,17 @@ const char *pages_policy_name(pages_policy policy)
 
 /* ---- reading sysfs ---- */
 
-/* The first line of path into buf (newline dropped).  0, or -1. */
+/* A one-line sysfs file into buf (newline dropped).  0, or -1 when it
+ * cannot be read or is empty. */
 static int pages_read_line(const char *path, char *buf, size_t len)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    if (!ok)
-        return -1;
+    size_t n = f ? fread(buf, 1, len - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
     buf[strcspn(buf, "\n")] = '\0';
-    return 0;
+    return buf[0] ? 0 : -1;
 }
 
 /* A whole number read from path, or -1. */

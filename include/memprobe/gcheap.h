@@ -62,11 +62,25 @@ int gcheap_mutator_abandoned(void);
 
 /* Parent side, as the benchmark's function (registered with
  * cbench_use_manual_time): run each batch in `memprobe __child family
- * args... cpus=CPU iterations=N` on the first CPU of t, take the batch's
- * time from the child, and report the heap counters above plus
- * checksum_errors (a mismatch fails the run); the row is tagged with the
- * mutator's CPU.  args (at most 60): the family's own key=value words. */
-void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *const *args, int nargs);
+ * variant=V size=BYTES line=BYTES cpus=CPU iterations=N` on the first CPU of
+ * t (all allowed ones when t is NULL), take the batch's time from the child,
+ * and report the heap counters above plus checksum_errors (a mismatch fails
+ * the run); the row is tagged with the mutator's CPU.  line: the cache-line
+ * stride of the family's touches. */
+void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *variant, size_t size,
+                      size_t line);
+
+/* Child side: the arguments gcheap_bench_run passes (iterations= and cpus=
+ * are gcheap_bench_child's). */
+typedef struct gcheap_bench_args {
+    int variant;             /* index into the family's variant names */
+    size_t size;             /* bytes, 1 .. 1 GiB */
+    size_t line;             /* bytes, 8 .. 4096 (64 when absent) */
+} gcheap_bench_args;
+
+/* Parse them; variant= must be one of the n names.  0, or -1 after one line
+ * on stderr naming the argument and what is accepted. */
+int gcheap_bench_parse(int argc, char **argv, const char *const *variants, int n, gcheap_bench_args *out);
 
 /* Child side: what the family runs in the fresh heap. */
 typedef struct gcheap_bench_ops {
