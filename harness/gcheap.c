@@ -136,6 +136,9 @@ void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const
         if (child_kv(result, counters[i], &v))
             cbench_counter(st, counters[i], v, CBENCH_COUNTER_PLAIN);
     }
+    double cpu_ns;
+    if (child_kv(result, "cpu_ns", &cpu_ns))   /* the child's last batch: per iteration of it */
+        cbench_counter(st, "mutator_cpu_ns", cpu_ns, CBENCH_COUNTER_AVG_ITER);
     double errors = 1;
     child_kv(result, "checksum_errors", &errors);
     measure_report_checksum(st, errors == 0 ? 0 : 1, 0);
@@ -157,7 +160,7 @@ int gcheap_bench_parse(int argc, char **argv, const char *const *variants, int n
 /* One child's run. */
 typedef struct gcheap_bench_job {
     const gcheap_bench_ops *ops;
-    uint64_t iterations, ns;
+    uint64_t iterations, ns, cpu_ns;
     size_t heap_start, heap_end;
     unsigned long collections;
     int checksum_errors;
@@ -195,9 +198,11 @@ static void gcheap_bench_mutator(void *arg)
     if (ops->setup)
         ops->setup(ops->arg);
     GC_word gc0 = GC_get_gc_no();
+    unsigned long long c0 = child_cpu_ns(CLOCK_THREAD_CPUTIME_ID);
     uint64_t t0 = clock_now_ns();
     uint64_t checksum = ops->loop(ops->arg, j->iterations);
     j->ns = clock_now_ns() - t0;
+    j->cpu_ns = child_cpu_ns(CLOCK_THREAD_CPUTIME_ID) - c0;
     j->collections = (unsigned long)(GC_get_gc_no() - gc0);
     j->heap_end = GC_get_heap_size();
     j->checksum_errors = ops->check(ops->arg, j->iterations, checksum) != 0;
@@ -225,9 +230,9 @@ int gcheap_bench_child(int argc, char **argv, const char *family, const gcheap_b
         fprintf(stderr, "__child %s: %s\n", family, err);
         return 1;
     }
-    printf("result ns=%llu iterations=%llu gc_heap_start_bytes=%zu gc_heap_bytes=%zu gc_collections=%lu"
-           " gc_markers=%d checksum_errors=%d\n",
-           (unsigned long long)j.ns, iterations, j.heap_start, j.heap_end, j.collections, GC_get_parallel() + 1,
-           j.checksum_errors);
+    printf("result ns=%llu cpu_ns=%llu iterations=%llu gc_heap_start_bytes=%zu gc_heap_bytes=%zu"
+           " gc_collections=%lu gc_markers=%d checksum_errors=%d\n",
+           (unsigned long long)j.ns, (unsigned long long)j.cpu_ns, iterations, j.heap_start, j.heap_end,
+           j.collections, GC_get_parallel() + 1, j.checksum_errors);
     return 0;
 }

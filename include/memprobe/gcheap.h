@@ -14,8 +14,10 @@
  * iterations) is a fresh child whose heap starts identically configured —
  * GCHEAP_BENCH_MARKERS marker, GCHEAP_BENCH_HEAP_BYTES of heap, every page of
  * it touched once before the clock starts — and every row reports the heap
- * it ran in (gc_markers, gc_heap_start_bytes) and what the run did to it
- * (gc_collections, gc_heap_bytes at the end).
+ * it ran in (gc_markers, gc_heap_start_bytes), what the run did to it
+ * (gc_collections, gc_heap_bytes at the end), and the mutator thread's CPU
+ * time per iteration (mutator_cpu_ns: what cpu_ns is for an in-process
+ * row, which these rows, timed by the child, leave empty).
  */
 #ifndef MEMPROBE_GCHEAP_H
 #define MEMPROBE_GCHEAP_H
