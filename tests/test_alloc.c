@@ -202,6 +202,8 @@ static void test_gc_child_reports_its_heap(void **state)
     assert_non_null(res);
     double ns = 0, start = 0, end = 0, markers = 0, collections = -1, errors = -1, iterations = 0;
     assert_true(child_kv(res, "ns", &ns) && ns > 0);
+    double cpu = 0;
+    assert_true(child_kv(res, "cpu_ns", &cpu) && cpu > 0);
     assert_true(child_kv(res, "iterations", &iterations) && iterations == 1000000);
     assert_true(child_kv(res, "gc_heap_start_bytes", &start) && start >= (double)GCHEAP_BENCH_HEAP_BYTES);
     assert_true(child_kv(res, "gc_heap_bytes", &end) && end > 0);
