@@ -377,20 +377,19 @@ static access_sizes access_cold_sizes(const bench_config *cfg)
 }
 
 /* Register name with fn and one "size" argument per size at least min_size
- * and at most an eighth of RAM; NULL when the filter leaves it out. */
-static cbench_bench *access_register_one(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
+ * and at most an eighth of RAM. */
+static void access_register_one(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
                                 access_sizes sizes, int64_t min_size, double quick_s, double full_s)
 {
     cbench_bench *b = cbench_register(name, fn, user);
     if (!b)
-        return NULL;
+        return;
     static const char *const names[] = {"size"};
     cbench_arg_names(b, names, 1);
     for (size_t i = 0; i < sizes.n; i++)
         if (sizes.v[i] >= min_size && (!cfg->ram_bytes || (unsigned long long)sizes.v[i] <= cfg->ram_bytes / 8))
             cbench_arg(b, sizes.v[i]);
     measure_timing(b, cfg, quick_s, full_s);
-    return b;
 }
 
 /* The smallest block a huge-page variant measures: one whole huge page (2 MiB
@@ -413,7 +412,8 @@ static void access_register(const bench_config *cfg, char *why, size_t whylen)
     if (!child) {
         access_register_one(cfg, "access/hot_stack", access_hot_stack, NULL, hot, 0, 0.002, 0.02);
         access_register_one(cfg, "access/hot_heap", access_hot_heap, NULL, hot, 0, 0.002, 0.02);
-        cbench_use_manual_time(access_register_one(cfg, "access/hot_gc", access_hot_gc, NULL, hot, 0, 0.002, 0.02));
+        gcheap_bench_register(cfg, "access/hot_gc", access_hot_gc, NULL, hot.v, hot.n,
+                              cfg->ram_bytes ? (int64_t)(cfg->ram_bytes / 8) : 0);
         access_register_one(cfg, "access/cold_heap_mmap", access_cold_run, (void *)&access_cold_mmap_v,
                             cold, 0, 0.01, 0.03);
         access_register_one(cfg, "access/cold_heap_populate", access_cold_run, (void *)&access_cold_populate_v,

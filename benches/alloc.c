@@ -330,17 +330,18 @@ static int64_t alloc_batch_for(int64_t size, unsigned long long ram_bytes)
 static void alloc_register_variant(const alloc_variant *v, const bench_config *cfg)
 {
     int batch = v->op == NULL && strcmp(v->name, "alloc/heap_batch") == 0;
-    cbench_fn fn = v->uses_gc ? alloc_run_gc : batch ? alloc_run_batch : alloc_run_ops;
-    cbench_bench *b = cbench_register(v->name, fn, (void *)v);
-    if (!b)
-        return;
-    if (v->uses_gc)
-        cbench_use_manual_time(b);
-    static const char *const names[] = {"size", "batch"};
-    cbench_arg_names(b, names, batch ? 2 : 1);
     const int64_t *sizes = cfg->quick ? alloc_sizes_quick : alloc_sizes_full;
     size_t count = cfg->quick ? sizeof alloc_sizes_quick / sizeof alloc_sizes_quick[0]
                               : sizeof alloc_sizes_full / sizeof alloc_sizes_full[0];
+    if (v->uses_gc) {
+        gcheap_bench_register(cfg, v->name, alloc_run_gc, (void *)v, sizes, count, 0);
+        return;
+    }
+    cbench_bench *b = cbench_register(v->name, batch ? alloc_run_batch : alloc_run_ops, (void *)v);
+    if (!b)
+        return;
+    static const char *const names[] = {"size", "batch"};
+    cbench_arg_names(b, names, batch ? 2 : 1);
     for (size_t i = 0; i < count; i++) {
         int64_t args[2] = {sizes[i], alloc_batch_for(sizes[i], cfg->ram_bytes)};
         cbench_args(b, args, batch ? 2 : 1);

@@ -299,12 +299,14 @@ static void passing_register(const bench_config *cfg, char *why, size_t whylen)
             continue;
         char name[64];
         snprintf(name, sizeof name, "passing/%s", v->name);
+        if (v->uses_gc) {
+            gcheap_bench_register(cfg, name, passing_run, (void *)v, passing_sizes, PASSING_SIZE_COUNT, 0);
+            continue;
+        }
         cbench_bench *b = cbench_register(name, passing_run, (void *)v);
         if (!b)
             continue;
         cbench_arg_names(b, names, 1);
-        if (v->uses_gc)
-            cbench_use_manual_time(b);
         for (int k = 0; k < PASSING_SIZE_COUNT; k++)
             cbench_arg(b, passing_sizes[k]);
         measure_timing(b, cfg, 0.01, 0.03);

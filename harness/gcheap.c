@@ -112,6 +112,27 @@ int gcheap_mutator_abandoned(void)
 #define GCHEAP_PREFAULT_CHUNK (64u << 10)
 #define GCHEAP_PREFAULT_MAX (GCHEAP_BENCH_HEAP_BYTES / GCHEAP_PREFAULT_CHUNK)
 
+#define GCHEAP_BENCH_MIN_ITERATIONS 64
+
+void gcheap_bench_register(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
+                           const int64_t *sizes, size_t n, int64_t max_size)
+{
+    static const char *const names[] = {"size"};
+    for (size_t i = 0; i < n; i++) {
+        if (sizes[i] <= 0 || (max_size > 0 && sizes[i] > max_size))
+            continue;
+        cbench_bench *b = cbench_register(name, fn, user);
+        if (!b)
+            return;
+        int64_t iterations = (int64_t)(GCHEAP_BENCH_RUN_BYTES / (unsigned long long)sizes[i]);
+        cbench_arg_names(b, names, 1);
+        cbench_arg(b, sizes[i]);
+        cbench_use_manual_time(b);
+        measure_repetitions(b, cfg);
+        cbench_iterations(b, iterations > GCHEAP_BENCH_MIN_ITERATIONS ? iterations : GCHEAP_BENCH_MIN_ITERATIONS);
+    }
+}
+
 void gcheap_bench_run(cbench_state *st, const char *family, const topo *t, const char *variant, size_t size,
                       size_t line)
 {

@@ -35,11 +35,16 @@ void measure_report_checksum(cbench_state *st, uint64_t got, uint64_t expected)
         cbench_error(st, "checksum mismatch: the measured work was not done as claimed");
 }
 
-void measure_timing(cbench_bench *b, const bench_config *cfg, double quick_min_s, double full_min_s)
+void measure_repetitions(cbench_bench *b, const bench_config *cfg)
 {
-    cbench_min_time(b, cfg->quick ? quick_min_s : full_min_s);
     if (cfg->repetitions > 1)
         cbench_repetitions(b, cfg->repetitions);
     else if (!cfg->quick)
         cbench_repetitions(b, 3);
+}
+
+void measure_timing(cbench_bench *b, const bench_config *cfg, double quick_min_s, double full_min_s)
+{
+    cbench_min_time(b, cfg->quick ? quick_min_s : full_min_s);
+    measure_repetitions(b, cfg);
 }

@@ -10,8 +10,9 @@
  *
  * Collected-heap benchmarks of the single-threaded families (alloc/gc_*,
  * access/hot_gc, passing/ptr_gc) run the same way, so that no number depends
- * on which benchmarks ran before in the same heap: every run (one batch of
- * iterations) is a fresh child whose heap starts identically configured —
+ * on which benchmarks ran before in the same heap: every run (a fixed
+ * number of iterations) is a fresh child whose heap starts identically
+ * configured —
  * GCHEAP_BENCH_MARKERS marker, GCHEAP_BENCH_HEAP_BYTES of heap, every page of
  * it touched once before the clock starts — and every row reports the heap
  * it ran in (gc_markers, gc_heap_start_bytes), what the run did to it
@@ -25,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "memprobe/bench.h"
 #include "memprobe/cbench.h"
 #include "memprobe/topo.h"
 
@@ -62,8 +64,22 @@ int gcheap_mutator_abandoned(void);
 #define GCHEAP_BENCH_MARKERS 1
 #define GCHEAP_BENCH_HEAP_BYTES (4ull << 20)
 
+/* Bytes every run works through (allocates, or reads and writes), the same
+ * on every machine: a fixed iteration count per size instead of
+ * libbenchmark's calibration, so that every run does the same work in its
+ * heap (the same number of collections on a fast CPU as on a slow one) and
+ * a run costs one child, not one per calibration step. */
+#define GCHEAP_BENCH_RUN_BYTES (32ull << 20)
+
+/* Register name (with fn and user) once per size: one "size" argument,
+ * GCHEAP_BENCH_RUN_BYTES / size iterations (at least 64), manual time, and
+ * the run's repetitions (measure_repetitions).  Sizes above max_size are left
+ * out (0: no bound). */
+void gcheap_bench_register(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
+                           const int64_t *sizes, size_t n, int64_t max_size);
+
 /* Parent side, as the benchmark's function (registered with
- * cbench_use_manual_time): run each batch in `memprobe __child family
+ * gcheap_bench_register): run each batch in `memprobe __child family
  * variant=V size=BYTES line=BYTES cpus=CPU iterations=N` on the first CPU of
  * t (all allowed ones when t is NULL), take the batch's time from the child,
  * and report the heap counters above plus checksum_errors (a mismatch fails

@@ -84,6 +84,9 @@ void measure_report_checksum(cbench_state *st, uint64_t got, uint64_t expected);
  * quick_min_s; a full run uses full_min_s and 3 repetitions (so medians have
  * a spread) unless --repetitions asked for more. */
 void measure_timing(cbench_bench *b, const bench_config *cfg, double quick_min_s, double full_min_s);
+/* The repetitions part alone, for a benchmark with a fixed iteration count
+ * (libbenchmark refuses a minimum time beside one). */
+void measure_repetitions(cbench_bench *b, const bench_config *cfg);
 
 #ifdef __cplusplus
 }
