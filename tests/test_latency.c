@@ -51,21 +51,29 @@ static void test_one_set_at_a_time(void **state)
     char why[256] = "";
     latency_set *s = latency_get(1 << 20, PAGES_BASE, why, sizeof why);
     assert_non_null(s);
-    void *first = s->lines;
+    char *first = (char *)s->lines;
     assert_true(mapped(first, 1 << 20));
     /* the same size and policy again: the same set, not a new one */
     assert_ptr_equal(latency_get(1 << 20, PAGES_BASE, why, sizeof why)->lines, first);
-    /* the next size: the first set is gone */
+    /* the next size: the first set is gone (its addresses may be reused by the new one) */
     s = latency_get(2 << 20, PAGES_BASE, why, sizeof why);
     assert_non_null(s);
-    assert_false(mapped(first, 1 << 20));
-    void *second = s->lines;
+    char *second = (char *)s->lines;
+    assert_true(!mapped(first, 1 << 20) || (first >= second && first + (1 << 20) <= second + (2 << 20)));
+    /* a set that cannot be had: the current one is released first all the same */
+    assert_null(latency_get(1ull << 40, PAGES_HUGETLB, why, sizeof why));
+    assert_false(mapped(second, 2 << 20));
+    assert_null(latency_current.lines);
+    /* finish releases the last one */
+    s = latency_get(1 << 20, PAGES_BASE, why, sizeof why);
+    assert_non_null(s);
+    char *last = (char *)s->lines;
     bench_config cfg = {.quick = 1};
     topo *t = NULL;
     assert_int_equal(testutil_load_machine(&t, 0), 0);
     cfg.topo = t;
     latency_finish(&cfg);
-    assert_false(mapped(second, 2 << 20));
+    assert_false(mapped(last, 1 << 20));
     assert_null(latency_current.lines);
     output_tables_reset();
     topo_free(t);
