@@ -15,7 +15,8 @@
  * them is the wrapper alone: the same DoNotOptimize constraint as
  * libbenchmark's (cbench_do_not_optimize_rw), and the C loop counts its
  * batch down as libbenchmark's `for (auto _ : state)` does (with gcc both
- * are `sub $1,%rax; jne`), each loop on a cache line of its own.
+ * are `sub $1,%rax; jne`; with clang both store x and `add $-1,%rax; jne`),
+ * each loop on a cache line of its own.
  *
  * Budget: about 2 s with --quick, about 5 s by default (per repetition).
  */
@@ -34,7 +35,7 @@
 HARNESS_LOOP_ALIGNED static void harness_c_loop(cbench_state *st)
 {
     for (int64_t n; (n = cbench_next_batch(st)) > 0;)
-        for (int64_t i = n; i > 0; i--) {
+        for (int64_t i = n; i != 0; i--) {
             int x = 1;
             cbench_do_not_optimize_rw(x);
         }

@@ -50,7 +50,7 @@ static int64_t counted;
 static void count_loop(cbench_state *st)
 {
     for (int64_t n; (n = cbench_next_batch(st)) > 0;)
-        for (int64_t i = n; i > 0; i--) {
+        for (int64_t i = n; i != 0; i--) {
             int x = 1;
             cbench_do_not_optimize_rw(x);
             counted += x;
