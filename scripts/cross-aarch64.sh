@@ -42,6 +42,7 @@ ARM64_PKGS=(libpapi-dev libhwloc-dev libbenchmark-dev libgc-dev libjson-c-dev
 # cannot go stale).  Everything else in $BUILD/tests runs, later tests too.
 NO_EXEC="without binfmt_misc the host kernel cannot execute an aarch64 file, so a test that starts an aarch64 binary through a host program (env, sh) cannot run"
 NO_PERF="qemu-user does not emulate perf_event_open (ENOSYS), so not even software events count; the test expects them to when perf_event_paranoid allows"
+NO_MADVISE="qemu-user answers madvise advice it does not implement (MADV_NOHUGEPAGE, MADV_HUGEPAGE, MADV_POPULATE_WRITE) with success and does nothing, and its /proc/self/smaps describes the emulator, so page policies cannot be checked"
 declare -A QEMU_SKIP=(
   [test_allocators:test_active_under_ld_preload]="$NO_EXEC (env LD_PRELOAD=... /proc/self/exe)"
   [test_gc:test_every_parameter_in_its_column]="$NO_EXEC (the gc family runs its collector child from /proc/self/exe)"
@@ -53,6 +54,11 @@ declare -A QEMU_SKIP=(
   [test_counters:test_page_faults_counted]=$NO_PERF
   [test_counters:test_second_thread_counts]=$NO_PERF
   [test_litmus:test_forbidden_outcomes_never_seen]="qemu's TCG emits the STLR barrier before the store and the LDAR one after the load, so the x86 host's store buffer lets a load-acquire pass an earlier store-release: SB rel_acq shows the outcome ARMv8 (RCsc LDAR) forbids"
+  [test_passing:test_collected_heap_alone_and_in_the_full_list]="$NO_EXEC (passing/ptr_gc runs each batch in a child from /proc/self/exe)"
+  [test_pages:test_base_pages_never_huge]=$NO_MADVISE
+  [test_pages:test_populate_makes_every_page_resident]=$NO_MADVISE
+  [test_pages:test_thp_aligned_or_refused]=$NO_MADVISE
+  [test_access:test_base_page_variants_hold_no_huge_page]=$NO_MADVISE
   [test_topo:test_load_honours_affinity]="qemu-user keeps its own RCU thread in the process with the full CPU mask, and hwloc's process binding is the union over /proc/self/task"
 )
 

@@ -87,7 +87,8 @@ static void test_quick_latency_run(void **state)
             continue;
         }
         assert_true(strtod(output_table_cell(t, r, "real_ns"), NULL) > 0);
-        if (base)
+        /* base pages hold no huge page (empty where smaps cannot be read: qemu-user) */
+        if (base && *output_table_cell(t, r, "huge_page_fraction"))
             assert_string_equal(output_table_cell(t, r, "huge_page_fraction"), "0");
         saw_16k |= strcmp(output_table_cell(t, r, "working_set"), "16384") == 0;
     }

@@ -41,7 +41,8 @@ static void test_chase_is_one_cycle_over_every_line(void **state)
     }
     assert_ptr_equal(p, s->lines);   /* back to the start after n loads */
     free(seen);
-    assert_true(s->huge_fraction == 0.0);
+    /* base pages: no huge page (NaN where smaps cannot be read, e.g. under qemu-user) */
+    assert_true(s->huge_fraction == 0.0 || isnan(s->huge_fraction));
     latency_release();
 }
 
@@ -89,7 +90,7 @@ static void test_huge_page_sets_or_reasons(void **state)
         if (usable) {
             assert_non_null(s);
             assert_int_equal((uintptr_t)s->lines % pages_policy_bytes(p), 0);
-            assert_true(s->huge_fraction >= 0.0 && s->huge_fraction <= 1.0);
+            assert_true(isnan(s->huge_fraction) || (s->huge_fraction >= 0.0 && s->huge_fraction <= 1.0));
             if (p == PAGES_HUGETLB)
                 assert_true(s->huge_fraction == 1.0);
         } else {
