@@ -39,12 +39,14 @@ CFLAGS_ALL   = -std=gnu11 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SA
 CXXFLAGS_ALL = -std=c++17 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL   = $(PKG_LIBS) -lcsv -lpthread -ldl -lm $(SANFLAGS)
 
-HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
-BENCH_C   := $(wildcard benches/*.c)
-LIB_OBJ   := $(HARNESS_C:%.c=$(BUILD)/%.o) $(BENCH_C:%.c=$(BUILD)/%.o) $(BUILD)/harness/cbench.o
-MAIN_OBJ  := $(BUILD)/harness/main.o
-TEST_SRC  := $(wildcard tests/test_*.c)
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HARNESS_C  := $(filter-out harness/main.c,$(wildcard harness/*.c))
+ANALYSIS_C := $(wildcard analysis/*.c)
+BENCH_C    := $(wildcard benches/*.c)
+LIB_OBJ    := $(HARNESS_C:%.c=$(BUILD)/%.o) $(ANALYSIS_C:%.c=$(BUILD)/%.o) $(BENCH_C:%.c=$(BUILD)/%.o) \
+              $(BUILD)/harness/cbench.o
+MAIN_OBJ   := $(BUILD)/harness/main.o
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: test-binaries all run test deps deps-build deps-test plots lint sanitize install clean

@@ -8,7 +8,7 @@
  */
 #include "fuzzutil.h"
 #include "memprobe/output.h"
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 /* Serialise t to a malloc'd string. */
 static char *table_text(const output_table *t, size_t *len)

@@ -12,7 +12,7 @@
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
-#include "memprobe/report.h"
+#include "analysis/report.h"
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 

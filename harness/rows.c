@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 #include "memprobe/stats.h"
 
 const output_table *rows_results(void)

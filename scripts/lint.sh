@@ -3,7 +3,7 @@
 #   cppcheck   (warning, portability, performance; .cppcheck-suppressions)
 #   clang-tidy (.clang-tidy) over the C sources and harness/cbench.cc
 # Any finding fails the script.  Usage: scripts/lint.sh [FILE...]
-# (default: harness/*.c benches/*.c harness/cbench.cc).  Runs clang-tidy on
+# (default: harness/*.c analysis/*.c benches/*.c harness/cbench.cc).  Runs clang-tidy on
 # all CPUs; prints "lint: clean" when nothing was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ need() {   # need COMMAND DEBIAN-PACKAGE
 need cppcheck cppcheck
 need clang-tidy clang-tidy
 
-if [ $# -gt 0 ]; then files=("$@"); else files=(harness/*.c benches/*.c harness/cbench.cc); fi
+if [ $# -gt 0 ]; then files=("$@"); else files=(harness/*.c analysis/*.c benches/*.c harness/cbench.cc); fi
 c_files=(); cxx_files=()
 for f in "${files[@]}"; do case $f in *.cc) cxx_files+=("$f") ;; *) c_files+=("$f") ;; esac; done
 

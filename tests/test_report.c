@@ -11,9 +11,9 @@
 
 #include <sys/stat.h>
 
-#include "memprobe/plot.h"
-#include "memprobe/report.h"
-#include "memprobe/runfolder.h"
+#include "analysis/plot.h"
+#include "analysis/report.h"
+#include "analysis/runfolder.h"
 
 #define FIX "tests/fixtures/"
 #define DATADIR FIX "datadir"

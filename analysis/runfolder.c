@@ -3,7 +3,7 @@
  * results.csv through output_table_read_csv, machine.json through json-c,
  * side CSVs on demand (cached), and the facts derived from them.
  */
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 #include <errno.h>
 #include <json-c/json.h>

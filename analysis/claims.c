@@ -6,7 +6,7 @@
  * selects rows by column filters, reduces a metric with a statistic
  * (median by default), optionally divides two such terms, and compares.
  */
-#include "memprobe/claims.h"
+#include "analysis/claims.h"
 
 #include <ctype.h>
 #include <dirent.h>

@@ -3,7 +3,7 @@
  * scripts apply to a run folder, and run them headless with a time limit,
  * reducing any failure to one line.
  */
-#include "memprobe/plot.h"
+#include "analysis/plot.h"
 
 #include <ctype.h>
 #include <dirent.h>

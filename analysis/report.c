@@ -5,7 +5,7 @@
  * are referenced relative to the run folder).  Both documents are produced
  * side by side through one small writer (report_doc) so they say the same.
  */
-#include "memprobe/report.h"
+#include "analysis/report.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -17,11 +17,11 @@
 #include <sys/stat.h>
 
 #include "memprobe/bench.h"
-#include "memprobe/claims.h"
-#include "memprobe/compare.h"
+#include "analysis/claims.h"
+#include "analysis/compare.h"
 #include "memprobe/output.h"
-#include "memprobe/plot.h"
-#include "memprobe/runfolder.h"
+#include "analysis/plot.h"
+#include "analysis/runfolder.h"
 #include "memprobe/stats.h"
 
 #define REPORT_DEFAULT_RUN "results/latest"

@@ -4,7 +4,7 @@
  * (compare.py's rule: at least STATS_UTEST_MIN_REPETITIONS per side, alpha
  * 0.05) and per-family geometric means; write compare.csv.
  */
-#include "memprobe/compare.h"
+#include "analysis/compare.h"
 
 #include <math.h>
 #include <stdlib.h>
