@@ -849,16 +849,16 @@ static size_t claims_select_rows(const output_table *t, int is_results, const cl
     for (size_t r = 0; r < total; r++) {
         if (!claims_row_matches(t, r, f, nf))
             continue;
-        runfolder_row_kind kind = is_results ? runfolder_row_kind_of(t, r) : RUNFOLDER_ROW_ITERATION;
-        if (explicit_kind || kind == RUNFOLDER_ROW_ITERATION) {
+        results_row_kind kind = is_results ? results_row_kind_of(t, r) : RESULTS_ROW_ITERATION;
+        if (explicit_kind || kind == RESULTS_ROW_ITERATION) {
             rows[n++] = r;
-        } else if (kind == RUNFOLDER_ROW_AGGREGATE) {
+        } else if (kind == RESULTS_ROW_AGGREGATE) {
             const char *a = output_table_cell(t, r, "aggregate");
             if (a && strcmp(a, "median") == 0)
                 agg[nagg++] = r;
         } else if (!*skip_message) {
             const char *m = output_table_cell(t, r, "message");
-            *skip_message = m && *m ? m : kind == RUNFOLDER_ROW_SKIPPED ? "skipped" : "error";
+            *skip_message = m && *m ? m : kind == RESULTS_ROW_SKIPPED ? "skipped" : "error";
         }
     }
     if (n == 0 && nagg > 0) {
@@ -930,8 +930,8 @@ static claims_value claims_eval_term(const claims_claim *c, const claims_term *t
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         double vy, vx = 0;
-        if (runfolder_cell_number(table, rows[i], t->metric, &vy) &&
-            (!t->metric_x || runfolder_cell_number(table, rows[i], t->metric_x, &vx))) {
+        if (results_cell_number(table, rows[i], t->metric, &vy) &&
+            (!t->metric_x || results_cell_number(table, rows[i], t->metric_x, &vx))) {
             y[m] = vy;
             x[m++] = vx;
         }

@@ -82,13 +82,13 @@ static compare_side compare_collect(const output_table *t)
 {
     compare_side side = {0};
     for (size_t r = 0; r < output_table_row_count(t); r++) {
-        runfolder_row_kind kind = runfolder_row_kind_of(t, r);
+        results_row_kind kind = results_row_kind_of(t, r);
         double v;
-        if (!runfolder_cell_number(t, r, "real_ns", &v) || !*compare_cell(t, r, "benchmark"))
+        if (!results_cell_number(t, r, "real_ns", &v) || !*compare_cell(t, r, "benchmark"))
             continue;
-        if (kind == RUNFOLDER_ROW_ITERATION)
+        if (kind == RESULTS_ROW_ITERATION)
             compare_side_add(&side, t, r, v, 0);
-        else if (kind == RUNFOLDER_ROW_AGGREGATE && strcmp(compare_cell(t, r, "aggregate"), "median") == 0)
+        else if (kind == RESULTS_ROW_AGGREGATE && strcmp(compare_cell(t, r, "aggregate"), "median") == 0)
             compare_side_add(&side, t, r, v, 1);
     }
     return side;

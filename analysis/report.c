@@ -322,33 +322,25 @@ static void report_claims(report_doc *d, const claims_verdict *v, size_t n, cons
     fprintf(d->html, "</table>\n");
 }
 
-/* Columns that are not user counters: the fixed contract of results.csv. */
-static int report_is_fixed_column(const char *c)
+/* Columns that are not a family's own counters: results.csv's fixed columns
+ * and the run's counter columns. */
+static int report_is_fixed_column(runfolder *run, const char *c)
 {
-    static const char *const fixed[] = {
-        "family", "benchmark", "variant", "threads", "cpus", "pair_class", "allocator", "runtime", "run_type",
-        "aggregate", "repetition", "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second",
-        "cycles", "instructions", "branch_misses", "l1d_misses", "l2_misses", "llc_misses", "page_faults",
-        "context_switches", "cpu_migrations", "ipc", "branch_mpki", "l1d_mpki", "l2_mpki", "llc_mpki",
-        "label", "status", "message",
-    };
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        if (strcmp(c, fixed[i]) == 0)
-            return 1;
-    return 0;
+    return results_column_is_fixed(c) || runfolder_is_counter_column(run, c);
 }
 
 /* The family's own numeric counters: columns after items_per_second with
  * a number in some row of the family and nothing but numbers. */
-static size_t report_user_counters(const output_table *t, const char *family, const char **out, size_t max)
+static size_t report_user_counters(runfolder *run, const char *family, const char **out, size_t max)
 {
+    const output_table *t = runfolder_results(run);
     size_t n = 0, first = 0;
     for (size_t c = 0; c < output_table_column_count(t); c++)
         if (strcmp(output_table_column(t, c), "items_per_second") == 0)
             first = c + 1;
     for (size_t c = first; c < output_table_column_count(t) && n < max && first; c++) {
         const char *col = output_table_column(t, c);
-        if (report_is_fixed_column(col))
+        if (report_is_fixed_column(run, col))
             continue;
         int numbers = 0, other = 0;
         for (size_t r = 0; r < output_table_row_count(t) && !other; r++) {
@@ -356,7 +348,7 @@ static size_t report_user_counters(const output_table *t, const char *family, co
             double v;
             if (!f || strcmp(f, family) != 0 || !cell || !*cell)
                 continue;
-            if (runfolder_cell_number(t, r, col, &v))
+            if (results_cell_number(t, r, col, &v))
                 numbers++;
             else
                 other++;
@@ -390,7 +382,7 @@ static double report_median_of(const output_table *t, const size_t *rows, size_t
     double *v = malloc((n + 1) * sizeof *v);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
-        if (runfolder_cell_number(t, rows[i], col, &v[m]))
+        if (results_cell_number(t, rows[i], col, &v[m]))
             m++;
     double med = stats_median(v, m);
     if (lo)
@@ -403,17 +395,18 @@ static double report_median_of(const output_table *t, const size_t *rows, size_t
 
 /* Compact table: per benchmark, the median real_ns with its spread and
  * the medians of up to four family counters. */
-static void report_key_numbers(report_doc *d, const output_table *t, const char *family)
+static void report_key_numbers(report_doc *d, runfolder *run, const char *family)
 {
+    const output_table *t = runfolder_results(run);
     const char *counters[REPORT_MAX_USER_COUNTERS];
-    size_t nc = report_user_counters(t, family, counters, REPORT_MAX_USER_COUNTERS);
+    size_t nc = report_user_counters(run, family, counters, REPORT_MAX_USER_COUNTERS);
     size_t total = output_table_row_count(t), nlabels = 0, shown = 0;
     char **labels = calloc(total + 1, sizeof *labels);
     int *use_agg = calloc(total + 1, sizeof *use_agg);
     for (size_t r = 0; r < total; r++) {
         const char *f = output_table_cell(t, r, "family");
-        runfolder_row_kind k = runfolder_row_kind_of(t, r);
-        if (!f || strcmp(f, family) != 0 || (k != RUNFOLDER_ROW_ITERATION && k != RUNFOLDER_ROW_AGGREGATE))
+        results_row_kind k = results_row_kind_of(t, r);
+        if (!f || strcmp(f, family) != 0 || (k != RESULTS_ROW_ITERATION && k != RESULTS_ROW_AGGREGATE))
             continue;
         char *label = report_row_label(t, r);
         size_t i = 0;
@@ -444,11 +437,11 @@ static void report_key_numbers(report_doc *d, const output_table *t, const char 
             char *label = report_row_label(t, r);
             int same = strcmp(label, labels[i]) == 0;
             free(label);
-            runfolder_row_kind k = runfolder_row_kind_of(t, r);
+            results_row_kind k = results_row_kind_of(t, r);
             const char *agg = output_table_cell(t, r, "aggregate");
-            if (same && k == RUNFOLDER_ROW_ITERATION)
+            if (same && k == RESULTS_ROW_ITERATION)
                 rows[n++] = r;
-            else if (same && k == RUNFOLDER_ROW_AGGREGATE && agg && strcmp(agg, "median") == 0 && n == 0)
+            else if (same && k == RESULTS_ROW_AGGREGATE && agg && strcmp(agg, "median") == 0 && n == 0)
                 nagg = r + 1;
         }
         if (n == 0 && nagg)
@@ -494,7 +487,7 @@ static void report_families(report_doc *d, runfolder *run)
         for (size_t k = 0; k < ni; k++)
             report_image(d, runfolder_dir(run), images[k]);
         plot_list_free(images, ni);
-        report_key_numbers(d, runfolder_results(run), name);
+        report_key_numbers(d, run, name);
     }
 }
 
@@ -531,12 +524,12 @@ static void report_unmeasured(report_doc *d, runfolder *run, const claims_verdic
         }
     const output_table *t = runfolder_results(run);
     for (size_t r = 0; r < output_table_row_count(t); r++) {
-        runfolder_row_kind k = runfolder_row_kind_of(t, r);
-        if (k != RUNFOLDER_ROW_SKIPPED && k != RUNFOLDER_ROW_ERROR)
+        results_row_kind k = results_row_kind_of(t, r);
+        if (k != RESULTS_ROW_SKIPPED && k != RESULTS_ROW_ERROR)
             continue;
         const char *b = output_table_cell(t, r, "benchmark"), *msg = output_table_cell(t, r, "message");
         report_add_unique(&items, &n, output_strdupf("%s %s: %s", b ? b : output_table_cell(t, r, "family"),
-                                                    k == RUNFOLDER_ROW_SKIPPED ? "skipped" : "failed",
+                                                    k == RESULTS_ROW_SKIPPED ? "skipped" : "failed",
                                                     msg ? msg : "no message"));
     }
     char *absent = NULL;

@@ -5,13 +5,13 @@
  */
 #include "analysis/runfolder.h"
 
-#include <errno.h>
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "memprobe/counters.h"
 
 typedef struct runfolder_side {
     char *name;
@@ -270,6 +270,11 @@ int runfolder_counter_state(const runfolder *r, const char *column, const char *
     return -1;
 }
 
+int runfolder_is_counter_column(const runfolder *r, const char *column)
+{
+    return runfolder_counter_state(r, column, NULL) >= 0 || counters_derived_known(column);
+}
+
 size_t runfolder_warning_count(const runfolder *r) { return r->nwarnings; }
 const char *runfolder_warning(const runfolder *r, size_t i) { return i < r->nwarnings ? r->warnings[i] : NULL; }
 size_t runfolder_family_count(const runfolder *r) { return r->nfamilies; }
@@ -281,34 +286,4 @@ int runfolder_family_present(const runfolder *r, const char *family)
         if (strcmp(r->families[i], family) == 0)
             return 1;
     return 0;
-}
-
-runfolder_row_kind runfolder_row_kind_of(const output_table *t, size_t i)
-{
-    const char *status = output_table_cell(t, i, "status");
-    if (status && strcmp(status, "skipped") == 0)
-        return RUNFOLDER_ROW_SKIPPED;
-    if (status && strcmp(status, "error") == 0)
-        return RUNFOLDER_ROW_ERROR;
-    const char *type = output_table_cell(t, i, "run_type");
-    const char *agg = output_table_cell(t, i, "aggregate");
-    if ((type && strcmp(type, "aggregate") == 0) || (agg && *agg))
-        return RUNFOLDER_ROW_AGGREGATE;
-    return RUNFOLDER_ROW_ITERATION;
-}
-
-int runfolder_cell_number(const output_table *t, size_t row, const char *column, double *v)
-{
-    const char *s = output_table_cell(t, row, column);
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end || errno == ERANGE || isnan(d))
-        return 0;
-    *v = d;
-    return 1;
 }

@@ -631,6 +631,14 @@ const char *counters_derived_column(int i)
     return i >= 0 && i < sel.n_derived ? derived_all[sel.derived[i]].column : NULL;
 }
 
+int counters_derived_known(const char *column)
+{
+    for (int d = 0; column && d < DERIVED_ALL; d++)
+        if (strcmp(derived_all[d].column, column) == 0)
+            return 1;
+    return 0;
+}
+
 double counters_derived_value(int i, const double *event_values)
 {
     if (i < 0 || i >= sel.n_derived || !event_values)
