@@ -135,7 +135,7 @@ void results_add(const cbench_result *res, void *ctx)
     if (res->repetition_index >= 0)
         output_table_set_int(t, "repetition", res->repetition_index);
     output_table_set_int(t, "iterations", res->iterations);
-    if (!res->error) {
+    if (res->status == CBENCH_OK) {
         output_table_set_num(t, "real_ns", res->real_ns);
         /* with manual time the work ran on other threads or processes:
          * the main thread's CPU time would describe only its waiting */
@@ -145,13 +145,11 @@ void results_add(const cbench_result *res, void *ctx)
     for (int i = 0; i < res->n_counters; i++)
         output_table_set_num(t, res->counter_names[i], res->counter_values[i]);
     output_table_set_str(t, "label", res->label);
-    if (res->error) {
-        int skipped = strncmp(res->error_message, "skipped: ", 9) == 0;
-        output_table_set_str(t, "status", skipped ? "skipped" : "error");
-        output_table_set_str(t, "message", skipped ? res->error_message + 9 : res->error_message);
-    } else {
-        output_table_set_str(t, "status", "ok");
-    }
+    static const char *const status_names[] = {[CBENCH_OK] = "ok", [CBENCH_SKIPPED] = "skipped",
+                                               [CBENCH_ERROR] = "error"};
+    output_table_set_str(t, "status", status_names[res->status]);
+    if (res->status != CBENCH_OK)
+        output_table_set_str(t, "message", res->message);
 }
 
 void results_add_skip(results *r, const char *family, const char *why)
