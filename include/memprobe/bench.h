@@ -2,9 +2,10 @@
  * bench.h — benchmark families, their options, and the registry.
  *
  * A family is one file in benches/ exporting one bench_family descriptor and
- * nothing else; harness/registry.c lists the descriptors.  The harness knows
- * no family: it parses the family's options, calls its register function with
- * the run's configuration, and lets cbench run what was registered.
+ * nothing else; harness/registry.c lists the descriptors (one line each in
+ * MEMPROBE_FAMILIES).  The harness knows no family: it parses the family's
+ * options, calls its register function with the run's configuration, and
+ * lets cbench run what was registered.
  */
 #ifndef MEMPROBE_BENCH_H
 #define MEMPROBE_BENCH_H
