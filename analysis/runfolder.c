@@ -23,6 +23,7 @@ struct runfolder {
     char *dir;
     output_table *results;
     json_object *machine;
+    json_object *families_json;   /* families.json, NULL when absent */
     runfolder_side *sides;
     size_t nsides;
     char **families;
@@ -97,20 +98,42 @@ static void runfolder_collect_warnings(runfolder *r)
     }
 }
 
-static int runfolder_load_machine(runfolder *r, char *err, size_t errlen)
+/* dir/file_name as a JSON object into *out (NULL when the file is absent).
+ * 0, or -1 with err when it is there but not a JSON object. */
+static int runfolder_load_json(runfolder *r, const char *file_name, json_object **out, char *err, size_t errlen)
 {
-    char *path = runfolder_path(r, "machine.json");
+    char *path = runfolder_path(r, file_name);
     struct stat st;
     int rc = 0;
     if (stat(path, &st) == 0) {
-        r->machine = json_object_from_file(path);
-        if (!r->machine || !json_object_is_type(r->machine, json_type_object)) {
+        *out = json_object_from_file(path);
+        if (!*out || !json_object_is_type(*out, json_type_object)) {
             snprintf(err, errlen, "%s: not a JSON object (%s)", path, json_util_get_last_err());
             rc = -1;
         }
     }
     free(path);
     return rc;
+}
+
+/* families.json's list (NULL when the folder has none). */
+static json_object *runfolder_known_families(const runfolder *r)
+{
+    json_object *list;
+    if (!r->families_json || !json_object_object_get_ex(r->families_json, "families", &list) ||
+        !json_object_is_type(list, json_type_array))
+        return NULL;
+    return list;
+}
+
+/* A string field of the entry of families.json at i (NULL when absent). */
+static const char *runfolder_known_field(const runfolder *r, size_t i, const char *key)
+{
+    json_object *list = runfolder_known_families(r), *v;
+    json_object *entry = list && i < json_object_array_length(list) ? json_object_array_get_idx(list, i) : NULL;
+    if (!entry || !json_object_object_get_ex(entry, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
 }
 
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
@@ -131,7 +154,8 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
     }
     r->results = output_table_read_csv(path, err, errlen);
     free(path);
-    if (!r->results || runfolder_load_machine(r, err, errlen) != 0) {
+    if (!r->results || runfolder_load_json(r, "machine.json", &r->machine, err, errlen) != 0 ||
+        runfolder_load_json(r, "families.json", &r->families_json, err, errlen) != 0) {
         runfolder_free(r);
         return NULL;
     }
@@ -158,6 +182,8 @@ void runfolder_free(runfolder *r)
         output_table_free(r->results);
     if (r->machine)
         json_object_put(r->machine);
+    if (r->families_json)
+        json_object_put(r->families_json);
     free(r->sides);
     free(r->families);
     free(r->warnings);
@@ -279,6 +305,29 @@ size_t runfolder_warning_count(const runfolder *r) { return r->nwarnings; }
 const char *runfolder_warning(const runfolder *r, size_t i) { return i < r->nwarnings ? r->warnings[i] : NULL; }
 size_t runfolder_family_count(const runfolder *r) { return r->nfamilies; }
 const char *runfolder_family(const runfolder *r, size_t i) { return i < r->nfamilies ? r->families[i] : NULL; }
+
+size_t runfolder_known_family_count(const runfolder *r)
+{
+    json_object *list = runfolder_known_families(r);
+    return list ? json_object_array_length(list) : 0;
+}
+
+const char *runfolder_known_family(const runfolder *r, size_t i)
+{
+    return runfolder_known_field(r, i, "name");
+}
+
+const char *runfolder_family_description(const runfolder *r, const char *family)
+{
+    for (size_t i = 0; i < runfolder_known_family_count(r); i++) {
+        const char *name = runfolder_known_field(r, i, "name");
+        if (!name || strcmp(name, family) != 0)
+            continue;
+        const char *text = runfolder_known_field(r, i, "description");
+        return text && *text ? text : runfolder_known_field(r, i, "help");
+    }
+    return NULL;
+}
 
 int runfolder_family_present(const runfolder *r, const char *family)
 {

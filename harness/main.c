@@ -16,7 +16,8 @@
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
-/* the CLI entry is the one file of harness/ that may include an analysis header */
+/* the CLI entry is the one file of harness/ that may include analysis headers */
+#include "analysis/commands.h"
 #include "analysis/report.h"
 
 #include <errno.h>
@@ -343,6 +344,8 @@ static int write_run_folder(const char *dir, sysinfo *si, int completed)
 {
     char err[512];
     int rc = output_tables_write_all(dir, err, sizeof err);
+    if (rc == 0)
+        rc = bench_families_write_json(dir, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "memprobe: %s\n", err);
     if (sysinfo_write_json(si, dir, completed && rc == 0, err, sizeof err) != 0) {
@@ -554,8 +557,8 @@ int main(int argc, char **argv)
         if (strcmp(cmd, subcommands[i].name) == 0)
             return subcommands[i].fn(argc - 2, argv + 2);
     const subcommand report_commands[] = {
-        {"plot", report_plot_main}, {"claims", report_claims_main},
-        {"report", report_report_main}, {"compare", report_compare_main},
+        {"plot", commands_plot_main}, {"claims", commands_claims_main},
+        {"report", commands_report_main}, {"compare", commands_compare_main},
     };
     for (size_t i = 0; i < sizeof report_commands / sizeof *report_commands; i++)
         if (strcmp(cmd, report_commands[i].name) == 0)

@@ -6,10 +6,14 @@
 #include "memprobe/bench.h"
 
 #include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "memprobe/output.h"
 
 /* The families, one line each, in the order of `memprobe list`, of a run
  * and of its report.  FAMILY(name) declares bench_family_<name>, the
@@ -43,6 +47,30 @@ size_t bench_family_count(void)
 const bench_family *bench_family_at(size_t i)
 {
     return i < REGISTRY_COUNT ? registry_families[i] : NULL;
+}
+
+int bench_families_write_json(const char *dir, char *err, size_t errlen)
+{
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; i < REGISTRY_COUNT; i++) {
+        const bench_family *f = registry_families[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(f->name));
+        json_object_object_add(o, "help", json_object_new_string(f->help ? f->help : ""));
+        json_object_object_add(o, "description", json_object_new_string(f->description ? f->description : ""));
+        json_object_object_add(o, "min_cpus", json_object_new_int(f->min_cpus));
+        json_object_object_add(o, "per_allocator", json_object_new_boolean(f->flags & BENCH_FAMILY_PER_ALLOCATOR));
+        json_object_array_add(list, o);
+    }
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "families", list);
+    size_t len;
+    const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY, &len);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/families.json", dir);
+    int rc = output_write_atomic(path, text, len, err, errlen);
+    json_object_put(root);
+    return rc;
 }
 
 const bench_family *bench_family_find(const char *name)

@@ -4,12 +4,17 @@
  * report.md/report.html are written with every image they reference present,
  * the HTML needs nothing from outside the folder, the report still builds
  * without gnuplot, and headless Chromium loads every image (skipped only when
- * chromium is not installed).  Uses copies of tests/fixtures/run-a and the
- * fixture data folder tests/fixtures/datadir (plots/ and claims/).
+ * chromium is not installed), and the families are described as the build
+ * that ran them described them (the run's families.json), not as this one
+ * does.  Uses copies of tests/fixtures/run-a and the fixture data folder
+ * tests/fixtures/datadir (plots/ and claims/).
  */
 #include "testutil.h"
 
+#include <json-c/json.h>
 #include <sys/stat.h>
+
+#include "memprobe/bench.h"
 
 #include "analysis/plot.h"
 #include "analysis/report.h"
@@ -186,6 +191,48 @@ static void test_report_of_empty_run(void **state)
     testutil_run(NULL, "rm -rf %s", dir);
 }
 
+/* A run writes families.json with every family of its build; the report
+ * takes a family's description from there, so an old run keeps the words of
+ * the build that produced it. */
+static void test_report_describes_families_from_the_run(void **state)
+{
+    (void)state;
+    char dir[256], path[320], *out = NULL;
+    testutil_scratch(dir, sizeof dir);
+    int rc = testutil_run(&out, "%s run --quick --counters none --filter latency --out %s/run", MEMPROBE_BIN, dir);
+    if (rc != 0)
+        print_error("%s\n", out);
+    assert_int_equal(rc, 0);
+    free(out);
+    snprintf(path, sizeof path, "%s/run/families.json", dir);
+    json_object *root = json_object_from_file(path), *list;
+    assert_non_null(root);
+    assert_true(json_object_object_get_ex(root, "families", &list));
+    assert_int_equal(json_object_array_length(list), bench_family_count());
+    json_object *latency = NULL;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *f = json_object_array_get_idx(list, i), *name;
+        assert_true(json_object_object_get_ex(f, "name", &name));
+        assert_string_equal(json_object_get_string(name), bench_family_at(i)->name);
+        if (strcmp(json_object_get_string(name), "latency") == 0)
+            latency = f;
+    }
+    assert_non_null(latency);
+    /* the build that wrote this run said something else about latency */
+    json_object_object_add(latency, "description", json_object_new_string("Words of an older build."));
+    assert_int_equal(json_object_to_file(path, root), 0);
+    json_object_put(root);
+    assert_int_equal(testutil_run(NULL, "%s report --no-plots %s/run", MEMPROBE_BIN, dir), 0);
+    snprintf(path, sizeof path, "%s/run", dir);
+    char *md = read_file(path, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(md, "Words of an older build."));
+    assert_null(strstr(md, bench_family_find("latency")->description));
+    assert_non_null(strstr(md, "families not in this run: harness, alloc"));
+    free(md);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
 static void test_report_bad_input(void **state)
 {
     (void)state;
@@ -256,6 +303,7 @@ int main(void)
         cmocka_unit_test(test_report_command),
         cmocka_unit_test(test_report_without_gnuplot),
         cmocka_unit_test(test_report_of_empty_run),
+        cmocka_unit_test(test_report_describes_families_from_the_run),
         cmocka_unit_test(test_report_bad_input),
         cmocka_unit_test(test_report_renders_in_chromium),
     };

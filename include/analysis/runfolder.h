@@ -1,8 +1,9 @@
 /*
  * runfolder.h — reading a finished run folder back: results.csv, the
- * machine fingerprint (machine.json) and the families' side CSVs, with the
- * questions the report, claims and compare ask of them (which families ran,
- * how many CPUs were allowed, which counters were unavailable and why).
+ * machine fingerprint (machine.json), the families the run's build had
+ * (families.json) and the families' side CSVs, with the questions the
+ * report, claims and compare ask of them (which families ran, how many CPUs
+ * were allowed, which counters were unavailable and why).
  */
 #ifndef MEMPROBE_RUNFOLDER_H
 #define MEMPROBE_RUNFOLDER_H
@@ -18,8 +19,9 @@ extern "C" {
 struct json_object;
 typedef struct runfolder runfolder;
 
-/* Open dir: results.csv must exist and parse; machine.json is optional (a
- * malformed one is an error).  NULL with one line in err otherwise. */
+/* Open dir: results.csv must exist and parse; machine.json and
+ * families.json are optional (a malformed one is an error).  NULL with one
+ * line in err otherwise. */
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen);
 void runfolder_free(runfolder *r);
 const char *runfolder_dir(const runfolder *r);
@@ -55,6 +57,13 @@ size_t runfolder_family_count(const runfolder *r);
 const char *runfolder_family(const runfolder *r, size_t i);
 /* Whether family has any row in results.csv (of any status). */
 int runfolder_family_present(const runfolder *r, const char *family);
+/* The families the build that wrote the run had (families.json), in its
+ * order; 0 when the folder has no families.json (an older run). */
+size_t runfolder_known_family_count(const runfolder *r);
+const char *runfolder_known_family(const runfolder *r, size_t i);
+/* What that build said family measures (its description, else its one-line
+ * help); NULL when families.json does not name it. */
+const char *runfolder_family_description(const runfolder *r, const char *family);
 
 #ifdef __cplusplus
 }

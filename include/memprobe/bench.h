@@ -79,6 +79,12 @@ size_t bench_family_count(void);
 const bench_family *bench_family_at(size_t i);
 const bench_family *bench_family_find(const char *name);
 
+/* Write dir/families.json: each family's name, help, description, min_cpus
+ * and per_allocator flag, so that what reads the run folder later (the
+ * report) describes the families as the build that ran them did.
+ * 0, or -1 with err. */
+int bench_families_write_json(const char *dir, char *err, size_t errlen);
+
 /* Find a family option by name across all families (NULL if none). */
 const bench_option *bench_option_find(const char *name, const bench_family **owner);
 /* Parse value for option o into its target.  0, or -1 with one line in err
