@@ -15,6 +15,7 @@
 
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
 #include "analysis/claims.h"
 #include "analysis/compare.h"
 #include "analysis/plot.h"
@@ -83,7 +84,7 @@ int commands_plot_main(int argc, char **argv)
 int commands_claims_main(int argc, char **argv)
 {
     const char *cmd = argv[0], *dir = NULL;
-    const char **files = calloc((size_t)argc + 1, sizeof *files);
+    const char **files = xalloc_calloc((size_t)argc + 1, sizeof *files);
     size_t nfiles = 0;
     for (int i = 1; i < argc; i++) {
         if (commands_is_help(argv[i])) {

@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memprobe/xalloc.h"
+
 #ifndef MEMPROBE_DATADIR
 #define MEMPROBE_DATADIR "/usr/local/share/memprobe"
 #endif
@@ -64,7 +66,7 @@ int plot_gnuplot_available(void)
     const char *path = getenv("PATH");
     if (!path)
         return 0;
-    char *copy = strdup(path), *save = NULL;
+    char *copy = xalloc_strdup(path), *save = NULL;
     int found = 0;
     for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
         char probe[PATH_MAX];
@@ -103,8 +105,8 @@ size_t plot_script_inputs(const char *script, char ***inputs)
         if (strncmp(p, "inputs:", 7) == 0) {
             for (char *save = NULL, *w = strtok_r((char *)p + 7, " ,\t\r\n", &save); w;
                  w = strtok_r(NULL, " ,\t\r\n", &save)) {
-                *inputs = realloc(*inputs, (n + 1) * sizeof **inputs);
-                (*inputs)[n++] = strdup(w);
+                *inputs = xalloc_array(*inputs, n + 1, sizeof **inputs);
+                (*inputs)[n++] = xalloc_strdup(w);
             }
         }
     }
@@ -118,7 +120,7 @@ static char *plot_script_name(const char *script)
     const char *base = strrchr(script, '/');
     base = base ? base + 1 : script;
     size_t len = strlen(base);
-    return strndup(base, len > 3 && strcmp(base + len - 3, ".gp") == 0 ? len - 3 : len);
+    return xalloc_strndup(base, len > 3 && strcmp(base + len - 3, ".gp") == 0 ? len - 3 : len);
 }
 
 int plot_script_applies(const char *script, runfolder *run)
@@ -267,8 +269,8 @@ static size_t plot_list_dir(const char *dir, int (*keep)(const char *, const cha
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || !keep(e->d_name, arg))
             continue;
-        *files = realloc(*files, (n + 1) * sizeof **files);
-        (*files)[n++] = strdup(e->d_name);
+        *files = xalloc_array(*files, n + 1, sizeof **files);
+        (*files)[n++] = xalloc_strdup(e->d_name);
     }
     closedir(d);
     if (n)

@@ -17,6 +17,7 @@
 #include "memprobe/output.h"
 #include "memprobe/results.h"
 #include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
 #include "analysis/claims.h"
 #include "analysis/doc.h"
 #include "analysis/plot.h"
@@ -49,7 +50,7 @@ static void report_machine(doc *d, runfolder *run)
     size_t nw = runfolder_warning_count(run);
     if (nw) {
         doc_subheading(d, "Warnings");
-        const char **items = malloc(nw * sizeof *items);
+        const char **items = xalloc_malloc(nw * sizeof *items);
         for (size_t i = 0; i < nw; i++)
             items[i] = runfolder_warning(run, i);
         doc_list(d, items, nw, "warn");
@@ -179,14 +180,14 @@ static char *report_row_label(const output_table *t, size_t r)
 
 static char *report_number(double v)
 {
-    return isnan(v) ? strdup("") : output_strdupf("%.4g", v);
+    return isnan(v) ? xalloc_strdup("") : output_strdupf("%.4g", v);
 }
 
 /* Median of column over the rows listed (NaN when none has a value). */
 static double report_median_of(const output_table *t, const size_t *rows, size_t n, const char *col, double *lo,
                                double *hi)
 {
-    double *v = malloc((n + 1) * sizeof *v);
+    double *v = xalloc_malloc((n + 1) * sizeof *v);
     size_t m = 0;
     for (size_t i = 0; i < n; i++)
         if (results_cell_number(t, rows[i], col, &v[m]))
@@ -208,8 +209,8 @@ static void report_key_numbers(doc *d, runfolder *run, const char *family)
     const char *counters[REPORT_MAX_USER_COUNTERS];
     size_t nc = report_user_counters(run, family, counters, REPORT_MAX_USER_COUNTERS);
     size_t total = output_table_row_count(t), nlabels = 0, shown = 0;
-    char **labels = calloc(total + 1, sizeof *labels);
-    int *use_agg = calloc(total + 1, sizeof *use_agg);
+    char **labels = xalloc_calloc(total + 1, sizeof *labels);
+    int *use_agg = xalloc_calloc(total + 1, sizeof *use_agg);
     for (size_t r = 0; r < total; r++) {
         const char *f = output_table_cell(t, r, "family");
         results_row_kind k = results_row_kind_of(t, r);
@@ -234,7 +235,7 @@ static void report_key_numbers(doc *d, runfolder *run, const char *family)
     for (size_t c = 0; c < nc; c++)
         heads[4 + c] = counters[c];
     doc_table_begin(d, heads, 4 + nc);
-    size_t *rows = malloc((total + 1) * sizeof *rows);
+    size_t *rows = xalloc_malloc((total + 1) * sizeof *rows);
     for (size_t i = 0; i < nlabels && shown < REPORT_MAX_KEY_ROWS; i++, shown++) {
         size_t n = 0, nagg = 0;
         for (size_t r = 0; r < total; r++) {
@@ -255,9 +256,9 @@ static void report_key_numbers(doc *d, runfolder *run, const char *family)
             rows[n++] = nagg - 1;
         double lo, hi, med = report_median_of(t, rows, n, "real_ns", &lo, &hi);
         char *cells[4 + REPORT_MAX_USER_COUNTERS];
-        cells[0] = strdup(labels[i]);
+        cells[0] = xalloc_strdup(labels[i]);
         cells[1] = report_number(med);
-        cells[2] = n > 1 ? output_strdupf("%.4g-%.4g", lo, hi) : strdup("");
+        cells[2] = n > 1 ? output_strdupf("%.4g-%.4g", lo, hi) : xalloc_strdup("");
         cells[3] = output_strdupf("%zu", n);
         for (size_t c = 0; c < nc; c++)
             cells[4 + c] = report_number(report_median_of(t, rows, n, counters[c], NULL, NULL));
@@ -305,7 +306,7 @@ static void report_add_unique(char ***list, size_t *n, char *s)
             free(s);
             return;
         }
-    *list = realloc(*list, (*n + 1) * sizeof **list);
+    *list = xalloc_array(*list, *n + 1, sizeof **list);
     (*list)[(*n)++] = s;
 }
 
@@ -354,7 +355,7 @@ static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, s
         if (v[i].outcome == CLAIMS_NOT_MEASURABLE)
             report_add_unique(&items, &n, output_strdupf("claim %s: %s", v[i].id, v[i].reason));
     if (plot_note && *plot_note)
-        report_add_unique(&items, &n, strdup(plot_note));
+        report_add_unique(&items, &n, xalloc_strdup(plot_note));
     if (n == 0)
         doc_paragraph(d, "Everything asked for was measured.");
     else

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "memprobe/counters.h"
+#include "memprobe/xalloc.h"
 
 typedef struct runfolder_side {
     char *name;
@@ -35,15 +36,15 @@ struct runfolder {
 static char *runfolder_path(const runfolder *r, const char *file_name)
 {
     size_t n = strlen(r->dir) + strlen(file_name) + 2;
-    char *p = malloc(n);
+    char *p = xalloc_malloc(n);
     snprintf(p, n, "%s/%s", r->dir, file_name);
     return p;
 }
 
 static void runfolder_add_warning(runfolder *r, const char *text)
 {
-    r->warnings = realloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
-    r->warnings[r->nwarnings++] = strdup(text);
+    r->warnings = xalloc_array(r->warnings, r->nwarnings + 1, sizeof *r->warnings);
+    r->warnings[r->nwarnings++] = xalloc_strdup(text);
 }
 
 static void runfolder_collect_families(runfolder *r)
@@ -52,8 +53,8 @@ static void runfolder_collect_families(runfolder *r)
         const char *f = output_table_cell(r->results, i, "family");
         if (!f || runfolder_family_present(r, f))
             continue;
-        r->families = realloc(r->families, (r->nfamilies + 1) * sizeof *r->families);
-        r->families[r->nfamilies++] = strdup(f);
+        r->families = xalloc_array(r->families, r->nfamilies + 1, sizeof *r->families);
+        r->families[r->nfamilies++] = xalloc_strdup(f);
     }
 }
 
@@ -143,8 +144,8 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "'%s': not a run folder (expected a folder written by memprobe run)", dir);
         return NULL;
     }
-    runfolder *r = calloc(1, sizeof *r);
-    r->dir = strdup(dir);
+    runfolder *r = xalloc_calloc(1, sizeof *r);
+    r->dir = xalloc_strdup(dir);
     char *path = runfolder_path(r, "results.csv");
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "'%s': no results.csv in it (expected a folder written by memprobe run)", dir);
@@ -213,16 +214,16 @@ const output_table *runfolder_table(runfolder *r, const char *file_name, char *e
         if (strcmp(r->sides[i].name, file_name) == 0)
             s = &r->sides[i];
     if (!s) {
-        r->sides = realloc(r->sides, (r->nsides + 1) * sizeof *r->sides);
+        r->sides = xalloc_array(r->sides, r->nsides + 1, sizeof *r->sides);
         s = &r->sides[r->nsides++];
-        *s = (runfolder_side){.name = strdup(file_name)};
+        *s = (runfolder_side){.name = xalloc_strdup(file_name)};
         char why[512] = "";
         if (runfolder_has_file(r, file_name)) {
             char *path = runfolder_path(r, file_name);
             s->table = output_table_read_csv(path, why, sizeof why);
             free(path);
         }
-        s->error = strdup(s->table ? "" : why);
+        s->error = xalloc_strdup(s->table ? "" : why);
     }
     snprintf(err, errlen, "%s", s->error);
     return s->table;

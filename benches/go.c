@@ -51,6 +51,7 @@
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
+#include "memprobe/xalloc.h"
 
 extern char **environ;
 
@@ -125,12 +126,8 @@ static void go_escape_add(go_escape_report *r, const char *name, const char *fil
         if (strcmp(r->fn[i].name, name) == 0 && strcmp(r->fn[i].file, file) == 0)
             return;
     if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        go_escape_fn *p = realloc(r->fn, cap * sizeof *p);
-        if (!p)
-            return;
-        r->fn = p;
-        r->cap = cap;
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->fn = xalloc_array(r->fn, r->cap, sizeof *r->fn);
     }
     go_escape_fn *f = &r->fn[r->n++];
     snprintf(f->name, sizeof f->name, "%s", name);
@@ -187,19 +184,14 @@ static char *go_read_file(const char *path)
     if (!f)
         return NULL;
     size_t cap = 65536, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    char *buf = xalloc_malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
-        if (cap - len < 4096) {
-            char *p = realloc(buf, cap *= 2);
-            if (!p)
-                free(buf);
-            buf = p;
-        }
+        if (cap - len < 4096)
+            buf = xalloc_array(buf, cap *= 2, 1);
     }
     fclose(f);
-    if (buf)
-        buf[len] = '\0';
+    buf[len] = '\0';
     return buf;
 }
 
@@ -343,16 +335,15 @@ static void go_child_exec(const char *bin, char **argv, char **env, int in_fd, i
 static void go_child_sync(go_child *c, counters_process *cp, int in_fd)
 {
     int events = counters_event_count();
-    double *r = realloc(c->readings, (size_t)(c->nreadings + 1) * (size_t)(events ? events : 1) * sizeof *r);
-    if (r) {
-        c->readings = r;
-        if (cp)
-            counters_process_read(cp, r + (size_t)c->nreadings * (size_t)events);
-        else
-            for (int e = 0; e < events; e++)
-                r[(size_t)c->nreadings * (size_t)events + (size_t)e] = NAN;
-        c->nreadings++;
-    }
+    size_t per_sync = (size_t)(events ? events : 1);
+    c->readings = xalloc_array(c->readings, (size_t)(c->nreadings + 1) * per_sync, sizeof *c->readings);
+    double *r = c->readings + (size_t)c->nreadings * (size_t)events;
+    if (cp)
+        counters_process_read(cp, r);
+    else
+        for (int e = 0; e < events; e++)
+            r[e] = NAN;
+    c->nreadings++;
     ssize_t w;
     do
         w = write(in_fd, "\n", 1);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "memprobe/counters.h"
+#include "memprobe/xalloc.h"
 
 #define RESULTS_MAX_ARG_COLUMNS 64
 
@@ -44,7 +45,7 @@ int results_column_is_fixed(const char *column)
 
 results *results_new(const char *allocator)
 {
-    results *r = calloc(1, sizeof *r);
+    results *r = xalloc_calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->raw = output_table_new();
@@ -67,13 +68,13 @@ static void results_remember_arg_column(results *r, const char *name)
     if (results_in_list((const char *const *)r->arg_columns, r->n_arg_columns, name))
         return;
     if (r->n_arg_columns < RESULTS_MAX_ARG_COLUMNS)
-        r->arg_columns[r->n_arg_columns++] = strdup(name);
+        r->arg_columns[r->n_arg_columns++] = xalloc_strdup(name);
 }
 
 /* "size:64/n:2" -> columns size=64, n=2 ("64/2" -> arg0=64, arg1=2). */
 static void results_set_arg_columns(results *r, const char *args)
 {
-    char *copy = strdup(args), *save = NULL;
+    char *copy = xalloc_strdup(args), *save = NULL;
     int index = 0;
     for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save), index++) {
         char *colon = strchr(part, ':');
@@ -95,7 +96,7 @@ static void results_set_arg_columns(results *r, const char *args)
 /* label "k=v;k=v" -> one column per key */
 static void results_set_tag_columns(output_table *t, const char *label)
 {
-    char *copy = strdup(label), *save = NULL;
+    char *copy = xalloc_strdup(label), *save = NULL;
     for (char *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
         char *eq = strchr(kv, '=');
         if (!eq || eq == kv)

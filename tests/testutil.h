@@ -19,6 +19,7 @@
 
 #include "memprobe/cbench.h"
 #include "memprobe/topo.h"
+#include "memprobe/xalloc.h"
 
 /* Run a shell command; returns its exit status, output (stdout+stderr) in a
  * malloc'd string through *output (may be NULL). */
@@ -35,12 +36,12 @@ static inline int testutil_run(char **output, const char *fmt, ...)
     if (!p)
         return -1;
     size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = xalloc_malloc(cap);
     size_t n;
     while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
         len += n;
         if (cap - len < 1024)
-            buf = realloc(buf, cap *= 2);
+            buf = xalloc_array(buf, cap *= 2, 1);
     }
     buf[len] = '\0';
     int st = pclose(p);
