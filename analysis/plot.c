@@ -8,17 +8,14 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "memprobe/proc.h"
 #include "memprobe/xalloc.h"
 
 #ifndef MEMPROBE_DATADIR
@@ -63,18 +60,8 @@ const char *plot_data_dir(void)
 
 int plot_gnuplot_available(void)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *copy = xalloc_strdup(path), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char probe[PATH_MAX];
-        snprintf(probe, sizeof probe, "%s/gnuplot", *d ? d : ".");
-        found = access(probe, X_OK) == 0;
-    }
-    free(copy);
-    return found;
+    char path[PATH_MAX];
+    return proc_find_in_path("gnuplot", path, sizeof path) == 0;
 }
 
 const char *plot_install_hint(void)
@@ -157,48 +144,16 @@ static void plot_quote(char *buf, size_t len, const char *s)
 }
 
 /* The last meaningful line of gnuplot's stderr (not a caret marker). */
-static void plot_last_error_line(const char *path, char *out, size_t outlen)
+static void plot_last_error_line(const char *text, char *out, size_t outlen)
 {
-    FILE *f = fopen(path, "r");
     out[0] = '\0';
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
+    for (const char *line = text; *line; line += strcspn(line, "\n"), line += *line == '\n') {
         const char *p = line;
-        while (isspace((unsigned char)*p))
+        while (*p == ' ' || *p == '\t')
             p++;
-        if (*p && strcmp(p, "^") != 0) {
-            size_t len = strlen(p);
-            if (len >= outlen)
-                len = outlen - 1;
-            memcpy(out, p, len);
-            out[len] = '\0';
-        }
-    }
-    fclose(f);
-}
-
-/* Wait for pid at most timeout_s; kill it after.  Exit status, or -1. */
-static int plot_wait(pid_t pid, double timeout_s)
-{
-    struct timespec start, now, nap = {0, 10 * 1000 * 1000};
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 > timeout_s) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -2;
-        }
-        nanosleep(&nap, NULL);
+        size_t len = strcspn(p, "\r\n");
+        if (len && !(len == 1 && *p == '^'))
+            snprintf(out, outlen, "%.*s", (int)len, p);
     }
 }
 
@@ -214,38 +169,28 @@ int plot_run_script(const char *script, const char *dir, const char *host, const
     plot_quote(vars, sizeof vars, host ? host : "unknown host");
     strncat(vars, "; cpu=", sizeof vars - strlen(vars) - 1);
     plot_quote(vars, sizeof vars, cpu ? cpu : "unknown CPU");
-    char log[] = "/tmp/memprobe-gnuplot-XXXXXX";
-    int fd = mkstemp(log);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot make a temporary file: %s", script, strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull < 0 || chdir(dir) != 0)
-            _exit(126);
-        dup2(devnull, STDIN_FILENO);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        execlp("gnuplot", "gnuplot", "-e", vars, abs, (char *)NULL);
-        _exit(127);
-    }
-    close(fd);
-    int rc = pid < 0 ? -1 : plot_wait(pid, timeout_s);
-    char last[400];
-    plot_last_error_line(log, last, sizeof last);
-    unlink(log);
-    if (rc == 0)
-        return 0;
     const char *base = strrchr(script, '/');
     base = base ? base + 1 : script;
-    if (rc == -2)
+    char gnuplot[PATH_MAX];
+    if (proc_find_in_path("gnuplot", gnuplot, sizeof gnuplot) != 0) {
+        snprintf(err, errlen, "%s: gnuplot could not be started (not found on PATH)", base);
+        return -1;
+    }
+    char *argv[] = {"gnuplot", "-e", vars, abs, NULL};
+    proc_spec spec = {.path = gnuplot, .argv = argv, .cwd = dir, .in = PROC_NULL, .out = PROC_NULL,
+                      .err = PROC_CAPTURE, .timeout_s = timeout_s};
+    proc_result r;
+    int rc = proc_run(&spec, &r);
+    char last[400];
+    plot_last_error_line(r.output, last, sizeof last);
+    proc_result_free(&r);
+    if (rc == 0)
+        return 0;
+    if (r.status == PROC_TIMED_OUT)
         snprintf(err, errlen, "%s: gnuplot took longer than %.0f s and was stopped", base, timeout_s);
-    else if (rc == 126)
+    else if (r.status == PROC_NOT_STARTED && strcmp(r.failed_step, "chdir") == 0)
         snprintf(err, errlen, "%s: cannot enter the run folder %s", base, dir);
-    else if (rc == 127)
+    else if (r.status == PROC_NOT_STARTED)
         snprintf(err, errlen, "%s: gnuplot could not be started", base);
     else
         snprintf(err, errlen, "%s: gnuplot failed: %s", base, *last ? last : "no message");

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "memprobe/bench.h"
+#include "memprobe/proc.h"
+#include "memprobe/xalloc.h"
 
 /* ---- arguments (child side) ---- */
 
@@ -129,6 +131,32 @@ size_t child_columns(const char *output, const char *tag, const char *const *key
 
 /* ---- running the child (parent side) ---- */
 
+int child_spawn(const char *family, const char *const *args, int nargs, double timeout_s, char **output)
+{
+    char **argv = xalloc_calloc((size_t)nargs + 4, sizeof *argv);
+    argv[0] = (char *)"memprobe";
+    argv[1] = (char *)"__child";
+    argv[2] = (char *)family;
+    for (int i = 0; i < nargs; i++)
+        argv[3 + i] = (char *)args[i];
+    /* /proc/self/exe itself: the path it points to may have been replaced
+     * (a rebuild) while this process runs */
+    proc_spec spec = {.path = "/proc/self/exe", .argv = argv, .out = PROC_CAPTURE, .timeout_s = timeout_s};
+    proc_result r;
+    proc_run(&spec, &r);
+    free(argv);
+    if (r.status == PROC_TIMED_OUT || r.status == PROC_NOT_STARTED) {
+        char why[256];
+        proc_describe(&r, timeout_s, why, sizeof why);
+        fprintf(stderr, "%s: child process %s\n", family, why);
+    }
+    if (output)
+        *output = r.output;
+    else
+        proc_result_free(&r);
+    return proc_shell_status(&r);
+}
+
 const char *child_run_timed(cbench_state *st, const char *family, const char *const *args, int nargs,
                             double timeout_s, const char *time_key, char **output)
 {
@@ -138,7 +166,7 @@ const char *child_run_timed(cbench_state *st, const char *family, const char *co
         for (int64_t i = 0; i < n; i++) {
             free(out);
             out = NULL;
-            rc = bench_spawn_child(family, args, nargs, timeout_s, &out);
+            rc = child_spawn(family, args, nargs, timeout_s, &out);
             double ns = 0;
             const char *res = rc == 0 && out ? child_line(out, "result") : NULL;
             if (res && child_kv(res, time_key, &ns))

@@ -2,9 +2,9 @@
  * test_allocators.c — alternative allocators: the table, finding the
  * libraries, telling from inside a process which allocator serves malloc
  * (this test re-executes itself under LD_PRELOAD), the documented skip line
- * for a missing allocator, the child's command line and environment, the
- * time bound on a child, merging a child's tables, the check a family's
- * register function makes in a child (allocators_check_child), and an
+ * for a missing allocator, the child's command line and environment (its
+ * time bound is the launcher's: test_proc), merging a child's tables, the
+ * check a family's register function makes in a child (allocators_check_child), and an
  * integration run of `memprobe run --quick --filter 'alloc|access|passing'`
  * whose results.csv carries size, variant and allocator columns with rows
  * for every installed allocator and empty cells for counters this machine
@@ -186,17 +186,6 @@ static void test_child_environment(void **state)
     char *argv[] = {(char *)"/nonexistent", NULL};
     assert_int_equal(allocators_run_children(1, argv, "/nonexistent"), 0);
     unsetenv(ALLOCATORS_CHILD_ENV);
-}
-
-/* A child that does not finish is stopped at the time bound. */
-static void test_wait_is_bounded(void **state)
-{
-    (void)state;
-    pid_t pid;
-    char *argv[] = {(char *)"sleep", (char *)"30", NULL};
-    assert_int_equal(posix_spawnp(&pid, "sleep", NULL, NULL, argv, environ), 0);
-    assert_int_equal(allocators_wait(pid, 0.2), -1);
-    assert_int_equal(kill(pid, 0), -1);   /* reaped */
 }
 
 static void write_file(const char *dir, const char *name, const char *text)
@@ -394,7 +383,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_missing_allocator_skip_line),
         cmocka_unit_test(test_child_command_line),
         cmocka_unit_test(test_child_environment),
-        cmocka_unit_test(test_wait_is_bounded),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_check_child),
         cmocka_unit_test(test_integration_quick_run),

@@ -68,7 +68,7 @@ typedef struct bench_family {
      * written: write side tables (output_table_*), free memory. */
     void (*finish)(const bench_config *cfg);
     /* Optional: an entry point run in a fresh process by
-     * `memprobe __child <family> ARGS...` (bench_spawn_child), for work that
+     * `memprobe __child <family> ARGS...` (child_spawn, child.h), for work that
      * needs a process of its own (per-process collector settings, say).
      * Returns the exit status. */
     int (*child_main)(int argc, char **argv);
@@ -90,12 +90,6 @@ const bench_option *bench_option_find(const char *name, const bench_family **own
 /* Parse value for option o into its target.  0, or -1 with one line in err
  * naming the option and what is accepted (below min, above o->max()). */
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen);
-/* Run `memprobe __child <family> args...` (this executable, fresh process)
- * and wait at most timeout_s seconds (then kill it).  stdout of the child is
- * captured into *output (malloc'd, may be NULL).  Returns its exit status,
- * or -1 on timeout / failure to start. */
-int bench_spawn_child(const char *family, const char *const *args, int nargs,
-                      double timeout_s, char **output);
 /* Parse "512M", "2G", "4096" into bytes.  0 or -1. */
 int bench_parse_size(const char *s, unsigned long long *out);
 
