@@ -448,8 +448,9 @@ static void litmus_thread(void *arg, int t)
         counters_thread_stop(ct, events);
 }
 
-static void litmus_ctx_free(litmus_ctx *c)
+static void litmus_ctx_free(void *ctx)
 {
+    litmus_ctx *c = ctx;
     free(c->mem);
     for (int k = 0; k < LITMUS_MAX_REGS; k++)
         free(c->regs[k]);
@@ -509,15 +510,9 @@ static int litmus_run(const litmus_params *p, litmus_result *r, char *err, size_
                  litmus_shapes[p->shape].name, p->round_instances);
         return -1;
     }
-    void *args[LITMUS_MAX_THREADS] = { c, c, c, c };
-    int rc = pairs_run(p->topo, p->cpus, c->info->threads, litmus_thread, args,
-                       2 * p->max_seconds + 10.0, err, errlen);
-    if (rc == -2)
-        return -1;   /* a thread that did not answer may still touch c: leave it allocated */
-    if (rc) {
-        litmus_ctx_free(c);
+    if (!pairs_run_shared(p->topo, p->cpus, c->info->threads, litmus_thread, c, litmus_ctx_free,
+                          2 * p->max_seconds + 10.0, err, errlen))
         return -1;
-    }
     *r = c->res;
     r->seconds = c->t_end > c->t_start ? (double)(c->t_end - c->t_start) * 1e-9 : 0.0;
     c->res.events = NULL;

@@ -729,8 +729,9 @@ static void vis_handoff_thread(void *arg, int index)
     pairs_counters_stop(&r->counters[index]);
 }
 
-static void vis_run_free(vis_run *r)
+static void vis_run_free(void *run)
 {
+    vis_run *r = run;
     if (!r)
         return;
     vis_box_close(r->ab);
@@ -769,14 +770,11 @@ static vis_run *vis_handoff_measure(const topo *t, const topo_pair *p, const vis
     }
     pin_barrier_init(&r->start, 2);
     const int cpus[2] = {p->cpu_a, p->cpu_b};
-    void *const args[2] = {r, r};
-    int rc = pairs_run(t, cpus, 2, vis_handoff_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
+    if (!pairs_run_shared(t, cpus, 2, vis_handoff_thread, r, vis_run_free, budget_s + 10.0, err, errlen))
         return NULL;
-    if (rc != 0 || r->failed[0] || r->failed[1]) {
-        if (rc == 0)
-            snprintf(err, errlen, "visibility %s: the %s's send or receive failed: %s", m->name,
-                     r->failed[0] ? "initiator" : "responder", strerror(r->errnum[r->failed[0] ? 0 : 1]));
+    if (r->failed[0] || r->failed[1]) {
+        snprintf(err, errlen, "visibility %s: the %s's send or receive failed: %s", m->name,
+                 r->failed[0] ? "initiator" : "responder", strerror(r->errnum[r->failed[0] ? 0 : 1]));
         vis_run_free(r);
         return NULL;
     }
@@ -881,8 +879,9 @@ static void vis_observe_thread(void *arg, int index)
     pairs_counters_stop(&o->counters[index]);
 }
 
-static void vis_observe_free(vis_observe *o)
+static void vis_observe_free(void *run)
 {
+    vis_observe *o = run;
     if (!o)
         return;
     pairs_counters_discard(o->counters, 2);
@@ -910,15 +909,7 @@ static vis_observe *vis_observe_measure(const topo *t, const topo_pair *p, doubl
     o->ns_per_tick = clock_ns_per_tick();
     pin_barrier_init(&o->start, 2);
     const int cpus[2] = {p->cpu_a, p->cpu_b};
-    void *const args[2] = {o, o};
-    int rc = pairs_run(t, cpus, 2, vis_observe_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
-        return NULL;
-    if (rc != 0) {
-        vis_observe_free(o);
-        return NULL;
-    }
-    return o;
+    return pairs_run_shared(t, cpus, 2, vis_observe_thread, o, vis_observe_free, budget_s + 10.0, err, errlen);
 }
 
 /* Latencies in ns (malloc'd, o->events entries); *negative counts samples
