@@ -51,6 +51,7 @@
 #include "memprobe/output.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/rng.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -416,7 +417,7 @@ static void litmus_delay(uint64_t *rng, unsigned max_delay)
 {
     if (!max_delay)
         return;
-    for (uint64_t k = pairs_rand_next(rng) % (max_delay + 1u); k > 0; k--)
+    for (uint64_t k = rng_next(rng) % (max_delay + 1u); k > 0; k--)
         pin_cpu_relax();
 }
 

@@ -48,6 +48,7 @@
 #include "memprobe/output.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/rng.h"
 #include "memprobe/topo.h"
 
 #include <errno.h>
@@ -819,7 +820,7 @@ typedef struct vis_observe {
 /* Spin for a random 200-2000 ns (a pause here is fine: nothing is timed). */
 static void vis_random_pause(uint64_t *rng, double ns_per_tick)
 {
-    uint64_t ns = 200 + pairs_rand_next(rng) % 1800;
+    uint64_t ns = 200 + rng_next(rng) % 1800;
     uint64_t until = clock_ticks() + (uint64_t)((double)ns / ns_per_tick);
     while (clock_ticks() < until)
         pin_cpu_relax();

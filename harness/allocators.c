@@ -15,6 +15,7 @@
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
 #include "memprobe/proc.h"
+#include "memprobe/procfs.h"
 #include "memprobe/xalloc.h"
 
 #include <dirent.h>
@@ -173,13 +174,9 @@ int allocators_check_child(const bench_config *cfg, char *why, size_t whylen)
 /* Seconds since this process started (from /proc/self/stat), or 0. */
 static double allocators_process_age_s(void)
 {
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (!f)
-        return 0;
     char buf[1024];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    if (procfs_read_line("/proc/self/stat", buf, sizeof buf) != 0)
+        return 0;
     const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
     /* Field 22 (starttime); p points at the end of field 2. */
     for (int field = 2; p && field < 22; field++)

@@ -14,6 +14,7 @@
 
 #include "memprobe/bench.h"
 #include "memprobe/proc.h"
+#include "memprobe/procfs.h"
 #include "memprobe/xalloc.h"
 
 /* ---- arguments (child side) ---- */
@@ -220,13 +221,8 @@ int child_repetition(const char *key)
  * /proc/self/statm, in pages; 0 when it cannot be read. */
 static unsigned long long child_statm_pages(int index)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
     char line[256];
-    const char *ok = fgets(line, sizeof line, f);
-    fclose(f);
-    if (!ok)
+    if (procfs_read_line("/proc/self/statm", line, sizeof line) != 0)
         return 0;
     const char *p = line;
     unsigned long long v = 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/stats.h"
 #include "memprobe/xalloc.h"
 
 void *pairs_calloc_lines(size_t size)
@@ -199,11 +200,6 @@ void *pairs_run_shared(const topo *t, const int *cpus, int n, pin_thread_fn fn, 
     return status == PAIRS_DONE ? run : NULL;
 }
 
-static int pairs_compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 double pairs_quantile(const double *sorted, size_t n, double q)
 {
@@ -221,7 +217,7 @@ void pairs_summarize(double *v, size_t n, pairs_summary *out)
         out->min = out->p50 = out->p90 = out->p99 = out->p999 = out->max = out->mean = NAN;
         return;
     }
-    qsort(v, n, sizeof *v, pairs_compare_double);
+    stats_sort(v, n);
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += v[i];

@@ -138,17 +138,6 @@ void pairs_counters_report(cbench_state *st, pairs_counters *c, int n, double op
 /* Free without reporting (error paths). */
 void pairs_counters_discard(pairs_counters *c, int n);
 
-/* Small deterministic PRNG (xorshift64*) for irregular delays. */
-static inline uint64_t pairs_rand_next(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 #ifdef __cplusplus
 }
 #endif
