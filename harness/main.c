@@ -453,8 +453,11 @@ static int command_list(int argc, char **argv)
     printf("families:\n");
     for (size_t i = 0; i < bench_family_count(); i++) {
         const bench_family *f = bench_family_at(i);
-        printf("  %-12s %s%s\n", f->name, f->help,
-               f->flags & BENCH_FAMILY_PER_ALLOCATOR ? " [per allocator]" : "");
+        char needs[32] = "";
+        if (f->min_cpus > 1)
+            snprintf(needs, sizeof needs, " [needs %d CPUs]", f->min_cpus);
+        printf("  %-12s %s%s%s\n", f->name, f->help, f->flags & BENCH_FAMILY_PER_ALLOCATOR ? " [per allocator]" : "",
+               needs);
     }
     printf("\nbenchmarks%s:\n", o.quick ? " (--quick)" : "");
     fflush(stdout);

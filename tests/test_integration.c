@@ -44,16 +44,6 @@ static json_object *read_json(const char *dir, const char *name)
     return j;
 }
 
-static output_table *read_results(const char *dir)
-{
-    char path[PATH_MAX + 64], err[512];
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
-    if (!t)
-        print_error("%s\n", err);
-    return t;
-}
-
 static void test_quick_latency_run(void **state)
 {
     (void)state;
@@ -65,7 +55,7 @@ static void test_quick_latency_run(void **state)
     assert_int_equal(rc, 0);
     free(out);
 
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     /* the column contract, in order where it is fixed */
     const char *const lead[] = {"family", "benchmark", "variant", "working_set", "threads", "cpus",
@@ -114,7 +104,7 @@ static void test_unavailable_counter_cells_empty(void **state)
     json_object *m = read_json(dir, "machine.json"), *counters;
     assert_non_null(m);
     assert_true(json_object_object_get_ex(m, "counters", &counters));
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     int checked = 0;
     for (size_t i = 0; i < json_object_array_length(counters); i++) {
@@ -168,7 +158,7 @@ static void test_raw_counter_is_a_counter_column(void **state)
         print_error("%s\n", out);
     assert_int_equal(rc, 0);
     free(out);
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     json_object *m = read_json(dir, "machine.json"), *counters;
     assert_non_null(t);
     assert_non_null(m);
@@ -210,7 +200,7 @@ static void test_sigint_keeps_rows(void **state)
     assert_true(json_object_object_get_ex(m, "completed", &completed));
     assert_false(json_object_get_boolean(completed));
     json_object_put(m);
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     size_t ok = 0;
     for (size_t r = 0; r < output_table_row_count(t); r++)

@@ -197,14 +197,9 @@ static void test_report_of_empty_run(void **state)
 static void test_report_describes_families_from_the_run(void **state)
 {
     (void)state;
-    char dir[256], path[320], *out = NULL;
-    testutil_scratch(dir, sizeof dir);
-    int rc = testutil_run(&out, "%s run --quick --counters none --filter latency --out %s/run", MEMPROBE_BIN, dir);
-    if (rc != 0)
-        print_error("%s\n", out);
-    assert_int_equal(rc, 0);
-    free(out);
-    snprintf(path, sizeof path, "%s/run/families.json", dir);
+    char run[128], path[320];
+    free(testutil_memprobe_run(run, sizeof run, NULL, "--quick --counters none --filter latency"));
+    snprintf(path, sizeof path, "%s/families.json", run);
     json_object *root = json_object_from_file(path), *list;
     assert_non_null(root);
     assert_true(json_object_object_get_ex(root, "families", &list));
@@ -222,15 +217,14 @@ static void test_report_describes_families_from_the_run(void **state)
     json_object_object_add(latency, "description", json_object_new_string("Words of an older build."));
     assert_int_equal(json_object_to_file(path, root), 0);
     json_object_put(root);
-    assert_int_equal(testutil_run(NULL, "%s report --no-plots %s/run", MEMPROBE_BIN, dir), 0);
-    snprintf(path, sizeof path, "%s/run", dir);
-    char *md = read_file(path, "report.md");
+    assert_int_equal(testutil_run(NULL, "%s report --no-plots %s", MEMPROBE_BIN, run), 0);
+    char *md = read_file(run, "report.md");
     assert_non_null(md);
     assert_non_null(strstr(md, "Words of an older build."));
     assert_null(strstr(md, bench_family_find("latency")->description));
     assert_non_null(strstr(md, "families not in this run: harness, alloc"));
     free(md);
-    testutil_run(NULL, "rm -rf %s", dir);
+    testutil_remove_run(run);
 }
 
 static void test_report_bad_input(void **state)
