@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "memprobe/output.h"
+#include "memprobe/paths.h"
 #include "memprobe/stats.h"
 #include "memprobe/xalloc.h"
 #include "analysis/claims.h"
@@ -175,7 +176,7 @@ static void commands_compare_plot(runfolder *a, runfolder *b, const char *out_di
         return;
     }
     char script[PATH_MAX], err[512];
-    snprintf(script, sizeof script, "%s/plots/compare.gp", plot_data_dir());
+    snprintf(script, sizeof script, "%s/plots/compare.gp", paths_data_dir());
     char *host = commands_pair_label(a, b, "host"), *cpu = commands_pair_label(a, b, "cpu_model");
     if (plot_run_script(script, out_dir, host, cpu, 120, err, sizeof err) == 0)
         printf("compare: plot %s/compare.png\n", out_dir);

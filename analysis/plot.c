@@ -1,62 +1,24 @@
 /*
- * plot.c — find the data folder (plots/, claims/), decide which gnuplot
- * scripts apply to a run folder, and run them headless with a time limit,
- * reducing any failure to one line.
+ * plot.c — decide which gnuplot scripts of the data folder (paths.h) apply
+ * to a run folder, and run them headless with a time limit, reducing any
+ * failure to one line.
  */
 #include "analysis/plot.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memprobe/paths.h"
 #include "memprobe/proc.h"
 #include "memprobe/xalloc.h"
 
-#ifndef MEMPROBE_DATADIR
-#define MEMPROBE_DATADIR "/usr/local/share/memprobe"
-#endif
-
 #define PLOT_TIMEOUT_S 120.0
-
-static int plot_is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *plot_data_dir(void)
-{
-    static char dir[PATH_MAX];
-    const char *env = getenv("MEMPROBE_DATADIR");
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char probe[PATH_MAX + 16];
-        char *bindir = dirname(exe);
-        /* the source tree (bin/../plots), then an installed tree whatever
-         * its prefix (PREFIX/bin/../share/memprobe/plots) */
-        const char *const layouts[] = {"%s/..", "%s/../share/memprobe"};
-        for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
-            snprintf(dir, sizeof dir, layouts[i], bindir);
-            snprintf(probe, sizeof probe, "%s/plots", dir);
-            if (plot_is_dir(probe))
-                return dir;
-        }
-    }
-    snprintf(dir, sizeof dir, "%s", MEMPROBE_DATADIR);
-    return dir;
-}
 
 int plot_gnuplot_available(void)
 {
@@ -260,7 +222,7 @@ int plot_run_all(runfolder *run, FILE *out)
         return -1;
     }
     char plots[PATH_MAX];
-    snprintf(plots, sizeof plots, "%s/plots", plot_data_dir());
+    snprintf(plots, sizeof plots, "%s/plots", paths_data_dir());
     char **scripts;
     size_t n = plot_list_dir(plots, plot_is_script, NULL, &scripts);
     int ok = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "memprobe/output.h"
+#include "memprobe/paths.h"
 #include "memprobe/results.h"
 #include "memprobe/stats.h"
 #include "memprobe/xalloc.h"
@@ -415,7 +416,7 @@ int report_build(const char *run_dir, FILE *out, int draw_plots)
     if (draw_plots && plot_run_all(run, out) < 0)
         plot_note = plot_install_hint();
     char claims_dir[PATH_MAX], claims_note[PATH_MAX + 1200] = "";
-    snprintf(claims_dir, sizeof claims_dir, "%s/claims", plot_data_dir());
+    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
     char **paths;
     size_t npaths = claims_list_dir(claims_dir, &paths);
     claims_set *set = NULL;

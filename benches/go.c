@@ -14,7 +14,7 @@
  * Rows are named to sit beside their C counterparts ("passing/go_slowpath"
  * next to "passing/ptr_malloc", same argument names), tagged runtime=go,
  * escapes=0/1 (the compiler's escape decision for the measured function,
- * parsed from bin/memprobe-go.escape.txt, which `make` writes with
+ * parsed from memprobe-go.escape.txt (paths.h), which `make` writes with
  * go build -gcflags=-m=2), cpus and, for the handoffs, the race detector's
  * verdict.  Each benchmark runs one iteration whose manual time is Go's own
  * ns/op (real_ns is Go's number); counters are divided by Go's operation
@@ -44,6 +44,7 @@
 #include "memprobe/child.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
+#include "memprobe/paths.h"
 #include "memprobe/proc.h"
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
@@ -219,17 +220,10 @@ static int go_executable(const char *path)
 static int go_locate(char *why, size_t whylen)
 {
     const char *env = getenv("MEMPROBE_GO");
-    if (env && *env) {
+    if (env && *env)
         snprintf(go_run.bin, sizeof go_run.bin, "%s", env);
-    } else {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        snprintf(go_run.bin, sizeof go_run.bin, "%s/memprobe-go", slash ? exe : ".");
-    }
+    else
+        paths_helper("memprobe-go", go_run.bin, sizeof go_run.bin);
     if (go_executable(go_run.bin)) {
         snprintf(go_run.race_bin, sizeof go_run.race_bin, "%s-race", go_run.bin);
         return 0;
@@ -248,8 +242,7 @@ static const go_escape_report *go_escape_report_get(void)
 {
     if (!go_run.escape_loaded) {
         char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s.escape.txt", go_run.bin);
-        char *text = go_read_file(path);
+        char *text = paths_record(go_run.bin, ".escape.txt", path, sizeof path) == 0 ? go_read_file(path) : NULL;
         if (text)
             go_escape_parse(text, &go_run.escape);
         free(text);
@@ -553,8 +546,7 @@ static void go_race_verdict(void)
 {
     if (!go_executable(go_run.race_bin)) {
         char path[PATH_MAX + 48];
-        snprintf(path, sizeof path, "%s.unavailable", go_run.race_bin);
-        char *why = go_read_file(path);
+        char *why = paths_record(go_run.race_bin, ".unavailable", path, sizeof path) == 0 ? go_read_file(path) : NULL;
         snprintf(go_micro_run.race_verdict, sizeof go_micro_run.race_verdict, "unavailable%s%.*s",
                  why ? ": " : "", why ? (int)strcspn(why, "\n") : 0, why ? why : "");
         free(why);

@@ -20,10 +20,6 @@
 extern "C" {
 #endif
 
-/* The folder holding plots/ and claims/: $MEMPROBE_DATADIR when set, else
- * the executable's folder/.. when it has plots/, else the installed
- * MEMPROBE_DATADIR.  A static string. */
-const char *plot_data_dir(void);
 /* Whether gnuplot can be started (found on PATH). */
 int plot_gnuplot_available(void);
 /* The line telling how to install gnuplot. */
