@@ -14,8 +14,10 @@ static void xalloc_fail(size_t size)
 {
     char line[128];
     int n = snprintf(line, sizeof line, "memprobe: out of memory (asked for %zu bytes); stopping\n", size);
-    if (n > 0 && write(STDERR_FILENO, line, (size_t)n) < 0)
-        n = 0;
+    if (n > 0) {
+        ssize_t w = write(STDERR_FILENO, line, (size_t)n);   /* no stdio: it may need memory */
+        (void)w;
+    }
     exit(XALLOC_EXIT_STATUS);
 }
 
