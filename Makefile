@@ -98,6 +98,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libmemprobe.a tests/testutil.h
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests $< -o $@ $(BUILD)/libmemprobe.a -lcmocka $(LDLIBS_ALL) -lstdc++
 
+# the shape of a run's results.csv (scripts/results-shape.sh), read with the program's own CSV reader
+$(BUILD)/results-shape: scripts/results-shape.c harness/output.c harness/xalloc.c include/memprobe/output.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude $(filter %.c,$^) -lcsv -o $@
+
 # `make run`: everything from nothing to a report
 run:
 	@scripts/deps.sh run

@@ -478,8 +478,10 @@ static void no_arguments(int argc, char **argv, const char *help)
             puts(help);
             exit(0);
         }
-        if (option_is(argv[i], "--cpus"))
+        if (option_is(argv[i], "--cpus")) {
+            take_value(argc, argv, &i, "--cpus");   /* read by find_cpus_option */
             continue;
+        }
         usage_error("unexpected argument '%s'; %s", argv[i], help);
     }
 }
