@@ -318,8 +318,5 @@ const bench_family bench_family_alloc = {
         "are re-run under jemalloc, mimalloc and tcmalloc (LD_PRELOAD) where installed.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,
-    .options = NULL,
     .register_benchmarks = alloc_register,
-    .finish = NULL,
-    .child_main = NULL,
 };

@@ -346,7 +346,6 @@ const bench_family bench_family_c2c = {
         "round trips; min_ns and p99_ns give the spread.  One pair per pair class (smt, l2, "
         "llc, numa, package, cross-package), or every pair with --c2c-all (c2c_matrix.csv).",
     .min_cpus = 2,
-    .flags = 0,
     .options = c2c_options,
     .register_benchmarks = c2c_register,
     .finish = c2c_finish,

@@ -334,8 +334,6 @@ const bench_family bench_family_falseshare = {
         "atomic fetch-add.  Reported: ns per increment, the slowdown against the 128-byte "
         "padded layout, and for shared plain increments the updates lost to the race.",
     .min_cpus = 2,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = fs_register,
     .finish = fs_finish,
 };

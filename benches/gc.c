@@ -825,9 +825,6 @@ const bench_family bench_family_gc = {
         "share of wall time and allocations per second against malloc.  libgc sweeps lazily, inside "
         "later allocations, so its full cost shows in throughput rather than in pauses.",
     .min_cpus = 1,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = gc_register,
-    .finish = NULL,
     .child_main = gc_child_main,
 };

@@ -950,8 +950,6 @@ const bench_family bench_family_go = {
         "unsynchronised plain-flag handoff, with the race detector's verdict.  Rows sit beside the C "
         "families' rows with runtime=go.",
     .min_cpus = 1,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = go_register,
     .finish = go_finish,
     .child_main = go_child_main,

@@ -640,9 +640,7 @@ const bench_family bench_family_hoard = {
         "(rss_series.csv).  The unbounded run is stopped at a resident-set cap (--hoard-cap) instead of "
         "by the OOM killer; its result says cap_hit=1.",
     .min_cpus = 1,
-    .flags = 0,
     .options = hoard_options,
     .register_benchmarks = hoard_register,
-    .finish = NULL,
     .child_main = hoard_child_main,
 };

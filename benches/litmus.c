@@ -804,9 +804,6 @@ const bench_family bench_family_litmus = {
         "outcome C11 forbids fails the run. The weak outcomes show what the hardware reorders: store "
         "buffers on every CPU, loads and stores too on weaker ones.",
     .min_cpus = 2,
-    .flags = 0,
     .options = litmus_options,
     .register_benchmarks = litmus_register,
-    .finish = NULL,
-    .child_main = NULL,
 };

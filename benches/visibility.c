@@ -1110,8 +1110,6 @@ const bench_family bench_family_visibility = {
         "and a futex: one-handoff latency, handoffs per second, and stale payloads (zero for "
         "every mechanism that creates happens-before).",
     .min_cpus = 2,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = vis_register,
     .finish = vis_finish,
 };
