@@ -114,31 +114,16 @@ static void claims_filters_free(claims_filters *f)
 
 static void claims_term_free(claims_term *t)
 {
-    free(t->stat_name);
-    free(t->metric);
-    free(t->metric_x);
-    free(t->file);
-    free(t->text);
+    xalloc_free_strings(5, t->stat_name, t->metric, t->metric_x, t->file, t->text);
     claims_filters_free(&t->filters);
-}
-
-static void claims_list_strings_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void claims_claim_free(claims_claim *c)
 {
-    free(c->id);
-    free(c->document);
-    free(c->text);
-    free(c->note);
-    free(c->file);
+    xalloc_free_strings(5, c->id, c->document, c->text, c->note, c->file);
     claims_filters_free(&c->where);
-    claims_list_strings_free(c->families, c->nfamilies);
-    claims_list_strings_free(c->counters, c->ncounters);
+    xalloc_free_list(c->families, c->nfamilies);
+    xalloc_free_list(c->counters, c->ncounters);
     for (size_t i = 0; i < c->nchecks; i++) {
         free(c->checks[i].label);
         claims_term_free(&c->checks[i].num);
@@ -477,11 +462,8 @@ static int claims_handler(void *user, const char *section, const char *name, con
 
 static void claims_reader_free(claims_reader *rd)
 {
-    for (size_t i = 0; i < rd->nentries; i++) {
-        free(rd->entries[i].section);
-        free(rd->entries[i].key);
-        free(rd->entries[i].value);
-    }
+    for (size_t i = 0; i < rd->nentries; i++)
+        xalloc_free_strings(3, rd->entries[i].section, rd->entries[i].key, rd->entries[i].value);
     for (size_t i = 0; i < rd->nsections; i++)
         free(rd->sections[i].name);
     free(rd->entries);
@@ -732,11 +714,6 @@ size_t claims_list_dir(const char *dir, char ***paths)
     if (n)
         qsort(*paths, n, sizeof **paths, claims_cmp_str);
     return n;
-}
-
-void claims_list_free(char **paths, size_t n)
-{
-    claims_list_strings_free(paths, n);
 }
 
 /* ----------------------------------------------------------- evaluation */
@@ -1107,10 +1084,8 @@ void claims_verdicts_free(claims_verdict *v, size_t n)
     if (!v)
         return;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < v[i].ncheck; j++) {
-            free(v[i].checks[j].label);
-            free(v[i].checks[j].evidence);
-        }
+        for (size_t j = 0; j < v[i].ncheck; j++)
+            xalloc_free_strings(2, v[i].checks[j].label, v[i].checks[j].evidence);
         free(v[i].checks);
         free(v[i].reason);
     }

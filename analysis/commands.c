@@ -58,21 +58,44 @@ static runfolder *commands_open_run(const char *cmd, const char *dir)
     return run;
 }
 
-int commands_plot_main(int argc, char **argv)
+/* The arguments [--no-plots] [RUN] of plot and report (no_plots NULL:
+ * --no-plots is not accepted): the run folder (COMMANDS_DEFAULT_RUN when
+ * none is given), or NULL with *status 0 after printing help (a format with
+ * one %s, the default run) or 2 after a usage line. */
+static const char *commands_run_argument(int argc, char **argv, const char *usage, const char *help,
+                                         int *no_plots, int *status)
 {
-    const char *cmd = argv[0], *dir = NULL;
+    const char *dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (commands_is_help(argv[i])) {
-            printf("usage: memprobe plot [RUN]\n"
-                   "Run every plots/NAME.gp that applies to the run folder RUN (default %s) with gnuplot,\n"
-                   "writing NAME.png and NAME.svg into RUN.\n", COMMANDS_DEFAULT_RUN);
-            return 0;
+            printf("usage: %s\n", usage);
+            printf(help, COMMANDS_DEFAULT_RUN);
+            *status = 0;
+            return NULL;
         }
-        if (argv[i][0] == '-' || dir)
-            return commands_usage_error(cmd, "unexpected argument '%s'; usage: memprobe plot [RUN]", argv[i]);
+        if (no_plots && strcmp(argv[i], "--no-plots") == 0) {
+            *no_plots = 1;
+            continue;
+        }
+        if (argv[i][0] == '-' || dir) {
+            *status = commands_usage_error(argv[0], "unexpected argument '%s'; usage: %s", argv[i], usage);
+            return NULL;
+        }
         dir = argv[i];
     }
-    runfolder *run = commands_open_run(cmd, dir ? dir : COMMANDS_DEFAULT_RUN);
+    return dir ? dir : COMMANDS_DEFAULT_RUN;
+}
+
+int commands_plot_main(int argc, char **argv)
+{
+    int status;
+    const char *dir = commands_run_argument(argc, argv, "memprobe plot [RUN]",
+                                            "Run every plots/NAME.gp that applies to the run folder RUN (default %s) "
+                                            "with gnuplot,\nwriting NAME.png and NAME.svg into RUN.\n",
+                                            NULL, &status);
+    if (!dir)
+        return status;
+    runfolder *run = commands_open_run(argv[0], dir);
     if (!run)
         return 2;
     int drawn = plot_run_all(run, stdout);
@@ -137,29 +160,18 @@ int commands_claims_main(int argc, char **argv)
 
 int commands_report_main(int argc, char **argv)
 {
-    const char *cmd = argv[0], *dir = NULL;
-    int draw = 1;
-    for (int i = 1; i < argc; i++) {
-        if (commands_is_help(argv[i])) {
-            printf("usage: memprobe report [--no-plots] [RUN]\n"
-                   "Redraw the plots of RUN (default %s), judge every claims/NAME.ini, and write\n"
-                   "RUN/report.md and RUN/report.html.\n", COMMANDS_DEFAULT_RUN);
-            return 0;
-        }
-        if (strcmp(argv[i], "--no-plots") == 0) {
-            draw = 0;
-            continue;
-        }
-        if (argv[i][0] == '-' || dir)
-            return commands_usage_error(cmd, "unexpected argument '%s'; usage: memprobe report [--no-plots] [RUN]",
-                                      argv[i]);
-        dir = argv[i];
-    }
-    runfolder *run = commands_open_run(cmd, dir ? dir : COMMANDS_DEFAULT_RUN);
+    int status, no_plots = 0;
+    const char *dir = commands_run_argument(argc, argv, "memprobe report [--no-plots] [RUN]",
+                                            "Redraw the plots of RUN (default %s), judge every claims/NAME.ini, "
+                                            "and write\nRUN/report.md and RUN/report.html.\n",
+                                            &no_plots, &status);
+    if (!dir)
+        return status;
+    runfolder *run = commands_open_run(argv[0], dir);
     if (!run)
         return 2;
     runfolder_free(run);
-    return report_build(dir ? dir : COMMANDS_DEFAULT_RUN, stdout, draw) == 0 ? 0 : 1;
+    return report_build(dir, stdout, !no_plots) == 0 ? 0 : 1;
 }
 
 /* "hostA vs hostB" style label from two runs' machine.json key. */

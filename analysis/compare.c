@@ -206,11 +206,8 @@ void compare_result_free(compare_result *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nrows; i++) {
-        free(c->rows[i].family);
-        free(c->rows[i].benchmark);
-        free(c->rows[i].allocator);
-        free(c->rows[i].runtime);
-        free(c->rows[i].pair_class);
+        compare_row *r = &c->rows[i];
+        xalloc_free_strings(5, r->family, r->benchmark, r->allocator, r->runtime, r->pair_class);
     }
     for (size_t i = 0; i < c->nfamilies; i++)
         free(c->families[i].family);

@@ -32,13 +32,6 @@ const char *plot_install_hint(void)
            "(Fedora: 'sudo dnf install gnuplot') or 'make deps'";
 }
 
-void plot_list_free(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
-}
-
 size_t plot_script_inputs(const char *script, char ***inputs)
 {
     *inputs = NULL;
@@ -84,7 +77,7 @@ int plot_script_applies(const char *script, runfolder *run)
         else
             applies = runfolder_has_file(run, inputs[i]);
     }
-    plot_list_free(inputs, n);
+    xalloc_free_list(inputs, n);
     free(name);
     return applies;
 }
@@ -238,6 +231,6 @@ int plot_run_all(runfolder *run, FILE *out)
         else
             fprintf(out, "plots: %s\n", err);
     }
-    plot_list_free(scripts, n);
+    xalloc_free_list(scripts, n);
     return ok;
 }

@@ -294,7 +294,7 @@ static void report_families(doc *d, runfolder *run)
         size_t ni = plot_images(runfolder_dir(run), name, &images);
         for (size_t k = 0; k < ni; k++)
             doc_image(d, runfolder_dir(run), images[k]);
-        plot_list_free(images, ni);
+        xalloc_free_list(images, ni);
         report_key_numbers(d, run, name);
     }
 }
@@ -437,7 +437,7 @@ int report_build(const char *run_dir, FILE *out, int draw_plots)
         fprintf(out, "report: not written: %s\n", err);
     claims_verdicts_free(v, nv);
     claims_free(set);
-    claims_list_free(paths, npaths);
+    xalloc_free_list(paths, npaths);
     runfolder_free(run);
     return rc;
 }

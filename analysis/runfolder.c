@@ -170,25 +170,16 @@ void runfolder_free(runfolder *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->nsides; i++) {
-        free(r->sides[i].name);
-        free(r->sides[i].error);
-        if (r->sides[i].table)
-            output_table_free(r->sides[i].table);
+        xalloc_free_strings(2, r->sides[i].name, r->sides[i].error);
+        output_table_free(r->sides[i].table);
     }
-    for (size_t i = 0; i < r->nfamilies; i++)
-        free(r->families[i]);
-    for (size_t i = 0; i < r->nwarnings; i++)
-        free(r->warnings[i]);
-    if (r->results)
-        output_table_free(r->results);
-    if (r->machine)
-        json_object_put(r->machine);
-    if (r->families_json)
-        json_object_put(r->families_json);
     free(r->sides);
-    free(r->families);
-    free(r->warnings);
     free(r->dir);
+    xalloc_free_list(r->families, r->nfamilies);
+    xalloc_free_list(r->warnings, r->nwarnings);
+    output_table_free(r->results);
+    json_object_put(r->machine);
+    json_object_put(r->families_json);
     free(r);
 }
 

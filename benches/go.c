@@ -55,6 +55,7 @@ extern char **environ;
 
 #define GO_MIB (1024ll * 1024ll)
 #define GO_INSTALL_HINT "go toolchain not found: apt-get install golang-go"
+#define GO_COUNT(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 /* ====================================================================== */
 /* The escape report (go build -gcflags=-m=2 output)                      */
@@ -612,19 +613,19 @@ static void go_micro_bench(cbench_state *st)
 /* gc/go_collected: one child per configuration and repetition            */
 /* ====================================================================== */
 
+/* gc_pauses.csv's columns (the C gc family's, in its order). */
+static const char *const go_pause_columns[] = {
+    "benchmark", "heap", "live_bytes", "object_bytes", "divisor", "markers", "incremental",
+    "work_per_alloc", "cpus", "repetition", "pause", "start_ms", "pause_ns", "mark_ns", "collection_ns"};
+
 static void go_write_pauses(json_object *doc, const char *bench, int64_t live, int64_t gogc, int rep)
 {
-    static const char *const columns[] = {
-        "benchmark", "heap", "live_bytes", "object_bytes", "divisor", "markers", "incremental",
-        "work_per_alloc", "cpus", "repetition", "pause", "start_ms", "pause_ns", "mark_ns", "collection_ns"};
-    output_table *t = output_table_get("gc_pauses.csv");
-    output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     json_object *list = go_get(doc, "pauses");
-    size_t n = list ? json_object_array_length(list) : 0;
-    for (size_t i = 0; i < n; i++) {
+    output_table *t = NULL;
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *p = json_object_array_get_idx(list, i);
         double pause = go_num(p, "pause_ns", NAN);
-        output_table_row(t);
+        rows_side_row(&t, "gc_pauses.csv", go_pause_columns, GO_COUNT(go_pause_columns));
         output_table_set_str(t, "benchmark", bench);
         output_table_set_str(t, "heap", "go");
         output_table_set_int(t, "live_bytes", live);
@@ -671,19 +672,19 @@ static void go_gc_bench(cbench_state *st)
 #define GO_HOARD_VALUE 4000
 #define GO_HOARD_RATE 40000
 
+/* rss_series.csv's columns (the C hoard family's, in its order). */
+static const char *const go_series_columns[] = {
+    "benchmark", "variant", "allocator", "value_bytes", "insert_rate", "bound_bytes", "cap_bytes",
+    "sample_ms", "repetition", "time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes"};
+
 static void go_write_series(json_object *doc, const char *bench, const char *variant, const cbench_state *st,
                             int sample_ms, int rep)
 {
-    static const char *const columns[] = {
-        "benchmark", "variant", "allocator", "value_bytes", "insert_rate", "bound_bytes", "cap_bytes",
-        "sample_ms", "repetition", "time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes"};
-    output_table *t = output_table_get("rss_series.csv");
-    output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     json_object *list = go_get(doc, "rss");
-    size_t n = list ? json_object_array_length(list) : 0;
-    for (size_t i = 0; i < n; i++) {
+    output_table *t = NULL;
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *s = json_object_array_get_idx(list, i);
-        output_table_row(t);
+        rows_side_row(&t, "rss_series.csv", go_series_columns, GO_COUNT(go_series_columns));
         output_table_set_str(t, "benchmark", bench);
         output_table_set_str(t, "variant", variant);
         output_table_set_str(t, "allocator", "go");

@@ -367,16 +367,23 @@ static int in_results_folder(const char *dir)
     return strcmp(parent, results) == 0;
 }
 
+/* What run and list start with: their options, the --filter regex, the
+ * topology and the counters (spec; NULL: the --counters option's). */
+static topo *start_selection(int argc, char **argv, run_options *o, regex_t *re, const char *counters)
+{
+    parse_run_options(argc, argv, o);
+    if (o->filter)
+        compile_filter(o->filter, re);
+    topo *t = load_topology(o->cpus);
+    init_counters(counters ? counters : o->counters);
+    return t;
+}
+
 static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_options o;
-    parse_run_options(argc, argv, &o);
-
     regex_t re;
-    if (o.filter)
-        compile_filter(o.filter, &re);
-    topo *t = load_topology(o.cpus);
-    init_counters(o.counters);
+    topo *t = start_selection(argc, argv, &o, &re, NULL);
     init_cbench(&o, 0);
 
     static char run_dir[PATH_MAX];
@@ -444,12 +451,8 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 static int command_list(int argc, char **argv)
 {
     run_options o;
-    parse_run_options(argc, argv, &o);
     regex_t re;
-    if (o.filter)
-        compile_filter(o.filter, &re);
-    topo *t = load_topology(o.cpus);
-    init_counters("none");
+    topo *t = start_selection(argc, argv, &o, &re, "none");
     printf("families:\n");
     for (size_t i = 0; i < bench_family_count(); i++) {
         const bench_family *f = bench_family_at(i);

@@ -3,6 +3,7 @@
  */
 #include "memprobe/xalloc.h"
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,22 @@ void *xalloc_array(void *p, size_t n, size_t size)
     if (!q)
         xalloc_fail(bytes);
     return q;
+}
+
+void xalloc_free_list(char **list, size_t n)
+{
+    for (size_t i = 0; list && i < n; i++)
+        free(list[i]);
+    free(list);
+}
+
+void xalloc_free_strings(size_t n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    for (size_t i = 0; i < n; i++)
+        free(va_arg(ap, char *));
+    va_end(ap);
 }
 
 char *xalloc_strdup(const char *s)

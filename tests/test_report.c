@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "memprobe/bench.h"
+#include "memprobe/xalloc.h"
 
 #include "analysis/plot.h"
 #include "analysis/report.h"
@@ -63,7 +64,7 @@ static void test_script_inputs_convention(void **state)
     size_t n = plot_script_inputs(DATADIR "/plots/hoard.gp", &inputs);
     assert_int_equal(n, 1);
     assert_string_equal(inputs[0], "rss_series.csv");
-    plot_list_free(inputs, n);
+    xalloc_free_list(inputs, n);
     assert_int_equal(plot_script_inputs(DATADIR "/plots/passing.gp", &inputs), 0);
     char err[256];
     runfolder *a = runfolder_open(FIX "run-a", err, sizeof err), *e = runfolder_open(FIX "run-empty", err, sizeof err);

@@ -12,14 +12,14 @@
 extern "C" {
 #endif
 
-/* The first line of path into buf (len bytes), without its newline and
- * trailing blanks.  0, or -1 when the file cannot be read or is empty. */
+/* Cut trailing newlines, spaces and tabs off s. */
+void procfs_trim(char *s);
+/* The first line of path into buf (len bytes), trimmed.  0, or -1 when the
+ * file cannot be read or is empty. */
 int procfs_read_line(const char *path, char *buf, size_t len);
 /* The first line of path as a decimal integer.  0, or -1 when unreadable
  * or not a number. */
 int procfs_read_long(const char *path, long *out);
-/* Cut trailing newlines, spaces and tabs off s. */
-void procfs_trim(char *s);
 
 #ifdef __cplusplus
 }
