@@ -400,13 +400,12 @@ static int hoard_child_main(int argc, char **argv)
     hoard_job j = {0};
     if (hoard_child_args(argc, argv, &j))
         return 2;
-    topo *t = child_arg_topo(argc, argv, "hoard");
+    topo *t = child_start(argc, argv, "hoard", 2 * j.cap + 512 * HOARD_MIB);
     if (!t)
         return 2;
-    char err[512];
-    child_limit_memory(2 * j.cap + 512 * HOARD_MIB);
     if (j.heap == HOARD_HEAP_GC)
         gcheap_start(t, (unsigned)topo_pu_count(t), 0, 0);
+    char err[512];
     double timeout_s = 30.0 + (double)j.duration_ns * 1e-9;
     int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == HOARD_HEAP_GC, hoard_mutator, &j, timeout_s,
                                  err, sizeof err);

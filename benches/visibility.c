@@ -245,14 +245,19 @@ static int vis_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const _Atomic 
     return 0;
 }
 
-/* mutex: a one-message slot polled under the lock. */
-static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
+/* mutex: a one-message slot polled under the lock.  Sending waits for
+ * the slot to be empty and fills it; receiving waits for it to be full and
+ * empties it. */
+static int vis_mutex_exchange(vis_box *b, uint64_t *msg, int send, const _Atomic int *abandon)
 {
     for (;;) {
         pthread_mutex_lock(&b->mu);
-        if (b->count == 0) {
-            b->slot = msg;
-            b->count = 1;
+        if (b->count == !send) {
+            if (send)
+                b->slot = *msg;
+            else
+                *msg = b->slot;
+            b->count = send;
             pthread_mutex_unlock(&b->mu);
             return 0;
         }
@@ -263,21 +268,14 @@ static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
     }
 }
 
+static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
+{
+    return vis_mutex_exchange(b, &msg, 1, abandon);
+}
+
 static int vis_mutex_recv(vis_box *b, uint64_t *msg, const _Atomic int *abandon)
 {
-    for (;;) {
-        pthread_mutex_lock(&b->mu);
-        if (b->count == 1) {
-            *msg = b->slot;
-            b->count = 0;
-            pthread_mutex_unlock(&b->mu);
-            return 0;
-        }
-        pthread_mutex_unlock(&b->mu);
-        if (pairs_abandoned(abandon))
-            return -1;
-        pin_cpu_relax();
-    }
+    return vis_mutex_exchange(b, msg, 0, abandon);
 }
 
 /* mutex_condvar: a one-message slot and one condition variable (one sender

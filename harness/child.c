@@ -66,6 +66,14 @@ topo *child_arg_topo(int argc, char **argv, const char *family)
     return t;
 }
 
+topo *child_start(int argc, char **argv, const char *family, unsigned long long extra)
+{
+    topo *t = child_arg_topo(argc, argv, family);
+    if (t)
+        child_limit_memory(extra);
+    return t;
+}
+
 /* ---- output lines (parent side) ---- */
 
 int child_kv(const char *line, const char *key, double *out)

@@ -40,6 +40,10 @@ int child_arg_choice(int argc, char **argv, const char *key, const char *const *
  * absent), or NULL after one line "__child <family>: why" on stderr. */
 topo *child_arg_topo(int argc, char **argv, const char *family);
 
+/* The start of a child entry point: child_arg_topo, then this process's
+ * memory capped (child_limit_memory) at what it maps plus extra bytes. */
+topo *child_start(int argc, char **argv, const char *family, unsigned long long extra);
+
 /* ---- output lines (parent side) ---- */
 
 /* Find " key=" (or "key=" at the start) in line, which ends at '\n' or
