@@ -137,13 +137,22 @@ static void test_timeout_terminates_then_kills(void **state)
     assert_true(clock_now_ns() - t0 < 25ull * 1000000000ull);   /* neither waited for its 30 s */
 }
 
+/* The stop request, once the child says its trap is set. */
+static void stop_when_ready(const char *line, size_t len, int reply_fd, void *ctx)
+{
+    (void)reply_fd;
+    (void)ctx;
+    if (len == 5 && strncmp(line, "ready", 5) == 0)
+        cbench_request_stop();
+}
+
 /* Last: the stop request cannot be taken back in this process. */
 static void test_stop_request_is_passed_on(void **state)
 {
     (void)state;
-    cbench_request_stop();
-    char *argv[] = {"sh", "-c", "trap 'echo interrupted; exit 7' INT; while :; do sleep 0.05; done", NULL};
-    proc_spec spec = {.path = "/bin/sh", .argv = argv, .out = PROC_CAPTURE, .timeout_s = 60, .forward_stop = 1};
+    char *argv[] = {"sh", "-c", "trap 'echo interrupted; exit 7' INT; echo ready; while :; do sleep 0.05; done", NULL};
+    proc_spec spec = {.path = "/bin/sh", .argv = argv, .out = PROC_CAPTURE, .timeout_s = 60, .forward_stop = 1,
+                      .on_line = stop_when_ready};
     proc_result r;
     proc_run(&spec, &r);
     assert_int_equal(r.status, PROC_EXITED);
