@@ -9,12 +9,15 @@
 #   make valgrind   memcheck over the unit tests and a short run (no errors, no definite leaks)
 #   make fuzz       libFuzzer targets (fuzz/): replay saved inputs, fuzz each FUZZ_SECONDS (20)
 #   make cross-aarch64   cross-build for aarch64 and run the tests under qemu-user
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR=   memprobe into bin/, helpers into
+#                   libexec/memprobe/, data into share/memprobe/, man page, bash completion
 CC      ?= gcc
 CXX     ?= g++
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BUILD   ?= build
+LIBEXECDIR = $(PREFIX)/libexec/memprobe
+DATADIR    = $(PREFIX)/share/memprobe
 PKGS    := papi hwloc benchmark bdw-gc json-c inih
 OPT     ?= -O2
 VERSION := 0.1.0
@@ -48,17 +51,19 @@ WARN       := -Wall -Wextra -Werror
 DEFS       := -D_GNU_SOURCE -DGC_THREADS -DMEMPROBE_VERSION='"$(VERSION)"' -DMEMPROBE_GIT_REV='"$(GIT_REV)"' \
               -DMEMPROBE_CC='"$(notdir $(CC)) $(shell $(CC) -dumpversion 2>/dev/null)"' -DMEMPROBE_CFLAGS='"$(OPT) $(SANFLAGS)"' \
               -DMEMPROBE_BENCHMARK_VERSION='"$(shell pkg-config --modversion benchmark 2>/dev/null)"' \
-              -DMEMPROBE_DATADIR='"$(PREFIX)/share/memprobe"'
+              -DMEMPROBE_DATADIR='"$(DATADIR)"' -DMEMPROBE_LIBEXECDIR='"$(LIBEXECDIR)"'
 CFLAGS_ALL   = -std=gnu11 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 CXXFLAGS_ALL = -std=c++17 $(OPT) -g $(WARN) $(DEFS) -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(EXTRA_CFLAGS)
 LDLIBS_ALL   = $(PKG_LIBS) -lcsv -lpthread -ldl -lm $(SANFLAGS)
 
-HARNESS_C := $(filter-out harness/main.c,$(wildcard harness/*.c))
-BENCH_C   := $(wildcard benches/*.c)
-LIB_OBJ   := $(HARNESS_C:%.c=$(BUILD)/%.o) $(BENCH_C:%.c=$(BUILD)/%.o) $(BUILD)/harness/cbench.o
-MAIN_OBJ  := $(BUILD)/harness/main.o
-TEST_SRC  := $(wildcard tests/test_*.c)
-TEST_BIN  := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+HARNESS_C  := $(filter-out harness/main.c,$(wildcard harness/*.c))
+ANALYSIS_C := $(wildcard analysis/*.c)
+BENCH_C    := $(wildcard benches/*.c)
+LIB_OBJ    := $(HARNESS_C:%.c=$(BUILD)/%.o) $(ANALYSIS_C:%.c=$(BUILD)/%.o) $(BENCH_C:%.c=$(BUILD)/%.o) \
+              $(BUILD)/harness/cbench.o
+MAIN_OBJ   := $(BUILD)/harness/main.o
+TEST_SRC   := $(wildcard tests/test_*.c)
+TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: test-binaries all run test deps deps-build deps-test plots lint sanitize install clean
@@ -113,6 +118,11 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libmemprobe.a tests/testutil.h
 	@$(if $(Q),echo "  TEST    $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests $< -o $@ $(BUILD)/libmemprobe.a -lcmocka $(LDLIBS_ALL) -lstdc++
 
+# the shape of a run's results.csv (scripts/results-shape.sh), read with the program's own CSV reader
+$(BUILD)/results-shape: scripts/results-shape.c harness/output.c harness/xalloc.c include/memprobe/output.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -std=gnu11 $(OPT) $(WARN) -D_GNU_SOURCE -Iinclude $(filter %.c,$^) -lcsv -o $@
+
 # `make run`: everything from nothing to a report
 run:
 	@scripts/deps.sh run
@@ -146,14 +156,29 @@ fuzz:
 cross-aarch64:
 	@scripts/cross-aarch64.sh all
 
-install: bin/memprobe
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/memprobe/plots $(DESTDIR)$(PREFIX)/share/memprobe/claims
+# the man page, from the program's own --help and `run --help` (help2man)
+$(BUILD)/memprobe.1: bin/memprobe scripts/memprobe.h2m
+	@command -v help2man >/dev/null || { echo "make: help2man not found (it writes the man page): make deps" >&2; exit 1; }
+	@mkdir -p $(BUILD)
+	$(Q){ cat scripts/memprobe.h2m; printf '[RUN OPTIONS]\n.nf\n'; bin/memprobe run --help | tail -n +3; printf '.fi\n'; } \
+	  > $(BUILD)/memprobe.h2m
+	$(Q)help2man --no-info --section=1 --name="measure what memory costs on this machine" \
+	  --include=$(BUILD)/memprobe.h2m --output=$@ bin/memprobe
+
+# Only memprobe goes on PATH: the helpers (the Go companion) into
+# libexec/memprobe/, data (plots, claims, the companion's build records)
+# into share/memprobe/; memprobe finds both from its own folder.
+install: bin/memprobe $(BUILD)/memprobe.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(DATADIR)/plots $(DESTDIR)$(DATADIR)/claims \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 bin/memprobe $(DESTDIR)$(PREFIX)/bin/memprobe
-	install -m 644 plots/*.gp $(DESTDIR)$(PREFIX)/share/memprobe/plots/
-	install -m 644 claims/*.ini $(DESTDIR)$(PREFIX)/share/memprobe/claims/
+	install -m 644 plots/*.gp $(DESTDIR)$(DATADIR)/plots/
+	install -m 644 claims/*.ini $(DESTDIR)$(DATADIR)/claims/
+	install -m 644 $(BUILD)/memprobe.1 $(DESTDIR)$(PREFIX)/share/man/man1/memprobe.1
+	install -m 644 scripts/memprobe.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/memprobe
 	@# the Go companion and its build records, when they were built
-	for f in bin/memprobe-go bin/memprobe-go-race; do [ ! -e $$f ] || install -m 755 $$f $(DESTDIR)$(PREFIX)/bin/; done
-	for f in bin/memprobe-go.escape.txt bin/memprobe-go-race.unavailable; do [ ! -e $$f ] || install -m 644 $$f $(DESTDIR)$(PREFIX)/bin/; done
+	for f in bin/memprobe-go bin/memprobe-go-race; do [ ! -e $$f ] || install -m 755 $$f $(DESTDIR)$(LIBEXECDIR)/; done
+	for f in bin/memprobe-go.escape.txt bin/memprobe-go-race.unavailable; do [ ! -e $$f ] || install -m 644 $$f $(DESTDIR)$(DATADIR)/; done
 
 clean:
 	rm -rf $(BUILD) bin build-*

@@ -483,7 +483,6 @@ const bench_family bench_family_access = {
         "warm stack buffer: the page-fault cost, counted with the sw counters.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,
-    .options = NULL,
     .register_benchmarks = access_register,
     .finish = access_finish,
     .child_main = access_child_main,

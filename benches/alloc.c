@@ -28,6 +28,7 @@
 #include "memprobe/child.h"
 #include "memprobe/gcheap.h"
 #include "memprobe/measure.h"
+#include "memprobe/rng.h"
 
 #include <gc.h>
 #include <stdint.h>
@@ -132,8 +133,7 @@ static int alloc_batch_init(alloc_batch *b, size_t batch)
         b->free_order[i] = (uint32_t)i;
     uint64_t x = 0x9e3779b97f4a7c15ull;   /* fixed-seed Fisher-Yates */
     for (size_t i = batch - 1; i > 0; i--) {
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        size_t j = (size_t)(x % (i + 1));
+        size_t j = (size_t)(rng_next(&x) % (i + 1));
         uint32_t t = b->free_order[i];
         b->free_order[i] = b->free_order[j];
         b->free_order[j] = t;
@@ -374,8 +374,6 @@ const bench_family bench_family_alloc = {
         "are re-run under jemalloc, mimalloc and tcmalloc (LD_PRELOAD) where installed.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,
-    .options = NULL,
     .register_benchmarks = alloc_register,
-    .finish = NULL,
     .child_main = alloc_child_main,
 };

@@ -175,8 +175,9 @@ static void c2c_thread(void *arg, int index)
     pairs_counters_stop(&r->counters[index]);
 }
 
-static void c2c_run_free(c2c_run *r)
+static void c2c_run_free(void *run)
 {
+    c2c_run *r = run;
     if (!r)
         return;
     pairs_counters_discard(r->counters, 2);
@@ -205,15 +206,7 @@ static c2c_run *c2c_measure(const topo *t, const topo_pair *p, int variant, doub
     r->ns_per_tick = clock_ns_per_tick();
     pin_barrier_init(&r->start, 2);
     const int cpus[2] = {p->cpu_a, p->cpu_b};
-    void *const args[2] = {r, r};
-    int rc = pairs_run(t, cpus, 2, c2c_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
-        return NULL;
-    if (rc != 0) {
-        c2c_run_free(r);
-        return NULL;
-    }
-    return r;
+    return pairs_run_shared(t, cpus, 2, c2c_thread, r, c2c_run_free, budget_s + 10.0, err, errlen);
 }
 
 /* The protocol's own check: every round trip answered, the line ends where
@@ -353,7 +346,6 @@ const bench_family bench_family_c2c = {
         "round trips; min_ns and p99_ns give the spread.  One pair per pair class (smt, l2, "
         "llc, numa, package, cross-package), or every pair with --c2c-all (c2c_matrix.csv).",
     .min_cpus = 2,
-    .flags = 0,
     .options = c2c_options,
     .register_benchmarks = c2c_register,
     .finish = c2c_finish,

@@ -111,8 +111,9 @@ static void fs_thread(void *arg, int index)
     pairs_counters_stop(&r->counters[index]);
 }
 
-static void fs_run_free(fs_run *r)
+static void fs_run_free(void *run)
 {
+    fs_run *r = run;
     if (!r)
         return;
     pairs_counters_discard(r->counters, r->n);
@@ -143,19 +144,9 @@ static fs_run *fs_measure(const topo *t, const int *cpus, int n, int op, int lay
     r->budget_ns = (uint64_t)(budget_s * 1e9);
     r->area = area;
     pin_barrier_init(&r->start, n);
-    void *args[FS_MAX_WORKERS];
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         r->workers[i].counter = (_Atomic uint64_t *)((char *)area + fs_layout_stride[layout] * (size_t)i);
-        args[i] = r;
-    }
-    int rc = pairs_run(t, cpus, n, fs_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
-        return NULL;
-    if (rc != 0) {
-        fs_run_free(r);
-        return NULL;
-    }
-    return r;
+    return pairs_run_shared(t, cpus, n, fs_thread, r, fs_run_free, budget_s + 10.0, err, errlen);
 }
 
 static uint64_t fs_total_increments(const fs_run *r)
@@ -343,8 +334,6 @@ const bench_family bench_family_falseshare = {
         "atomic fetch-add.  Reported: ns per increment, the slowdown against the 128-byte "
         "padded layout, and for shared plain increments the updates lost to the race.",
     .min_cpus = 2,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = fs_register,
     .finish = fs_finish,
 };

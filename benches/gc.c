@@ -452,11 +452,9 @@ static int gc_child_main(int argc, char **argv)
     unsigned long long markers, divisor, incremental;
     if (gc_child_args(argc, argv, &j, &markers, &divisor, &incremental))
         return 2;
-    topo *t = child_arg_topo(argc, argv, "gc");
+    topo *t = child_start(argc, argv, "gc", 4 * j.live + 512 * GC_MIB);
     if (!t)
         return 2;
-    char err[512];
-    child_limit_memory(4 * j.live + 512 * GC_MIB);
     if (j.heap == GC_HEAP_COLLECTED) {
         gcheap_start(t, (unsigned)markers, (unsigned long)divisor, (int)incremental);
         if (gc_recorder_init(GC_EVENT_CAP) != 0) {
@@ -465,6 +463,7 @@ static int gc_child_main(int argc, char **argv)
             return 1;
         }
     }
+    char err[512];
     double timeout_s = 60.0 + (double)j.max_ns * 1e-9 + (double)j.live / (8.0 * GC_MIB);
     int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == GC_HEAP_COLLECTED, gc_mutator, &j, timeout_s,
                                  err, sizeof err);
@@ -839,9 +838,6 @@ const bench_family bench_family_gc = {
         "share of wall time and allocations per second against malloc.  libgc sweeps lazily, inside "
         "later allocations, so its full cost shows in throughput rather than in pauses.",
     .min_cpus = 1,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = gc_register,
-    .finish = NULL,
     .child_main = gc_child_main,
 };

@@ -14,7 +14,7 @@
  * Rows are named to sit beside their C counterparts ("passing/go_slowpath"
  * next to "passing/ptr_malloc", same argument names), tagged runtime=go,
  * escapes=0/1 (the compiler's escape decision for the measured function,
- * parsed from bin/memprobe-go.escape.txt, which `make` writes with
+ * parsed from memprobe-go.escape.txt (paths.h), which `make` writes with
  * go build -gcflags=-m=2), cpus and, for the handoffs, the race detector's
  * verdict.  Each benchmark runs one iteration whose manual time is Go's own
  * ns/op (real_ns is Go's number); counters are divided by Go's operation
@@ -27,19 +27,15 @@
  * family registers nothing and says how to install Go.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <limits.h>
 #include <math.h>
-#include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,14 +44,18 @@
 #include "memprobe/child.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
+#include "memprobe/paths.h"
+#include "memprobe/proc.h"
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
+#include "memprobe/xalloc.h"
 
 extern char **environ;
 
 #define GO_MIB (1024ll * 1024ll)
 #define GO_INSTALL_HINT "go toolchain not found: apt-get install golang-go"
+#define GO_COUNT(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 /* ====================================================================== */
 /* The escape report (go build -gcflags=-m=2 output)                      */
@@ -125,12 +125,8 @@ static void go_escape_add(go_escape_report *r, const char *name, const char *fil
         if (strcmp(r->fn[i].name, name) == 0 && strcmp(r->fn[i].file, file) == 0)
             return;
     if (r->n == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 64;
-        go_escape_fn *p = realloc(r->fn, cap * sizeof *p);
-        if (!p)
-            return;
-        r->fn = p;
-        r->cap = cap;
+        r->cap = r->cap ? 2 * r->cap : 64;
+        r->fn = xalloc_array(r->fn, r->cap, sizeof *r->fn);
     }
     go_escape_fn *f = &r->fn[r->n++];
     snprintf(f->name, sizeof f->name, "%s", name);
@@ -187,19 +183,14 @@ static char *go_read_file(const char *path)
     if (!f)
         return NULL;
     size_t cap = 65536, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+    char *buf = xalloc_malloc(cap);
+    while ((n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
         len += n;
-        if (cap - len < 4096) {
-            char *p = realloc(buf, cap *= 2);
-            if (!p)
-                free(buf);
-            buf = p;
-        }
+        if (cap - len < 4096)
+            buf = xalloc_array(buf, cap *= 2, 1);
     }
     fclose(f);
-    if (buf)
-        buf[len] = '\0';
+    buf[len] = '\0';
     return buf;
 }
 
@@ -225,44 +216,23 @@ static int go_executable(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-/* 1 when a "go" executable is on PATH. */
-static int go_toolchain_on_path(void)
-{
-    const char *path = getenv("PATH");
-    char dir[PATH_MAX + 4];
-    while (path && *path) {
-        size_t k = strcspn(path, ":");
-        snprintf(dir, sizeof dir, "%.*s/go", (int)(k < PATH_MAX ? k : PATH_MAX), path);
-        if (k && go_executable(dir))
-            return 1;
-        path += k + (path[k] == ':');
-    }
-    return 0;
-}
-
 /* Find the companion: $MEMPROBE_GO, else memprobe-go beside this program.
  * 0, or -1 with the reason in why. */
 static int go_locate(char *why, size_t whylen)
 {
     const char *env = getenv("MEMPROBE_GO");
-    if (env && *env) {
+    if (env && *env)
         snprintf(go_run.bin, sizeof go_run.bin, "%s", env);
-    } else {
-        char exe[PATH_MAX];
-        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-        exe[n > 0 ? n : 0] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash)
-            *slash = '\0';
-        snprintf(go_run.bin, sizeof go_run.bin, "%s/memprobe-go", slash ? exe : ".");
-    }
+    else
+        paths_helper("memprobe-go", go_run.bin, sizeof go_run.bin);
     if (go_executable(go_run.bin)) {
         snprintf(go_run.race_bin, sizeof go_run.race_bin, "%s-race", go_run.bin);
         return 0;
     }
+    char toolchain[PATH_MAX];
     if (env && *env)
         snprintf(why, whylen, "%s (MEMPROBE_GO=%s is not an executable)", GO_INSTALL_HINT, env);
-    else if (!go_toolchain_on_path())
+    else if (proc_find_in_path("go", toolchain, sizeof toolchain) != 0)
         snprintf(why, whylen, "%s", GO_INSTALL_HINT);
     else
         snprintf(why, whylen, "Go companion %s not built: run make bin/memprobe-go", go_run.bin);
@@ -273,8 +243,7 @@ static const go_escape_report *go_escape_report_get(void)
 {
     if (!go_run.escape_loaded) {
         char path[PATH_MAX + 32];
-        snprintf(path, sizeof path, "%s.escape.txt", go_run.bin);
-        char *text = go_read_file(path);
+        char *text = paths_record(go_run.bin, ".escape.txt", path, sizeof path) == 0 ? go_read_file(path) : NULL;
         if (text)
             go_escape_parse(text, &go_run.escape);
         free(text);
@@ -297,101 +266,59 @@ typedef struct go_child {
     json_object *json;    /* the parsed document (NULL if none) */
 } go_child;
 
-static double go_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* environ without GOMAXPROCS/GOGC, plus ours.  Strings in store. */
 static char **go_child_env(const char *gogc, char store[2][64])
 {
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 3, sizeof *env);
+    char **env = xalloc_calloc(n + 3, sizeof *env);
     size_t k = 0;
-    for (size_t i = 0; env && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "GOMAXPROCS=", 11) != 0 && strncmp(environ[i], "GOGC=", 5) != 0)
             env[k++] = environ[i];
     snprintf(store[0], 64, "GOMAXPROCS=%d", topo_pu_count(go_run.topo));
     snprintf(store[1], 64, "GOGC=%s", gogc ? gogc : "100");
-    if (env) {
-        env[k++] = store[0];
-        env[k++] = store[1];
-    }
+    env[k++] = store[0];
+    env[k++] = store[1];
     return env;
 }
 
-/* The child between fork and exec: async-signal-safe calls only. */
-static void go_child_exec(const char *bin, char **argv, char **env, int in_fd, int out_fd, int gate_fd,
-                          int merge_stderr, const cpu_set_t *cpus)
+/* The launch of one child: its record and the counters attached to it. */
+typedef struct go_launch {
+    go_child *child;
+    counters_process *cp;
+} go_launch;
+
+/* Before the child runs: attach the run's counters to it. */
+static void go_child_started(pid_t pid, void *ctx)
 {
-    char c;
-    if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-        (merge_stderr && dup2(out_fd, STDERR_FILENO) < 0))
-        _exit(127);
-    while (read(gate_fd, &c, 1) < 0 && errno == EINTR)
-        ;
-    sched_setaffinity(0, sizeof *cpus, cpus);
-    execve(bin, argv, env);
-    _exit(127);
+    go_launch *l = ctx;
+    l->cp = counters_process_attach((int)pid);
+    l->child->counter_source = l->cp ? counters_process_source(l->cp) : NULL;
 }
 
-/* Record the counters at a sync point and let the child go on. */
-static void go_child_sync(go_child *c, counters_process *cp, int in_fd)
+/* A "sync K" line: record the counters at that point and let the child go on. */
+static void go_child_sync(const char *line, size_t len, int reply_fd, void *ctx)
 {
+    go_launch *l = ctx;
+    go_child *c = l->child;
+    if (len < 5 || strncmp(line, "sync ", 5) != 0)
+        return;
     int events = counters_event_count();
-    double *r = realloc(c->readings, (size_t)(c->nreadings + 1) * (size_t)(events ? events : 1) * sizeof *r);
-    if (r) {
-        c->readings = r;
-        if (cp)
-            counters_process_read(cp, r + (size_t)c->nreadings * (size_t)events);
-        else
-            for (int e = 0; e < events; e++)
-                r[(size_t)c->nreadings * (size_t)events + (size_t)e] = NAN;
-        c->nreadings++;
-    }
+    size_t per_sync = (size_t)(events ? events : 1);
+    c->readings = xalloc_array(c->readings, (size_t)(c->nreadings + 1) * per_sync, sizeof *c->readings);
+    double *r = c->readings + (size_t)c->nreadings * (size_t)events;
+    if (l->cp)
+        counters_process_read(l->cp, r);
+    else
+        for (int e = 0; e < events; e++)
+            r[e] = NAN;
+    c->nreadings++;
     ssize_t w;
     do
-        w = write(in_fd, "\n", 1);
+        w = write(reply_fd, "\n", 1);
     while (w < 0 && errno == EINTR);
-}
-
-/* Read the child's stdout until EOF or the deadline, answering "sync K"
- * lines.  0 on EOF, -1 on timeout. */
-static int go_child_pump(go_child *c, int out_fd, int in_fd, counters_process *cp, double deadline)
-{
-    size_t len = 0, cap = 65536, scanned = 0;
-    c->out = malloc(cap);
-    if (!c->out)
-        return -1;
-    for (;;) {
-        double left = deadline - go_now_s();
-        if (left <= 0)
-            return -1;
-        struct pollfd p = {.fd = out_fd, .events = POLLIN};
-        int r = poll(&p, 1, (int)(left * 1000) + 1);
-        if (r <= 0)
-            continue;
-        if (cap - len < 4096) {
-            char *bigger = realloc(c->out, cap *= 2);
-            if (!bigger)
-                return -1;
-            c->out = bigger;
-        }
-        ssize_t n = read(out_fd, c->out + len, cap - len - 1);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return 0;
-        len += (size_t)n;
-        c->out[len] = '\0';
-        for (char *nl; (nl = strchr(c->out + scanned, '\n')) != NULL; scanned = (size_t)(nl - c->out) + 1)
-            if (strncmp(c->out + scanned, "sync ", 5) == 0)
-                go_child_sync(c, cp, in_fd);
-    }
 }
 
 /* The JSON document: the last line that starts with '{'. */
@@ -409,7 +336,6 @@ static void go_child_run(go_child *c, const char *bin, const char *const *args, 
                          double timeout_s, int merge_stderr)
 {
     memset(c, 0, sizeof *c);
-    c->status = -1;
     char *argv[32];
     int argc = 0;
     argv[argc++] = (char *)bin;
@@ -422,42 +348,22 @@ static void go_child_run(go_child *c, const char *bin, const char *const *args, 
     CPU_ZERO(&cpus);
     for (int i = 0; i < topo_pu_count(go_run.topo); i++)
         CPU_SET((size_t)topo_pu(go_run.topo, i), &cpus);
-    int in[2], out[2], gate[2];
-    if (!env || pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(gate, O_CLOEXEC)) {
-        free(env);
-        return;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        go_child_exec(bin, argv, env, in[0], out[1], gate[0], merge_stderr, &cpus);
+    go_launch launch = {c, NULL};
+    proc_spec spec = {.path = bin, .argv = argv, .envp = env, .cpus = &cpus, .in = PROC_CAPTURE,
+                      .out = PROC_CAPTURE, .err = merge_stderr ? PROC_CAPTURE : PROC_INHERIT,
+                      .timeout_s = timeout_s, .started = go_child_started, .on_line = go_child_sync, .ctx = &launch};
+    proc_result r;
+    proc_run(&spec, &r);
     free(env);
-    close(in[0]);
-    close(out[1]);
-    close(gate[0]);
-    counters_process *cp = pid > 0 ? counters_process_attach((int)pid) : NULL;
-    c->counter_source = cp ? counters_process_source(cp) : NULL;
-    if (pid > 0 && write(gate[1], "g", 1) != 1)
-        kill(pid, SIGKILL);
-    close(gate[1]);
-    int timed_out = pid > 0 && go_child_pump(c, out[0], in[1], cp, go_now_s() + timeout_s) != 0;
-    close(out[0]);
-    close(in[1]);
-    if (pid <= 0) {
-        counters_process_detach(cp);
-        return;
+    counters_process_detach(launch.cp);
+    if (r.status == PROC_TIMED_OUT || r.status == PROC_NOT_STARTED) {
+        char why[256];
+        proc_describe(&r, timeout_s, why, sizeof why);
+        fprintf(stderr, "go: %s %s\n", bin, why);
     }
-    if (timed_out) {
-        kill(pid, SIGKILL);
-        fprintf(stderr, "go: %s did not finish within %.0f s; killed\n", bin, timeout_s);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    counters_process_detach(cp);
-    if (!timed_out)
-        c->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    if (c->status == 0 && c->out)
+    c->status = proc_shell_status(&r);
+    c->out = r.output;
+    if (c->status == 0)
         c->json = go_child_json(c->out);
 }
 
@@ -641,8 +547,7 @@ static void go_race_verdict(void)
 {
     if (!go_executable(go_run.race_bin)) {
         char path[PATH_MAX + 48];
-        snprintf(path, sizeof path, "%s.unavailable", go_run.race_bin);
-        char *why = go_read_file(path);
+        char *why = paths_record(go_run.race_bin, ".unavailable", path, sizeof path) == 0 ? go_read_file(path) : NULL;
         snprintf(go_micro_run.race_verdict, sizeof go_micro_run.race_verdict, "unavailable%s%.*s",
                  why ? ": " : "", why ? (int)strcspn(why, "\n") : 0, why ? why : "");
         free(why);
@@ -708,19 +613,19 @@ static void go_micro_bench(cbench_state *st)
 /* gc/go_collected: one child per configuration and repetition            */
 /* ====================================================================== */
 
+/* gc_pauses.csv's columns (the C gc family's, in its order). */
+static const char *const go_pause_columns[] = {
+    "benchmark", "heap", "live_bytes", "object_bytes", "divisor", "markers", "incremental",
+    "work_per_alloc", "cpus", "repetition", "pause", "start_ms", "pause_ns", "mark_ns", "collection_ns"};
+
 static void go_write_pauses(json_object *doc, const char *bench, int64_t live, int64_t gogc, int rep)
 {
-    static const char *const columns[] = {
-        "benchmark", "heap", "live_bytes", "object_bytes", "divisor", "markers", "incremental",
-        "work_per_alloc", "cpus", "repetition", "pause", "start_ms", "pause_ns", "mark_ns", "collection_ns"};
-    output_table *t = output_table_get("gc_pauses.csv");
-    output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     json_object *list = go_get(doc, "pauses");
-    size_t n = list ? json_object_array_length(list) : 0;
-    for (size_t i = 0; i < n; i++) {
+    output_table *t = NULL;
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *p = json_object_array_get_idx(list, i);
         double pause = go_num(p, "pause_ns", NAN);
-        output_table_row(t);
+        rows_side_row(&t, "gc_pauses.csv", go_pause_columns, GO_COUNT(go_pause_columns));
         output_table_set_str(t, "benchmark", bench);
         output_table_set_str(t, "heap", "go");
         output_table_set_int(t, "live_bytes", live);
@@ -767,19 +672,19 @@ static void go_gc_bench(cbench_state *st)
 #define GO_HOARD_VALUE 4000
 #define GO_HOARD_RATE 40000
 
+/* rss_series.csv's columns (the C hoard family's, in its order). */
+static const char *const go_series_columns[] = {
+    "benchmark", "variant", "allocator", "value_bytes", "insert_rate", "bound_bytes", "cap_bytes",
+    "sample_ms", "repetition", "time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes"};
+
 static void go_write_series(json_object *doc, const char *bench, const char *variant, const cbench_state *st,
                             int sample_ms, int rep)
 {
-    static const char *const columns[] = {
-        "benchmark", "variant", "allocator", "value_bytes", "insert_rate", "bound_bytes", "cap_bytes",
-        "sample_ms", "repetition", "time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes"};
-    output_table *t = output_table_get("rss_series.csv");
-    output_table_columns(t, columns, (int)(sizeof columns / sizeof *columns));
     json_object *list = go_get(doc, "rss");
-    size_t n = list ? json_object_array_length(list) : 0;
-    for (size_t i = 0; i < n; i++) {
+    output_table *t = NULL;
+    for (size_t i = 0; list && i < json_object_array_length(list); i++) {
         json_object *s = json_object_array_get_idx(list, i);
-        output_table_row(t);
+        rows_side_row(&t, "rss_series.csv", go_series_columns, GO_COUNT(go_series_columns));
         output_table_set_str(t, "benchmark", bench);
         output_table_set_str(t, "variant", variant);
         output_table_set_str(t, "allocator", "go");
@@ -1046,8 +951,6 @@ const bench_family bench_family_go = {
         "unsynchronised plain-flag handoff, with the race detector's verdict.  Rows sit beside the C "
         "families' rows with runtime=go.",
     .min_cpus = 1,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = go_register,
     .finish = go_finish,
     .child_main = go_child_main,

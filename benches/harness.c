@@ -77,9 +77,5 @@ const bench_family bench_family_harness = {
                    "CLOCK_MONOTONIC_RAW read. The C loop should be within 0.1 ns per "
                    "iteration of the native one.",
     .min_cpus = 1,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = harness_register_benchmarks,
-    .finish = NULL,
-    .child_main = NULL,
 };

@@ -400,13 +400,12 @@ static int hoard_child_main(int argc, char **argv)
     hoard_job j = {0};
     if (hoard_child_args(argc, argv, &j))
         return 2;
-    topo *t = child_arg_topo(argc, argv, "hoard");
+    topo *t = child_start(argc, argv, "hoard", 2 * j.cap + 512 * HOARD_MIB);
     if (!t)
         return 2;
-    char err[512];
-    child_limit_memory(2 * j.cap + 512 * HOARD_MIB);
     if (j.heap == HOARD_HEAP_GC)
         gcheap_start(t, (unsigned)topo_pu_count(t), 0, 0);
+    char err[512];
     double timeout_s = 30.0 + (double)j.duration_ns * 1e-9;
     int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == HOARD_HEAP_GC, hoard_mutator, &j, timeout_s,
                                  err, sizeof err);
@@ -640,9 +639,7 @@ const bench_family bench_family_hoard = {
         "(rss_series.csv).  The unbounded run is stopped at a resident-set cap (--hoard-cap) instead of "
         "by the OOM killer; its result says cap_hit=1.",
     .min_cpus = 1,
-    .flags = 0,
     .options = hoard_options,
     .register_benchmarks = hoard_register,
-    .finish = NULL,
     .child_main = hoard_child_main,
 };

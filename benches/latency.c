@@ -20,6 +20,7 @@
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
+#include "memprobe/rng.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -50,17 +51,6 @@ typedef struct latency_set {
 static latency_set latency_current;
 static unsigned chase_line = 64;
 
-/* xorshift64*: a fixed-seed generator so every run chases the same cycle. */
-static uint64_t latency_random(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 /* Link every line into one random cycle (Sattolo's shuffle of line order).
  * 0, or -1 when out of memory for the order. */
 static int latency_link(latency_set *s)
@@ -73,7 +63,7 @@ static int latency_link(latency_set *s)
         order[i] = i;
     uint64_t seed = 0x9E3779B97F4A7C15ull ^ s->bytes;
     for (size_t i = n - 1; i > 0; i--) {
-        size_t j = latency_random(&seed) % i;
+        size_t j = rng_next(&seed) % i;   /* fixed seed: every run chases the same cycle */
         size_t tmp = order[i];
         order[i] = order[j];
         order[j] = tmp;

@@ -51,6 +51,7 @@
 #include "memprobe/output.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/rng.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -416,7 +417,7 @@ static void litmus_delay(uint64_t *rng, unsigned max_delay)
 {
     if (!max_delay)
         return;
-    for (uint64_t k = pairs_rand_next(rng) % (max_delay + 1u); k > 0; k--)
+    for (uint64_t k = rng_next(rng) % (max_delay + 1u); k > 0; k--)
         pin_cpu_relax();
 }
 
@@ -448,8 +449,9 @@ static void litmus_thread(void *arg, int t)
         counters_thread_stop(ct, events);
 }
 
-static void litmus_ctx_free(litmus_ctx *c)
+static void litmus_ctx_free(void *ctx)
 {
+    litmus_ctx *c = ctx;
     free(c->mem);
     for (int k = 0; k < LITMUS_MAX_REGS; k++)
         free(c->regs[k]);
@@ -509,15 +511,9 @@ static int litmus_run(const litmus_params *p, litmus_result *r, char *err, size_
                  litmus_shapes[p->shape].name, p->round_instances);
         return -1;
     }
-    void *args[LITMUS_MAX_THREADS] = { c, c, c, c };
-    int rc = pairs_run(p->topo, p->cpus, c->info->threads, litmus_thread, args,
-                       2 * p->max_seconds + 10.0, err, errlen);
-    if (rc == -2)
-        return -1;   /* a thread that did not answer may still touch c: leave it allocated */
-    if (rc) {
-        litmus_ctx_free(c);
+    if (!pairs_run_shared(p->topo, p->cpus, c->info->threads, litmus_thread, c, litmus_ctx_free,
+                          2 * p->max_seconds + 10.0, err, errlen))
         return -1;
-    }
     *r = c->res;
     r->seconds = c->t_end > c->t_start ? (double)(c->t_end - c->t_start) * 1e-9 : 0.0;
     c->res.events = NULL;
@@ -808,9 +804,6 @@ const bench_family bench_family_litmus = {
         "outcome C11 forbids fails the run. The weak outcomes show what the hardware reorders: store "
         "buffers on every CPU, loads and stores too on weaker ones.",
     .min_cpus = 2,
-    .flags = 0,
     .options = litmus_options,
     .register_benchmarks = litmus_register,
-    .finish = NULL,
-    .child_main = NULL,
 };

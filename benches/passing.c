@@ -402,7 +402,6 @@ const bench_family bench_family_passing = {
         "bytes and the smallest size where returning a pointer stops being dearer than copying.",
     .min_cpus = 1,
     .flags = BENCH_FAMILY_PER_ALLOCATOR,
-    .options = NULL,
     .register_benchmarks = passing_register,
     .finish = passing_finish,
     .child_main = passing_child_main,

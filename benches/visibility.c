@@ -48,6 +48,7 @@
 #include "memprobe/output.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/rng.h"
 #include "memprobe/topo.h"
 
 #include <errno.h>
@@ -244,14 +245,19 @@ static int vis_cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu, const _Atomic 
     return 0;
 }
 
-/* mutex: a one-message slot polled under the lock. */
-static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
+/* mutex: a one-message slot polled under the lock.  Sending waits for
+ * the slot to be empty and fills it; receiving waits for it to be full and
+ * empties it. */
+static int vis_mutex_exchange(vis_box *b, uint64_t *msg, int send, const _Atomic int *abandon)
 {
     for (;;) {
         pthread_mutex_lock(&b->mu);
-        if (b->count == 0) {
-            b->slot = msg;
-            b->count = 1;
+        if (b->count == !send) {
+            if (send)
+                b->slot = *msg;
+            else
+                *msg = b->slot;
+            b->count = send;
             pthread_mutex_unlock(&b->mu);
             return 0;
         }
@@ -262,21 +268,14 @@ static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
     }
 }
 
+static int vis_mutex_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
+{
+    return vis_mutex_exchange(b, &msg, 1, abandon);
+}
+
 static int vis_mutex_recv(vis_box *b, uint64_t *msg, const _Atomic int *abandon)
 {
-    for (;;) {
-        pthread_mutex_lock(&b->mu);
-        if (b->count == 1) {
-            *msg = b->slot;
-            b->count = 0;
-            pthread_mutex_unlock(&b->mu);
-            return 0;
-        }
-        pthread_mutex_unlock(&b->mu);
-        if (pairs_abandoned(abandon))
-            return -1;
-        pin_cpu_relax();
-    }
+    return vis_mutex_exchange(b, msg, 0, abandon);
 }
 
 /* mutex_condvar: a one-message slot and one condition variable (one sender
@@ -729,8 +728,9 @@ static void vis_handoff_thread(void *arg, int index)
     pairs_counters_stop(&r->counters[index]);
 }
 
-static void vis_run_free(vis_run *r)
+static void vis_run_free(void *run)
 {
+    vis_run *r = run;
     if (!r)
         return;
     vis_box_close(r->ab);
@@ -769,14 +769,11 @@ static vis_run *vis_handoff_measure(const topo *t, const topo_pair *p, const vis
     }
     pin_barrier_init(&r->start, 2);
     const int cpus[2] = {p->cpu_a, p->cpu_b};
-    void *const args[2] = {r, r};
-    int rc = pairs_run(t, cpus, 2, vis_handoff_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
+    if (!pairs_run_shared(t, cpus, 2, vis_handoff_thread, r, vis_run_free, budget_s + 10.0, err, errlen))
         return NULL;
-    if (rc != 0 || r->failed[0] || r->failed[1]) {
-        if (rc == 0)
-            snprintf(err, errlen, "visibility %s: the %s's send or receive failed: %s", m->name,
-                     r->failed[0] ? "initiator" : "responder", strerror(r->errnum[r->failed[0] ? 0 : 1]));
+    if (r->failed[0] || r->failed[1]) {
+        snprintf(err, errlen, "visibility %s: the %s's send or receive failed: %s", m->name,
+                 r->failed[0] ? "initiator" : "responder", strerror(r->errnum[r->failed[0] ? 0 : 1]));
         vis_run_free(r);
         return NULL;
     }
@@ -821,7 +818,7 @@ typedef struct vis_observe {
 /* Spin for a random 200-2000 ns (a pause here is fine: nothing is timed). */
 static void vis_random_pause(uint64_t *rng, double ns_per_tick)
 {
-    uint64_t ns = 200 + pairs_rand_next(rng) % 1800;
+    uint64_t ns = 200 + rng_next(rng) % 1800;
     uint64_t until = clock_ticks() + (uint64_t)((double)ns / ns_per_tick);
     while (clock_ticks() < until)
         pin_cpu_relax();
@@ -881,8 +878,9 @@ static void vis_observe_thread(void *arg, int index)
     pairs_counters_stop(&o->counters[index]);
 }
 
-static void vis_observe_free(vis_observe *o)
+static void vis_observe_free(void *run)
 {
+    vis_observe *o = run;
     if (!o)
         return;
     pairs_counters_discard(o->counters, 2);
@@ -910,15 +908,7 @@ static vis_observe *vis_observe_measure(const topo *t, const topo_pair *p, doubl
     o->ns_per_tick = clock_ns_per_tick();
     pin_barrier_init(&o->start, 2);
     const int cpus[2] = {p->cpu_a, p->cpu_b};
-    void *const args[2] = {o, o};
-    int rc = pairs_run(t, cpus, 2, vis_observe_thread, args, budget_s + 10.0, err, errlen);
-    if (rc == -2)
-        return NULL;
-    if (rc != 0) {
-        vis_observe_free(o);
-        return NULL;
-    }
-    return o;
+    return pairs_run_shared(t, cpus, 2, vis_observe_thread, o, vis_observe_free, budget_s + 10.0, err, errlen);
 }
 
 /* Latencies in ns (malloc'd, o->events entries); *negative counts samples
@@ -1118,8 +1108,6 @@ const bench_family bench_family_visibility = {
         "and a futex: one-handoff latency, handoffs per second, and stale payloads (zero for "
         "every mechanism that creates happens-before).",
     .min_cpus = 2,
-    .flags = 0,
-    .options = NULL,
     .register_benchmarks = vis_register,
     .finish = vis_finish,
 };

@@ -6,7 +6,7 @@
  * accepted one gives one verdict per claim, each with an id.
  */
 #include "fuzzutil.h"
-#include "memprobe/claims.h"
+#include "analysis/claims.h"
 
 #ifndef FUZZ_FIXTURE_RUN
 #define FUZZ_FIXTURE_RUN "tests/fixtures/run-a"

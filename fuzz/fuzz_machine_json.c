@@ -7,7 +7,7 @@
  * an accepted one answers every question without crashing.
  */
 #include "fuzzutil.h"
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 static const char results_csv[] =
     "family,benchmark,variant,threads,cpus,pair_class,run_type,real_ns,cycles,page_faults,status,message\n"

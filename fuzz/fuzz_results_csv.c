@@ -8,7 +8,7 @@
  */
 #include "fuzzutil.h"
 #include "memprobe/output.h"
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 /* Serialise t to a malloc'd string. */
 static char *table_text(const output_table *t, size_t *len)
@@ -53,8 +53,8 @@ static void query_run(const char *dir)
     (void)runfolder_cpu_count(r);
     for (size_t i = 0; i < output_table_row_count(t); i++) {
         double v;
-        (void)runfolder_row_kind_of(t, i);
-        (void)runfolder_cell_number(t, i, "real_ns", &v);
+        (void)results_row_kind_of(t, i);
+        (void)results_cell_number(t, i, "real_ns", &v);
     }
     for (size_t i = 0; i < runfolder_warning_count(r); i++)
         FUZZ_CHECK(runfolder_warning(r, i) != NULL, "warning %zu missing", i);

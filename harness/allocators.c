@@ -14,19 +14,18 @@
 #include "memprobe/allocators.h"
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
+#include "memprobe/proc.h"
+#include "memprobe/procfs.h"
+#include "memprobe/xalloc.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,13 +191,9 @@ int allocators_check_child(const bench_config *cfg, char *why, size_t whylen)
 /* Seconds since this process started (from /proc/self/stat), or 0. */
 static double allocators_process_age_s(void)
 {
-    FILE *f = fopen("/proc/self/stat", "r");
-    if (!f)
-        return 0;
     char buf[1024];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
+    if (procfs_read_line("/proc/self/stat", buf, sizeof buf) != 0)
+        return 0;
     const char *p = strrchr(buf, ')');   /* the command name may hold spaces */
     /* Field 22 (starttime); p points at the end of field 2. */
     for (int field = 2; p && field < 22; field++)
@@ -227,9 +222,7 @@ static double allocators_child_timeout_s(void)
  * --out DIR.  NULL-terminated, malloc'd (the strings are borrowed). */
 static char **allocators_child_argv(int argc, char **argv, const char *name, const char *out_dir)
 {
-    char **cargv = calloc((size_t)argc + 6, sizeof *cargv);
-    if (!cargv)
-        return NULL;
+    char **cargv = xalloc_calloc((size_t)argc + 6, sizeof *cargv);
     int n = 0;
     for (int i = 0; i < argc; i++) {
         if (i > 0 && (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--child-allocator") == 0)) {
@@ -256,9 +249,7 @@ static char **allocators_child_env(const char *library, const char *name,
     size_t n = 0;
     while (environ && environ[n])
         n++;
-    char **env = calloc(n + 3, sizeof *env);
-    if (!env)
-        return NULL;
+    char **env = xalloc_calloc(n + 3, sizeof *env);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
@@ -275,43 +266,9 @@ static char **allocators_child_env(const char *library, const char *name,
     return env;
 }
 
-static double allocators_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Wait for pid at most timeout_s seconds; forwards a stop request (SIGINT)
- * and kills the child when time runs out.  Returns the wait status, or -1
- * when the child had to be killed. */
-static int allocators_wait(pid_t pid, double timeout_s)
-{
-    double deadline = allocators_now_s() + timeout_s;
-    int forwarded = 0, killed = 0, status = 0;
-    for (;;) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid)
-            return killed ? -1 : status;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        if (cbench_stop_requested() && !forwarded) {
-            kill(pid, SIGINT);
-            forwarded = 1;
-            deadline = allocators_now_s() + 10.0;
-        }
-        if (allocators_now_s() > deadline) {
-            kill(pid, killed ? SIGKILL : SIGTERM);
-            killed++;
-            deadline = allocators_now_s() + 2.0;
-        }
-        struct timespec nap = {0, 20 * 1000 * 1000};
-        nanosleep(&nap, NULL);
-    }
-}
-
 /* Start the child for allocator a (stdout and stderr into log_path) and
- * wait for it.  Returns its exit status, or -1 with why set. */
+ * wait for it (stop requests passed on).  Returns its exit status, or -1
+ * with why set. */
 static int allocators_spawn(const allocator_info *a, const char *library, int argc, char **argv,
                             const char *out_dir, const char *log_path, double timeout_s,
                             char *why, size_t whylen)
@@ -319,29 +276,22 @@ static int allocators_spawn(const allocator_info *a, const char *library, int ar
     char preload[4096], marker[256];
     char **cargv = allocators_child_argv(argc, argv, a->name, out_dir);
     char **cenv = allocators_child_env(library, a->name, preload, sizeof preload, marker, sizeof marker);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
-    pid_t pid = -1;
-    int rc = cargv && cenv ? posix_spawn(&pid, "/proc/self/exe", &fa, NULL, cargv, cenv) : ENOMEM;
-    posix_spawn_file_actions_destroy(&fa);
+    if (!cenv) {
+        free(cargv);
+        snprintf(why, whylen, "library path too long (%zu characters)", strlen(library));
+        return -1;
+    }
+    proc_spec spec = {.path = "/proc/self/exe", .argv = cargv, .envp = cenv, .out = PROC_LOG, .err = PROC_LOG,
+                      .log_path = log_path, .timeout_s = timeout_s, .forward_stop = 1};
+    proc_result r;
+    proc_run(&spec, &r);
     free(cargv);
     free(cenv);
-    if (rc != 0) {
-        snprintf(why, whylen, "cannot start /proc/self/exe: %s", strerror(rc));
-        return -1;
-    }
-    int status = allocators_wait(pid, timeout_s);
-    if (status < 0) {
-        snprintf(why, whylen, "no result within %.0f s, stopped", timeout_s);
-        return -1;
-    }
-    if (WIFSIGNALED(status)) {
-        snprintf(why, whylen, "killed by signal %d", WTERMSIG(status));
-        return -1;
-    }
-    return WEXITSTATUS(status);
+    proc_result_free(&r);
+    if (r.status == PROC_EXITED)
+        return r.code;
+    proc_describe(&r, timeout_s, why, whylen);
+    return -1;
 }
 
 /* Rows of t with status ok, rows of those whose allocator cell is not name,

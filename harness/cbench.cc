@@ -43,7 +43,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -69,6 +71,8 @@ struct cbench_bench {
     void *user = nullptr;
     benchmark::internal::Benchmark *gb = nullptr;
     size_t arg_tuples = 0;           /* instances added with arguments */
+    size_t arg_width = 0;            /* arguments per instance */
+    std::vector<std::string> arg_names;
     int repetitions = 0;             /* 0: the run's --benchmark_repetitions */
 
     size_t instances() const { return arg_tuples ? arg_tuples : 1; }
@@ -76,12 +80,23 @@ struct cbench_bench {
 
 namespace {
 
+/* How a run that did not complete ended, as the C side said it. */
+struct Outcome {
+    cbench_status status;
+    std::string message;
+};
+
 /* Registrations waiting for cbench_run, the filter, and the stop flag. */
 struct Registry {
     std::vector<std::unique_ptr<cbench_bench>> pending;
     size_t instances_run = 0;        /* instances of earlier cbench_run calls */
     const regex_t *filter = nullptr;
     std::set<std::string> manual_time; /* names reporting manual time */
+    /* Per instance ("<function>/<args>" as libbenchmark names it), the
+     * outcomes of its failed runs, oldest first: libbenchmark reports every
+     * failed run of an instance, in order, and carries only an error text,
+     * so whether it was a skip travels here (see cbench_state::record). */
+    std::map<std::string, std::deque<Outcome>> outcomes;
 };
 
 Registry &registry()
@@ -140,6 +155,7 @@ struct cbench_state {
     benchmark::State &gs;
     cbench_bench *bench;
     Phase phase = BEFORE;
+    Outcome outcome{CBENCH_OK, ""};  /* the first skip or failure */
     bool user_paused = false;        /* cbench_pause_timing without resume */
     bool self_counting = true;
     counters_thread *self = nullptr;
@@ -148,20 +164,31 @@ struct cbench_state {
     std::vector<std::pair<std::string, std::string>> tags;
 
     bool failed() const { return gs.error_occurred(); }
-    void fail(const std::string &message);
+    void fail(const std::string &message, cbench_status status = CBENCH_ERROR);
     void add_events(const double *values);
     void start_self_counters();
     void stop_self_counters(bool keep);
     void complete_loop();
     void end_of_function();
     void publish();
+    void record() const;
 };
 
-void cbench_state::fail(const std::string &message)
+/* The key of an instance in Registry::outcomes: libbenchmark's
+ * "<function>/<args>" with args as it formats them ("size:64/n:2"). */
+static std::string outcome_key(const std::string &function, const std::string &args)
+{
+    return args.empty() ? function : function + "/" + args;
+}
+
+void cbench_state::fail(const std::string &message, cbench_status status)
 {
     if (failed())
         return;                      /* libbenchmark keeps the first message */
-    gs.SkipWithError(message.c_str());   /* stops the timer */
+    outcome = {status, message};
+    /* libbenchmark 1.7 knows errors only: a skip shows as one on its console and in gbench.json */
+    std::string shown = status == CBENCH_SKIPPED ? "skipped: " + message : message;
+    gs.SkipWithError(shown.c_str());   /* stops the timer */
     user_paused = false;
     stop_self_counters(false);
 }
@@ -223,6 +250,23 @@ void cbench_state::end_of_function()
         stop_self_counters(!failed());
     complete_loop();
     publish();
+    record();
+}
+
+/* Queue how a failed run ended for the reporter, under its instance key. */
+void cbench_state::record() const
+{
+    if (!failed())
+        return;
+    std::string args;
+    for (size_t i = 0; i < bench->arg_width; i++) {
+        if (i)
+            args += "/";
+        if (i < bench->arg_names.size() && !bench->arg_names[i].empty())
+            args += bench->arg_names[i] + ":";
+        args += std::to_string(gs.range(i));
+    }
+    registry().outcomes[outcome_key(bench->name, args)].push_back(outcome);
 }
 
 /* Event counters per iteration, derived metrics, and the tags as label. */
@@ -297,6 +341,7 @@ extern "C" void cbench_args(cbench_bench *b, const int64_t *values, int n)
         return;
     b->gb->Args(std::vector<int64_t>(values, values + n));
     b->arg_tuples++;
+    b->arg_width = (size_t)n;
 }
 
 extern "C" void cbench_arg(cbench_bench *b, int64_t value)
@@ -309,6 +354,7 @@ extern "C" void cbench_arg_names(cbench_bench *b, const char *const *names, int 
     if (!b || !names || n <= 0)
         return;
     b->gb->ArgNames(std::vector<std::string>(names, names + n));
+    b->arg_names.assign(names, names + n);
 }
 
 extern "C" void cbench_range_mult(cbench_bench *b, int64_t lo, int64_t hi, int mult)
@@ -444,7 +490,7 @@ extern "C" void cbench_tag(cbench_state *st, const char *key, const char *value)
 
 extern "C" void cbench_skip(cbench_state *st, const char *message)
 {
-    st->fail(std::string("skipped: ") + (message ? message : ""));
+    st->fail(message ? message : "", CBENCH_SKIPPED);
 }
 
 extern "C" void cbench_error(cbench_state *st, const char *message)
@@ -542,6 +588,22 @@ private:
         std::fprintf(stderr, "[%zu/%zu] %s\n", done_, planned_, name.c_str());
     }
 
+    /* How run ended: ok, or the oldest queued outcome of its instance (a
+     * failure the C side did not cause, e.g. the native loop interrupted,
+     * is an error with libbenchmark's text). */
+    static Outcome outcome_of(const Run &run)
+    {
+        if (!run.error_occurred)
+            return {CBENCH_OK, ""};
+        auto &outcomes = registry().outcomes;
+        auto queued = outcomes.find(outcome_key(run.run_name.function_name, run.run_name.args));
+        if (queued == outcomes.end() || queued->second.empty())
+            return {CBENCH_ERROR, run.error_message};
+        Outcome o = queued->second.front();
+        queued->second.pop_front();
+        return o;
+    }
+
     void deliver(const Run &run)
     {
         if (!on_result_)
@@ -574,8 +636,9 @@ private:
             r.cpu_ns = per_iteration_ns(run.GetAdjustedCPUTime(), run.time_unit);
         }
         r.label = run.report_label.c_str();
-        r.error = run.error_occurred;
-        r.error_message = run.error_message.c_str();
+        Outcome outcome = outcome_of(run);
+        r.status = outcome.status;
+        r.message = outcome.message.c_str();
         r.n_counters = (int)names.size();
         r.counter_names = names.data();
         r.counter_values = values.data();
@@ -625,6 +688,7 @@ extern "C" size_t cbench_run(const char *json_path, cbench_result_fn on_result, 
     /* libbenchmark's own display reporter: a process-wide object it keeps. */
     benchmark::BenchmarkReporter *display = benchmark::CreateDefaultDisplayReporter();
     ForwardingReporter forward(display, json.get(), on_result, ctx, pending_runs());
+    registry().outcomes.clear();
     size_t n = benchmark::RunSpecifiedBenchmarks(&forward);
     if (json) {
         json_file.close();

@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "memprobe/bench.h"
+#include "memprobe/proc.h"
+#include "memprobe/procfs.h"
+#include "memprobe/xalloc.h"
 
 /* ---- arguments (child side) ---- */
 
@@ -60,6 +63,14 @@ topo *child_arg_topo(int argc, char **argv, const char *family)
     topo *t = topo_load(child_arg(argc, argv, "cpus"), err, sizeof err);
     if (!t)
         fprintf(stderr, "__child %s: %s\n", family, err);
+    return t;
+}
+
+topo *child_start(int argc, char **argv, const char *family, unsigned long long extra)
+{
+    topo *t = child_arg_topo(argc, argv, family);
+    if (t)
+        child_limit_memory(extra);
     return t;
 }
 
@@ -129,6 +140,32 @@ size_t child_columns(const char *output, const char *tag, const char *const *key
 
 /* ---- running the child (parent side) ---- */
 
+int child_spawn(const char *family, const char *const *args, int nargs, double timeout_s, char **output)
+{
+    char **argv = xalloc_calloc((size_t)nargs + 4, sizeof *argv);
+    argv[0] = (char *)"memprobe";
+    argv[1] = (char *)"__child";
+    argv[2] = (char *)family;
+    for (int i = 0; i < nargs; i++)
+        argv[3 + i] = (char *)args[i];
+    /* /proc/self/exe itself: the path it points to may have been replaced
+     * (a rebuild) while this process runs */
+    proc_spec spec = {.path = "/proc/self/exe", .argv = argv, .out = PROC_CAPTURE, .timeout_s = timeout_s};
+    proc_result r;
+    proc_run(&spec, &r);
+    free(argv);
+    if (r.status == PROC_TIMED_OUT || r.status == PROC_NOT_STARTED) {
+        char why[256];
+        proc_describe(&r, timeout_s, why, sizeof why);
+        fprintf(stderr, "%s: child process %s\n", family, why);
+    }
+    if (output)
+        *output = r.output;
+    else
+        proc_result_free(&r);
+    return proc_shell_status(&r);
+}
+
 /* Run one child and add its result line's time_key (ns) as manual time.
  * Returns its status (-1 also when it printed no usable result line);
  * *out (replaced) holds its output. */
@@ -137,7 +174,7 @@ static int child_run_one(cbench_state *st, const char *family, const char *const
 {
     free(*out);
     *out = NULL;
-    int rc = bench_spawn_child(family, args, nargs, timeout_s, out);
+    int rc = child_spawn(family, args, nargs, timeout_s, out);
     double ns = 0;
     const char *res = rc == 0 && *out ? child_line(*out, "result") : NULL;
     if (res && child_kv(res, time_key, &ns))
@@ -230,13 +267,8 @@ int child_repetition(const char *key)
  * /proc/self/statm, in pages; 0 when it cannot be read. */
 static unsigned long long child_statm_pages(int index)
 {
-    FILE *f = fopen("/proc/self/statm", "r");
-    if (!f)
-        return 0;
     char line[256];
-    const char *ok = fgets(line, sizeof line, f);
-    fclose(f);
-    if (!ok)
+    if (procfs_read_line("/proc/self/statm", line, sizeof line) != 0)
         return 0;
     const char *p = line;
     unsigned long long v = 0;

@@ -12,6 +12,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "memprobe/stats.h"
+
 #define CLOCK_CALIBRATION_NS 20000000ull   /* 20 ms */
 #define CLOCK_OVERHEAD_SAMPLES 31
 #define CLOCK_OVERHEAD_CALLS 256
@@ -48,12 +50,6 @@ double clock_ns_per_tick(void)
     return ns_per_tick;
 }
 
-static int clock_compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static void clock_measure_now_overhead(void)
 {
     double per_call[CLOCK_OVERHEAD_SAMPLES];
@@ -65,7 +61,7 @@ static void clock_measure_now_overhead(void)
         /* +1: the closing read belongs to the sample too */
         per_call[s] = (double)(clock_now_ns() - start) / (CLOCK_OVERHEAD_CALLS + 1);
     }
-    qsort(per_call, CLOCK_OVERHEAD_SAMPLES, sizeof per_call[0], clock_compare_double);
+    stats_sort(per_call, CLOCK_OVERHEAD_SAMPLES);
     now_overhead_ns = per_call[CLOCK_OVERHEAD_SAMPLES / 2];
 }
 

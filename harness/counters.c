@@ -11,6 +11,7 @@
  * exits (a pthread key destructor), so pinned worker threads can count too.
  */
 #include "memprobe/counters.h"
+#include "memprobe/procfs.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -125,17 +126,10 @@ struct counters_thread {
 
 static int read_paranoid(void)
 {
-    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-    if (!f)
+    long v;
+    if (procfs_read_long("/proc/sys/kernel/perf_event_paranoid", &v) != 0)
         return 99;
-    char line[32];
-    const char *ok = fgets(line, sizeof line, f);
-    fclose(f);
-    if (!ok)
-        return 99;
-    char *end;
-    long v = strtol(line, &end, 10);
-    return end == line || v < -1 || v > 99 ? 99 : (int)v;
+    return v < -1 || v > 99 ? 99 : (int)v;
 }
 
 static int paranoid_blocks(void)
@@ -629,6 +623,14 @@ int counters_derived_count(void)
 const char *counters_derived_column(int i)
 {
     return i >= 0 && i < sel.n_derived ? derived_all[sel.derived[i]].column : NULL;
+}
+
+int counters_derived_known(const char *column)
+{
+    for (int d = 0; column && d < DERIVED_ALL; d++)
+        if (strcmp(derived_all[d].column, column) == 0)
+            return 1;
+    return 0;
 }
 
 double counters_derived_value(int i, const double *event_values)

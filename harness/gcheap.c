@@ -19,6 +19,7 @@
 #include "memprobe/clock.h"
 #include "memprobe/measure.h"
 #include "memprobe/pin.h"
+#include "memprobe/procfs.h"
 
 void gcheap_start(const topo *t, unsigned markers, unsigned long divisor, int incremental)
 {
@@ -34,18 +35,12 @@ void gcheap_start(const topo *t, unsigned markers, unsigned long divisor, int in
 }
 
 /* The name of thread tid of this process (/proc/self/task/tid/comm) into
- * comm; empty when unreadable.  0, or -1 when the thread is gone. */
+ * comm.  0, or -1 when the thread is gone. */
 static int gcheap_thread_name(const char *tid, char *comm, size_t len)
 {
     char path[300];
     snprintf(path, sizeof path, "/proc/self/task/%s/comm", tid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    if (!fgets(comm, (int)len, f))
-        comm[0] = '\0';
-    fclose(f);
-    return 0;
+    return procfs_read_line(path, comm, len);
 }
 
 int gcheap_pin_markers(const topo *t)

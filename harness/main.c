@@ -12,9 +12,13 @@
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
-#include "memprobe/report.h"
+#include "memprobe/results.h"
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
+
+/* the CLI entry is the one file of harness/ that may include analysis headers */
+#include "analysis/commands.h"
+#include "analysis/report.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -201,162 +205,6 @@ static void compile_filter(const char *filter, regex_t *re)
     }
 }
 
-/* ------------------------------------------------------------- results */
-
-/* Fixed columns of results.csv, in order; argument columns go after variant,
- * counter and user counter columns after items_per_second. */
-static const char *const lead_columns[] = {"family", "benchmark", "variant"};
-static const char *const middle_columns[] = {
-    "threads", "cpus", "pair_class", "allocator", "runtime", "run_type", "aggregate",
-    "repetition", "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"};
-static const char *const tail_columns[] = {"label", "status", "message"};
-
-typedef struct run_state {
-    output_table *raw;          /* rows as they arrive */
-    char *arg_columns[64];
-    int n_arg_columns;
-    const char *allocator;
-    size_t rows_ok;
-} run_state;
-
-static void remember_arg_column(run_state *rs, const char *name)
-{
-    for (int i = 0; i < rs->n_arg_columns; i++)
-        if (strcmp(rs->arg_columns[i], name) == 0)
-            return;
-    if (rs->n_arg_columns < 64)
-        rs->arg_columns[rs->n_arg_columns++] = strdup(name);
-}
-
-/* "size:64/n:2" -> columns size=64, n=2 ("64/2" -> arg0=64, arg1=2). */
-static void set_arg_columns(run_state *rs, const char *args)
-{
-    char *copy = strdup(args), *save = NULL;
-    int index = 0;
-    for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save), index++) {
-        char *colon = strchr(part, ':');
-        char name[64];
-        const char *value = part;
-        if (colon) {
-            *colon = '\0';
-            snprintf(name, sizeof name, "%s", part);
-            value = colon + 1;
-        } else {
-            snprintf(name, sizeof name, "arg%d", index);
-        }
-        remember_arg_column(rs, name);
-        output_table_set_str(rs->raw, name, value);
-    }
-    free(copy);
-}
-
-/* label "k=v;k=v" -> one column per key */
-static void set_tag_columns(output_table *t, const char *label)
-{
-    char *copy = strdup(label), *save = NULL;
-    for (char *kv = strtok_r(copy, ";", &save); kv; kv = strtok_r(NULL, ";", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq || eq == kv)
-            continue;
-        *eq = '\0';
-        output_table_set_str(t, kv, eq + 1);
-    }
-    free(copy);
-}
-
-static void on_result(const cbench_result *r, void *ctx)
-{
-    run_state *rs = ctx;
-    output_table *t = rs->raw;
-    output_table_row(t);
-    const char *slash = strchr(r->function_name, '/');
-    char family[64];
-    snprintf(family, sizeof family, "%.*s", slash ? (int)(slash - r->function_name) : (int)strlen(r->function_name),
-             r->function_name);
-    output_table_set_str(t, "family", family);
-    char bench[1024];
-    snprintf(bench, sizeof bench, "%s%s%s", r->function_name, *r->args ? "/" : "", r->args);
-    output_table_set_str(t, "benchmark", bench);
-    output_table_set_str(t, "variant", slash ? slash + 1 : r->function_name);
-    set_arg_columns(rs, r->args);
-    output_table_set_int(t, "threads", r->threads);
-    output_table_set_str(t, "allocator", rs->allocator);
-    output_table_set_str(t, "runtime", "c");
-    set_tag_columns(t, r->label);    /* may override allocator/runtime */
-    output_table_set_str(t, "run_type", *r->aggregate ? "aggregate" : "iteration");
-    output_table_set_str(t, "aggregate", r->aggregate);
-    if (r->repetition_index >= 0)
-        output_table_set_int(t, "repetition", r->repetition_index);
-    output_table_set_int(t, "iterations", r->iterations);
-    if (!r->error) {
-        output_table_set_num(t, "real_ns", r->real_ns);
-        /* with manual time the work ran on other threads or processes:
-         * the main thread's CPU time would describe only its waiting */
-        if (!r->manual_time)
-            output_table_set_num(t, "cpu_ns", r->cpu_ns);
-    }
-    for (int i = 0; i < r->n_counters; i++)
-        output_table_set_num(t, r->counter_names[i], r->counter_values[i]);
-    output_table_set_str(t, "label", r->label);
-    if (r->error) {
-        int skipped = strncmp(r->error_message, "skipped: ", 9) == 0;
-        output_table_set_str(t, "status", skipped ? "skipped" : "error");
-        output_table_set_str(t, "message", skipped ? r->error_message + 9 : r->error_message);
-    } else {
-        output_table_set_str(t, "status", "ok");
-        rs->rows_ok++;
-    }
-}
-
-/* A family that could not run here still gets a row saying why. */
-static void add_skip_row(run_state *rs, const char *family, const char *why)
-{
-    output_table_row(rs->raw);
-    output_table_set_str(rs->raw, "family", family);
-    output_table_set_str(rs->raw, "allocator", rs->allocator);
-    output_table_set_str(rs->raw, "runtime", "c");
-    output_table_set_str(rs->raw, "status", "skipped");
-    output_table_set_str(rs->raw, "message", why);
-}
-
-static int is_known_column(const run_state *rs, const char *name)
-{
-    const char *const *lists[] = {lead_columns, middle_columns, tail_columns};
-    const size_t sizes[] = {3, sizeof middle_columns / sizeof *middle_columns, 3};
-    for (int l = 0; l < 3; l++)
-        for (size_t i = 0; i < sizes[l]; i++)
-            if (strcmp(lists[l][i], name) == 0)
-                return 1;
-    for (int i = 0; i < rs->n_arg_columns; i++)
-        if (strcmp(rs->arg_columns[i], name) == 0)
-            return 1;
-    return 0;
-}
-
-/* results.csv in contract order: lead, args, middle, counters, user counters and tags, tail. */
-static void build_results_table(run_state *rs)
-{
-    output_table *t = output_table_get("results.csv");
-    output_table_columns(t, lead_columns, 3);
-    output_table_columns(t, (const char *const *)rs->arg_columns, rs->n_arg_columns);
-    output_table_columns(t, middle_columns, sizeof middle_columns / sizeof *middle_columns);
-    for (int i = 0; i < counters_event_count(); i++) {
-        const char *c = counters_event_column(i);
-        output_table_columns(t, &c, 1);
-    }
-    for (int i = 0; i < counters_derived_count(); i++) {
-        const char *c = counters_derived_column(i);
-        output_table_columns(t, &c, 1);
-    }
-    for (size_t i = 0; i < output_table_column_count(rs->raw); i++) {
-        const char *c = output_table_column(rs->raw, i);
-        if (!is_known_column(rs, c))
-            output_table_columns(t, &c, 1);
-    }
-    output_table_columns(t, tail_columns, 3);
-    output_table_append(t, rs->raw);
-}
-
 /* ------------------------------------------------------------- signals */
 
 static volatile sig_atomic_t interrupted;
@@ -437,7 +285,7 @@ static int family_named_by_filter(const bench_family *f, const regex_t *filter)
 }
 
 static int register_families(const bench_config *cfg, const run_options *o, const regex_t *filter,
-                             run_state *rs, int *per_allocator, int *skipped)
+                             results *rows, int *per_allocator, int *skipped)
 {
     *skipped = 0;
     int registered_families = 0;
@@ -461,8 +309,8 @@ static int register_families(const bench_config *cfg, const run_options *o, cons
         if (*why && relevant) {
             (*skipped)++;
             fprintf(stderr, "%s: skipped: %s\n", f->name, why);
-            if (rs)
-                add_skip_row(rs, f->name, why);
+            if (rows)
+                results_add_skip(rows, f->name, why);
         }
     }
     return registered_families;
@@ -472,12 +320,12 @@ static int register_families(const bench_config *cfg, const run_options *o, cons
  * a usage error, except when it names only families that cannot run here
  * (the run then records why they were skipped).  Returns whether a
  * per-allocator family registered benchmarks. */
-static int select_benchmarks(const bench_config *cfg, const run_options *o, const regex_t *re, run_state *rs)
+static int select_benchmarks(const bench_config *cfg, const run_options *o, const regex_t *re, results *rows)
 {
     if (o->filter)
         cbench_set_filter(re);
     int per_allocator, skipped;
-    register_families(cfg, o, o->filter ? re : NULL, rs, &per_allocator, &skipped);
+    register_families(cfg, o, o->filter ? re : NULL, rows, &per_allocator, &skipped);
     if (o->filter && cbench_registered_count() == 0 && skipped == 0)
         usage_error("--filter '%s' selects no benchmark; `memprobe list` shows the names", o->filter);
     return per_allocator;
@@ -496,6 +344,8 @@ static int write_run_folder(const char *dir, sysinfo *si, int completed)
 {
     char err[512];
     int rc = output_tables_write_all(dir, err, sizeof err);
+    if (rc == 0)
+        rc = bench_families_write_json(dir, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "memprobe: %s\n", err);
     if (sysinfo_write_json(si, dir, completed && rc == 0, err, sizeof err) != 0) {
@@ -517,23 +367,31 @@ static int in_results_folder(const char *dir)
     return strcmp(parent, results) == 0;
 }
 
+/* What run and list start with: their options, the --filter regex, the
+ * topology and the counters (spec; NULL: the --counters option's). */
+static topo *start_selection(int argc, char **argv, run_options *o, regex_t *re, const char *counters)
+{
+    parse_run_options(argc, argv, o);
+    if (o->filter)
+        compile_filter(o->filter, re);
+    topo *t = load_topology(o->cpus);
+    init_counters(counters ? counters : o->counters);
+    return t;
+}
+
 static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 {
     run_options o;
-    parse_run_options(argc, argv, &o);
-
     regex_t re;
-    if (o.filter)
-        compile_filter(o.filter, &re);
-    topo *t = load_topology(o.cpus);
-    init_counters(o.counters);
+    topo *t = start_selection(argc, argv, &o, &re, NULL);
     init_cbench(&o, 0);
 
     static char run_dir[PATH_MAX];
-    run_state rs = {.raw = output_table_new(), .allocator = o.child_allocator ? o.child_allocator : "glibc"};
+    const char *allocator = o.child_allocator ? o.child_allocator : "glibc";
+    results *rows = results_new(allocator);
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
-                        .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = rs.allocator};
-    int per_allocator = select_benchmarks(&cfg, &o, &re, &rs);
+                        .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = allocator};
+    int per_allocator = select_benchmarks(&cfg, &o, &re, rows);
 
     char err[512];
     if (output_run_dir_create("results", o.out, run_dir, sizeof run_dir, err, sizeof err) != 0)
@@ -549,8 +407,8 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 
     char json_tmp[PATH_MAX + 32];
     snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
-    cbench_run(json_tmp, on_result, &rs);
-    build_results_table(&rs);       /* finish hooks read results.csv back */
+    cbench_run(json_tmp, results_add, rows);
+    results_build_table(rows);       /* finish hooks read results.csv back */
     finish_families(&cfg, &o);
 
     if (per_allocator && !o.child_allocator && !interrupted)
@@ -580,9 +438,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
         rc = 128 + interrupted;
     }
     sysinfo_free(si);
-    output_table_free(rs.raw);
-    for (int i = 0; i < rs.n_arg_columns; i++)
-        free(rs.arg_columns[i]);
+    results_free(rows);
     topo_free(t);
     counters_shutdown();
     if (o.filter)
@@ -595,17 +451,16 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 static int command_list(int argc, char **argv)
 {
     run_options o;
-    parse_run_options(argc, argv, &o);
     regex_t re;
-    if (o.filter)
-        compile_filter(o.filter, &re);
-    topo *t = load_topology(o.cpus);
-    init_counters("none");
+    topo *t = start_selection(argc, argv, &o, &re, "none");
     printf("families:\n");
     for (size_t i = 0; i < bench_family_count(); i++) {
         const bench_family *f = bench_family_at(i);
-        printf("  %-12s %s%s\n", f->name, f->help,
-               f->flags & BENCH_FAMILY_PER_ALLOCATOR ? " [per allocator]" : "");
+        char needs[32] = "";
+        if (f->min_cpus > 1)
+            snprintf(needs, sizeof needs, " [needs %d CPUs]", f->min_cpus);
+        printf("  %-12s %s%s%s\n", f->name, f->help, f->flags & BENCH_FAMILY_PER_ALLOCATOR ? " [per allocator]" : "",
+               needs);
     }
     printf("\nbenchmarks%s:\n", o.quick ? " (--quick)" : "");
     fflush(stdout);
@@ -626,8 +481,10 @@ static void no_arguments(int argc, char **argv, const char *help)
             puts(help);
             exit(0);
         }
-        if (option_is(argv[i], "--cpus"))
+        if (option_is(argv[i], "--cpus")) {
+            take_value(argc, argv, &i, "--cpus");   /* read by find_cpus_option */
             continue;
+        }
         usage_error("unexpected argument '%s'; %s", argv[i], help);
     }
 }
@@ -708,8 +565,8 @@ int main(int argc, char **argv)
         if (strcmp(cmd, subcommands[i].name) == 0)
             return subcommands[i].fn(argc - 2, argv + 2);
     const subcommand report_commands[] = {
-        {"plot", report_plot_main}, {"claims", report_claims_main},
-        {"report", report_report_main}, {"compare", report_compare_main},
+        {"plot", commands_plot_main}, {"claims", commands_claims_main},
+        {"report", commands_report_main}, {"compare", commands_compare_main},
     };
     for (size_t i = 0; i < sizeof report_commands / sizeof *report_commands; i++)
         if (strcmp(cmd, report_commands[i].name) == 0)

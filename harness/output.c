@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "memprobe/xalloc.h"
+
 /* ---------------------------------------------------------------- files */
 
 struct output_file {
@@ -30,10 +32,10 @@ struct output_file {
 
 output_file *output_file_open(const char *path, char *err, size_t errlen)
 {
-    output_file *f = calloc(1, sizeof *f);
+    output_file *f = xalloc_calloc(1, sizeof *f);
     size_t n = strlen(path) + 32;
-    f->path = strdup(path);
-    f->tmp = malloc(n);
+    f->path = xalloc_strdup(path);
+    f->tmp = xalloc_malloc(n);
     snprintf(f->tmp, n, "%s.tmp.%ld", path, (long)getpid());
     f->stream = fopen(f->tmp, "w");
     if (!f->stream) {
@@ -115,8 +117,8 @@ static output_table *tables;
 
 static output_table *output_table_named(const char *file_name)
 {
-    output_table *t = calloc(1, sizeof *t);
-    t->file_name = strdup(file_name ? file_name : "");
+    output_table *t = xalloc_calloc(1, sizeof *t);
+    t->file_name = xalloc_strdup(file_name ? file_name : "");
     return t;
 }
 
@@ -150,9 +152,9 @@ static size_t output_table_column_index(output_table *t, const char *name)
         return (size_t)c;
     if (t->ncols == t->capcols) {
         t->capcols = t->capcols ? t->capcols * 2 : 16;
-        t->columns = realloc(t->columns, t->capcols * sizeof *t->columns);
+        t->columns = xalloc_array(t->columns, t->capcols, sizeof *t->columns);
     }
-    t->columns[t->ncols] = strdup(name);
+    t->columns[t->ncols] = xalloc_strdup(name);
     return t->ncols++;
 }
 
@@ -166,8 +168,8 @@ void output_table_row(output_table *t)
 {
     if (t->nrows == t->caprows) {
         t->caprows = t->caprows ? t->caprows * 2 : 64;
-        t->rows = realloc(t->rows, t->caprows * sizeof *t->rows);
-        t->row_width = realloc(t->row_width, t->caprows * sizeof *t->row_width);
+        t->rows = xalloc_array(t->rows, t->caprows, sizeof *t->rows);
+        t->row_width = xalloc_array(t->row_width, t->caprows, sizeof *t->row_width);
     }
     t->rows[t->nrows] = NULL;
     t->row_width[t->nrows] = 0;
@@ -179,13 +181,13 @@ static void output_table_put(output_table *t, size_t r, const char *column, cons
     size_t c = output_table_column_index(t, column);
     if (c >= t->row_width[r]) {
         size_t w = t->ncols > c + 1 ? t->ncols : c + 1;
-        t->rows[r] = realloc(t->rows[r], w * sizeof **t->rows);
+        t->rows[r] = xalloc_array(t->rows[r], w, sizeof **t->rows);
         for (size_t i = t->row_width[r]; i < w; i++)
             t->rows[r][i] = NULL;
         t->row_width[r] = w;
     }
     free(t->rows[r][c]);
-    t->rows[r][c] = value ? strdup(value) : NULL;
+    t->rows[r][c] = value ? xalloc_strdup(value) : NULL;
 }
 
 void output_table_set_str(output_table *t, const char *column, const char *value)
@@ -346,7 +348,7 @@ static void csv_reader_fail(csv_reader *rd, const char *fmt, ...)
 {
     if (rd->error)
         return;
-    rd->error = malloc(256);
+    rd->error = xalloc_malloc(256);
     if (!rd->error)
         return;
     int n = snprintf(rd->error, 256, "line %zu: ", rd->line + 1);
@@ -365,8 +367,8 @@ static void csv_reader_header_field(csv_reader *rd, const char *name)
     for (size_t i = 0; i < rd->nheader; i++)
         if (strcmp(rd->header[i], name) == 0)
             csv_reader_fail(rd, "column '%.64s' appears twice in the header", name);
-    rd->header = realloc(rd->header, (rd->nheader + 1) * sizeof *rd->header);
-    rd->header[rd->nheader] = strdup(name);
+    rd->header = xalloc_array(rd->header, rd->nheader + 1, sizeof *rd->header);
+    rd->header[rd->nheader] = xalloc_strdup(name);
     output_table_column_index(rd->t, rd->header[rd->nheader]);
     rd->nheader++;
 }
@@ -379,7 +381,7 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
         len = strnlen(data, len);
     }
     if (!rd->header_done) {
-        char *name = strndup(data ? data : "", len);
+        char *name = xalloc_strndup(data ? data : "", len);
         csv_reader_header_field(rd, name);
         free(name);
         return;
@@ -391,7 +393,7 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
     if (rd->field >= rd->nheader) {
         csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
     } else if (len > 0 && data) {
-        char *v = strndup(data, len);
+        char *v = xalloc_strndup(data, len);
         output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
         free(v);
     }
@@ -537,5 +539,5 @@ char *output_strdupf(const char *fmt, ...)
     if (vasprintf(&s, fmt, ap) < 0)
         s = NULL;
     va_end(ap);
-    return s ? s : strdup("");
+    return s ? s : xalloc_strdup("");
 }

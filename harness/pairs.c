@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
+
 void *pairs_calloc_lines(size_t size)
 {
     size_t rounded = (size + PAIRS_LINE - 1) / PAIRS_LINE * PAIRS_LINE;
@@ -170,25 +173,33 @@ static void pairs_keep_abandoned(pin_group *g)
         ;
 }
 
-int pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
-              double timeout_s, char *err, size_t errlen)
+pairs_status pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
+                       double timeout_s, char *err, size_t errlen)
 {
     pin_group *g = pin_group_start(t, n, cpus, fn, args, err, errlen);
     if (!g)
-        return -1;
+        return PAIRS_NOT_STARTED;
     if (pin_group_join(g, timeout_s, err, errlen) != 0) {
         pairs_keep_abandoned(g);   /* a thread may still run: kept, never freed */
-        return -2;
+        return PAIRS_ABANDONED;
     }
     pin_group_free(g);
-    return 0;
+    return PAIRS_DONE;
 }
 
-static int pairs_compare_double(const void *a, const void *b)
+void *pairs_run_shared(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *run,
+                       void (*free_run)(void *), double timeout_s, char *err, size_t errlen)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    void **args = xalloc_calloc((size_t)(n > 0 ? n : 1), sizeof *args);
+    for (int i = 0; i < n; i++)
+        args[i] = run;
+    pairs_status status = pairs_run(t, cpus, n, fn, args, timeout_s, err, errlen);
+    free(args);
+    if (status == PAIRS_NOT_STARTED)
+        free_run(run);
+    return status == PAIRS_DONE ? run : NULL;
 }
+
 
 double pairs_quantile(const double *sorted, size_t n, double q)
 {
@@ -206,7 +217,7 @@ void pairs_summarize(double *v, size_t n, pairs_summary *out)
         out->min = out->p50 = out->p90 = out->p99 = out->p999 = out->max = out->mean = NAN;
         return;
     }
-    qsort(v, n, sizeof *v, pairs_compare_double);
+    stats_sort(v, n);
     double sum = 0;
     for (size_t i = 0; i < n; i++)
         sum += v[i];

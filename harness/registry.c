@@ -1,80 +1,94 @@
 /*
- * registry.c — the list of benchmark families.  Adding a family is one line
- * here (and its file in benches/).  Also: family option lookup and parsing.
+ * registry.c — the list of benchmark families (MEMPROBE_FAMILIES: adding a
+ * family is one line there, and its file in benches/).  Also: family option
+ * lookup and parsing.
  */
 #include "memprobe/bench.h"
 
 #include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Families still being written are weak so the tree links without them. */
-#define FAMILY(n) extern const bench_family bench_family_##n __attribute__((weak));
-FAMILY(harness)
-FAMILY(latency)
-FAMILY(alloc)
-FAMILY(access)
-FAMILY(passing)
-FAMILY(gc)
-FAMILY(hoard)
-FAMILY(c2c)
-FAMILY(falseshare)
-FAMILY(visibility)
-FAMILY(litmus)
-FAMILY(go)
-#undef FAMILY
+#include "memprobe/output.h"
 
-static const bench_family *const families[] = {
-    &bench_family_harness, &bench_family_latency, &bench_family_alloc,
-    &bench_family_access,  &bench_family_passing, &bench_family_gc,
-    &bench_family_hoard,   &bench_family_c2c,     &bench_family_falseshare,
-    &bench_family_visibility, &bench_family_litmus,
-    &bench_family_go,
-};
+/* The families, one line each, in the order of `memprobe list`, of a run
+ * and of its report.  FAMILY(name) declares bench_family_<name>, the
+ * descriptor benches/<name>.c defines, and lists it: a misspelt or missing
+ * family fails to link.  Adding a family is adding its line. */
+#define MEMPROBE_FAMILIES(FAMILY) \
+    FAMILY(harness)               \
+    FAMILY(latency)               \
+    FAMILY(alloc)                 \
+    FAMILY(access)                \
+    FAMILY(passing)               \
+    FAMILY(gc)                    \
+    FAMILY(hoard)                 \
+    FAMILY(c2c)                   \
+    FAMILY(falseshare)            \
+    FAMILY(visibility)            \
+    FAMILY(litmus)                \
+    FAMILY(go)
 
-static const bench_family *present[sizeof families / sizeof families[0]];
-static size_t present_count = (size_t)-1;
-
-static void registry_collect(void)
-{
-    if (present_count != (size_t)-1)
-        return;
-    present_count = 0;
-    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
-        if (families[i])
-            present[present_count++] = families[i];
-}
+#define REGISTRY_DECLARE(n) extern const bench_family bench_family_##n;
+#define REGISTRY_ENTRY(n) &bench_family_##n,
+MEMPROBE_FAMILIES(REGISTRY_DECLARE)
+static const bench_family *const registry_families[] = {MEMPROBE_FAMILIES(REGISTRY_ENTRY)};
+#define REGISTRY_COUNT (sizeof registry_families / sizeof registry_families[0])
 
 size_t bench_family_count(void)
 {
-    registry_collect();
-    return present_count;
+    return REGISTRY_COUNT;
 }
 
 const bench_family *bench_family_at(size_t i)
 {
-    registry_collect();
-    return i < present_count ? present[i] : NULL;
+    return i < REGISTRY_COUNT ? registry_families[i] : NULL;
+}
+
+int bench_families_write_json(const char *dir, char *err, size_t errlen)
+{
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; i < REGISTRY_COUNT; i++) {
+        const bench_family *f = registry_families[i];
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(f->name));
+        json_object_object_add(o, "help", json_object_new_string(f->help ? f->help : ""));
+        json_object_object_add(o, "description", json_object_new_string(f->description ? f->description : ""));
+        json_object_object_add(o, "min_cpus", json_object_new_int(f->min_cpus));
+        json_object_object_add(o, "per_allocator", json_object_new_boolean(f->flags & BENCH_FAMILY_PER_ALLOCATOR));
+        json_object_array_add(list, o);
+    }
+    json_object *root = json_object_new_object();
+    json_object_object_add(root, "families", list);
+    size_t len;
+    const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY, &len);
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/families.json", dir);
+    int rc = output_write_atomic(path, text, len, err, errlen);
+    json_object_put(root);
+    return rc;
 }
 
 const bench_family *bench_family_find(const char *name)
 {
-    for (size_t i = 0; i < bench_family_count(); i++)
-        if (strcmp(present[i]->name, name) == 0)
-            return present[i];
+    for (size_t i = 0; i < REGISTRY_COUNT; i++)
+        if (strcmp(registry_families[i]->name, name) == 0)
+            return registry_families[i];
     return NULL;
 }
 
 const bench_option *bench_option_find(const char *name, const bench_family **owner)
 {
-    for (size_t i = 0; i < bench_family_count(); i++) {
-        const bench_option *o = present[i]->options;
+    for (size_t i = 0; i < REGISTRY_COUNT; i++) {
+        const bench_option *o = registry_families[i]->options;
         for (; o && o->name; o++)
             if (strcmp(o->name, name) == 0) {
                 if (owner)
-                    *owner = present[i];
+                    *owner = registry_families[i];
                 return o;
             }
     }

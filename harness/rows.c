@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "memprobe/runfolder.h"
+#include "memprobe/results.h"
 #include "memprobe/stats.h"
 
 const output_table *rows_results(void)
@@ -44,7 +44,7 @@ static int rows_match(const output_table *t, size_t r, const char *family, const
 {
     return rows_cell_is(t, r, "family", family) && rows_variant_is(t, r, variant) &&
            rows_cell_is(t, r, "allocator", allocator) && rows_size_is(t, r, size) &&
-           runfolder_row_kind_of(t, r) == RUNFOLDER_ROW_ITERATION;
+           results_row_kind_of(t, r) == RESULTS_ROW_ITERATION;
 }
 
 rows_stats rows_stats_of(const output_table *t, const char *family, const char *variant,
@@ -54,7 +54,7 @@ rows_stats rows_stats_of(const output_table *t, const char *family, const char *
     double v[ROWS_STATS_MAX];
     size_t n = 0, rows = t ? output_table_row_count(t) : 0;
     for (size_t r = 0; r < rows && n < ROWS_STATS_MAX; r++)
-        if (rows_match(t, r, family, variant, allocator, size) && runfolder_cell_number(t, r, column, &v[n]))
+        if (rows_match(t, r, family, variant, allocator, size) && results_cell_number(t, r, column, &v[n]))
             n++;
     if (n == 0)
         return s;

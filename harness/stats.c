@@ -16,11 +16,17 @@ static int stats_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+void stats_sort(double *v, size_t n)
+{
+    if (n > 1)
+        qsort(v, n, sizeof *v, stats_cmp_double);
+}
+
 double stats_percentile(double *v, size_t n, double q)
 {
     if (n == 0)
         return NAN;
-    qsort(v, n, sizeof *v, stats_cmp_double);
+    stats_sort(v, n);
     if (q <= 0)
         return v[0];
     if (q >= 100)

@@ -25,6 +25,7 @@
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
+#include "memprobe/procfs.h"
 
 #ifndef MEMPROBE_VERSION
 #define MEMPROBE_VERSION "unknown"
@@ -62,36 +63,6 @@ struct sysinfo {
 
 /* ---------- reading the system ---------- */
 
-static void trim_end(char *s)
-{
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-}
-
-/* First line of a file into buf; 0, or -1 when unreadable. */
-static int read_line(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    int ok = fgets(buf, (int)len, f) != NULL;
-    fclose(f);
-    if (!ok)
-        return -1;
-    trim_end(buf);
-    return 0;
-}
-
-static int read_long(const char *path, long *out)
-{
-    char buf[64], *end;
-    if (read_line(path, buf, sizeof buf) < 0)
-        return -1;
-    *out = strtol(buf, &end, 10);
-    return end == buf ? -1 : 0;
-}
-
 /* The value of the first "key : value" line of /proc/cpuinfo, or -1. */
 static int cpuinfo_field(const char *key, char *buf, size_t len)
 {
@@ -111,7 +82,7 @@ static int cpuinfo_field(const char *key, char *buf, size_t len)
         while (*colon == ' ')
             colon++;
         snprintf(buf, len, "%s", colon);
-        trim_end(buf);
+        procfs_trim(buf);
         found = 0;
     }
     fclose(f);
@@ -232,7 +203,7 @@ static void collect_cpu_identity(json_object *root)
     put_cpuinfo_int(root, "cpu_stepping", "stepping", hw ? hw->cpuid_stepping : -1);
     char mc[64];
     if (cpuinfo_field("microcode", mc, sizeof mc) == 0 ||
-        read_line("/sys/devices/system/cpu/cpu0/microcode/version", mc, sizeof mc) == 0)
+        procfs_read_line("/sys/devices/system/cpu/cpu0/microcode/version", mc, sizeof mc) == 0)
         put_str(root, "microcode", mc);
     else
         put_str(root, "microcode", "unknown");
@@ -250,7 +221,7 @@ static void collect_topology(json_object *root, const topo *t)
     put_int(root, "pus", count_type(t, HWLOC_OBJ_PU));
     put_int(root, "numa_nodes", count_type(t, HWLOC_OBJ_NUMANODE));
     long smt_active = 0;
-    int smt = t ? topo_has_smt(t) : read_long("/sys/devices/system/cpu/smt/active", &smt_active) == 0 && smt_active;
+    int smt = t ? topo_has_smt(t) : procfs_read_long("/sys/devices/system/cpu/smt/active", &smt_active) == 0 && smt_active;
     put_str(root, "smt", smt ? "on" : "off");
 
     json_object *caches = json_object_new_array();
@@ -283,7 +254,7 @@ static long cpufreq_mhz(const topo *t, const char *file)
     char path[256];
     long khz;
     cpufreq_path(t, file, path, sizeof path);
-    return read_long(path, &khz) == 0 && khz > 0 ? khz / 1000 : -1;
+    return procfs_read_long(path, &khz) == 0 && khz > 0 ? khz / 1000 : -1;
 }
 
 static void put_mhz(json_object *root, const char *key, long mhz)
@@ -296,12 +267,12 @@ static const char *boost_state(const topo *t)
 {
     long v;
     char path[256];
-    if (read_long("/sys/devices/system/cpu/cpufreq/boost", &v) == 0)
+    if (procfs_read_long("/sys/devices/system/cpu/cpufreq/boost", &v) == 0)
         return v ? "on" : "off";
-    if (read_long("/sys/devices/system/cpu/intel_pstate/no_turbo", &v) == 0)
+    if (procfs_read_long("/sys/devices/system/cpu/intel_pstate/no_turbo", &v) == 0)
         return v ? "off" : "on";
     snprintf(path, sizeof path, "/sys/devices/system/cpu/cpufreq/policy%d/boost", first_allowed_cpu(t));
-    if (read_long(path, &v) == 0)
+    if (procfs_read_long(path, &v) == 0)
         return v ? "on" : "off";
     return "unknown";
 }
@@ -322,7 +293,7 @@ static void collect_frequency(json_object *root, const topo *t)
 
     char gov[64];
     cpufreq_path(t, "scaling_governor", path, sizeof path);
-    put_str(root, "governor", read_line(path, gov, sizeof gov) == 0 && gov[0] ? gov : "unknown");
+    put_str(root, "governor", procfs_read_line(path, gov, sizeof gov) == 0 && gov[0] ? gov : "unknown");
     put_str(root, "boost", boost_state(t));
 }
 
@@ -347,7 +318,7 @@ static void collect_hypervisor(json_object *root)
     char type[64];
     if (!flagged && !(hw && hw->virtualized)) {
         put_str(root, "hypervisor", "none");
-    } else if (read_line("/sys/hypervisor/type", type, sizeof type) == 0 && type[0]) {
+    } else if (procfs_read_line("/sys/hypervisor/type", type, sizeof type) == 0 && type[0]) {
         put_str(root, "hypervisor", type);
     } else if (hw && hw->virtualized && hw->virtual_vendor_string[0]) {
         put_str(root, "hypervisor", hypervisor_name(hw->virtual_vendor_string));
@@ -376,7 +347,7 @@ static void collect_software(json_object *root)
     put_str(root, "glibc", gnu_get_libc_version());
     put_str(root, "compiler", MEMPROBE_CC);
     snprintf(buf, sizeof buf, "%s", MEMPROBE_CFLAGS);
-    trim_end(buf);
+    procfs_trim(buf);
     put_str(root, "cflags", buf);
 
     json_object *libs = json_object_new_object();
@@ -397,7 +368,7 @@ static void collect_software(json_object *root)
 static void collect_counters(json_object *root)
 {
     long paranoid;
-    if (read_long("/proc/sys/kernel/perf_event_paranoid", &paranoid) == 0)
+    if (procfs_read_long("/proc/sys/kernel/perf_event_paranoid", &paranoid) == 0)
         put_int(root, "perf_event_paranoid", paranoid);
     else
         json_object_object_add(root, "perf_event_paranoid", NULL);
@@ -479,11 +450,11 @@ static void collect_build_flags(json_object *root)
                 *harness = json_object_new_object();
     char buf[512];
     snprintf(buf, sizeof buf, "%s", MEMPROBE_BENCH_FLAGS);
-    trim_end(buf);
+    procfs_trim(buf);
     put_str(benches, "flags", buf);
     put_hardening(benches, MEMPROBE_BENCH_HARDENING);
     snprintf(buf, sizeof buf, "%s", MEMPROBE_CFLAGS);
-    trim_end(buf);
+    procfs_trim(buf);
     put_str(harness, "flags", buf);
     put_hardening(harness, MEMPROBE_HARNESS_HARDENING);
     json_object_object_add(o, "benches", benches);

@@ -16,6 +16,7 @@ deb_build=(
   "libjson-c-dev:/usr/include/json-c/json.h"
   "libinih-dev:/usr/include/ini.h"
   "libcsv-dev:/usr/include/csv.h"
+  "help2man:/usr/bin/help2man"
 )
 deb_run=(
   "gnuplot-nox:/usr/bin/gnuplot"
@@ -38,7 +39,7 @@ rpm_build=(
   "gcc-c++:/usr/bin/g++" "pkgconf-pkg-config:/usr/bin/pkg-config" "papi-devel:/usr/include/papi.h"
   "hwloc-devel:/usr/include/hwloc.h" "google-benchmark-devel:/usr/include/benchmark/benchmark.h"
   "gc-devel:/usr/include/gc.h" "json-c-devel:/usr/include/json-c/json.h" "inih-devel:/usr/include/ini.h"
-  "libcsv-devel:/usr/include/csv.h"
+  "libcsv-devel:/usr/include/csv.h" "help2man:/usr/bin/help2man"
 )
 rpm_run=( "golang:/usr/bin/go" "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
   "gperftools-libs:/usr/lib64/libtcmalloc_minimal.so.4" "hwloc:/usr/bin/lstopo-no-graphics" )

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # lint.sh — static analysis with the checked-in configuration:
+#   two rooms  harness/ and benches/ (what measures, and what a family links
+#              against) include no analysis/ header (what reads finished run
+#              folders); the CLI entry, harness/main.c, is the one exception
 #   cppcheck   (warning, portability, performance; .cppcheck-suppressions)
 #   clang-tidy (.clang-tidy) over the C sources and harness/cbench.cc
 # Any finding fails the script.  Usage: scripts/lint.sh [FILE...]
-# (default: harness/*.c benches/*.c harness/cbench.cc).  Runs clang-tidy on
+# (default: harness/*.c analysis/*.c benches/*.c harness/cbench.cc).  Runs clang-tidy on
 # all CPUs; prints "lint: clean" when nothing was found.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,7 @@ need() {   # need COMMAND DEBIAN-PACKAGE
 need cppcheck cppcheck
 need clang-tidy clang-tidy
 
-if [ $# -gt 0 ]; then files=("$@"); else files=(harness/*.c benches/*.c harness/cbench.cc); fi
+if [ $# -gt 0 ]; then files=("$@"); else files=(harness/*.c analysis/*.c benches/*.c harness/cbench.cc); fi
 c_files=(); cxx_files=()
 for f in "${files[@]}"; do case $f in *.cc) cxx_files+=("$f") ;; *) c_files+=("$f") ;; esac; done
 
@@ -25,6 +28,14 @@ pkg_cflags=$(pkg-config --cflags papi hwloc benchmark bdw-gc json-c inih)
 defs=(-D_GNU_SOURCE -DGC_THREADS -DMEMPROBE_VERSION='"lint"' -DMEMPROBE_GIT_REV='"lint"' -DMEMPROBE_CC='"lint"'
       -DMEMPROBE_CFLAGS='""' -DMEMPROBE_BENCHMARK_VERSION='"lint"' -DMEMPROBE_DATADIR='"."' -Iinclude)
 fail=0
+
+echo "== two rooms: harness/ and benches/ include no analysis header (harness/main.c may)"
+crossings=$(grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*[<"]analysis/' \
+              harness/*.c harness/*.cc benches/*.c include/memprobe/*.h 2>/dev/null | grep -v '^harness/main\.c:' || true)
+if [ -n "$crossings" ]; then
+  printf '%s\n' "$crossings" | sed 's|$|   <- an analysis header in the measuring room; see README "Source map"|'
+  fail=1
+fi
 
 echo "== cppcheck (${#c_files[@]} C files)"
 if [ ${#c_files[@]} -gt 0 ]; then

@@ -9,8 +9,8 @@
 #
 # Usage: scripts/valgrind.sh [TEST_BINARY...]   (default: every unit test)
 # Skipped by default, with the reason:
-#   test_integration, test_faults, test_cli  exec bin/memprobe (checked below
-#                                            on its own) and time their children
+#   test_integration, test_faults, test_cli,  exec bin/memprobe (checked below
+#   test_install                             on its own) and time their children
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || {
@@ -20,7 +20,7 @@ command -v valgrind >/dev/null || {
 }
 make -j2 --no-print-directory bin/memprobe test-binaries
 
-skip='^build/tests/(test_integration|test_faults|test_cli)$'
+skip='^build/tests/(test_integration|test_faults|test_cli|test_install)$'
 if [ $# -gt 0 ]; then tests=("$@"); else
   tests=(); for t in build/tests/test_*; do
     [[ $t == *.d ]] && continue; [[ $t =~ $skip ]] && { echo "skip $t (execs bin/memprobe; checked below)"; continue; }

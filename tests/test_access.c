@@ -26,7 +26,7 @@ static int setup(void **state)
 /* What test_collect keeps of each run. */
 typedef struct test_rows {
     int n;
-    int error[8];
+    cbench_status status[8];
     char message[8][256];
     double huge[8];
 } test_rows;
@@ -36,8 +36,8 @@ static void test_collect(const cbench_result *r, void *ctx)
     test_rows *rows = ctx;
     if (r->aggregate[0] || rows->n == 8)
         return;
-    rows->error[rows->n] = r->error;
-    snprintf(rows->message[rows->n], sizeof rows->message[0], "%s", r->error_message);
+    rows->status[rows->n] = r->status;
+    snprintf(rows->message[rows->n], sizeof rows->message[0], "%s", r->message);
     rows->huge[rows->n] = NAN;
     for (int i = 0; i < r->n_counters; i++)
         if (strcmp(r->counter_names[i], "huge_page_fraction") == 0)
@@ -136,10 +136,10 @@ static void test_huge_variants_sizes_and_skips(void **state)
         cbench_run(NULL, test_collect, &rows);
         assert_int_equal(rows.n, 1);
         if (usable) {
-            assert_int_equal(rows.error[0], 0);
+            assert_int_equal(rows.status[0], CBENCH_OK);
             assert_true(isnan(rows.huge[0]) || (rows.huge[0] >= 0.0 && rows.huge[0] <= 1.0));
         } else {
-            assert_int_equal(rows.error[0], 1);
+            assert_int_equal(rows.status[0], CBENCH_SKIPPED);
             assert_non_null(strstr(rows.message[0], why));
         }
     }

@@ -2,9 +2,9 @@
  * test_allocators.c — alternative allocators: the table, finding the
  * libraries, telling from inside a process which allocator serves malloc
  * (this test re-executes itself under LD_PRELOAD), the documented skip line
- * for a missing allocator, the child's command line and environment, the
- * time bound on a child, merging a child's tables, the check a family's
- * register function makes in a child (allocators_check_child), and an
+ * for a missing allocator, the child's command line and environment (its
+ * time bound is the launcher's: test_proc), merging a child's tables, the
+ * check a family's register function makes in a child (allocators_check_child), and an
  * integration run of `memprobe run --quick --filter 'alloc|access|passing'`
  * whose results.csv carries size, variant and allocator columns with rows
  * for every installed allocator and empty cells for counters this machine
@@ -199,17 +199,6 @@ static void test_child_environment(void **state)
     unsetenv(ALLOCATORS_CHILD_ENV);
 }
 
-/* A child that does not finish is stopped at the time bound. */
-static void test_wait_is_bounded(void **state)
-{
-    (void)state;
-    pid_t pid;
-    char *argv[] = {(char *)"sleep", (char *)"30", NULL};
-    assert_int_equal(posix_spawnp(&pid, "sleep", NULL, NULL, argv, environ), 0);
-    assert_int_equal(allocators_wait(pid, 0.2), -1);
-    assert_int_equal(kill(pid, 0), -1);   /* reaped */
-}
-
 static void write_file(const char *dir, const char *name, const char *text)
 {
     char path[512];
@@ -304,34 +293,31 @@ static size_t count_rows(const output_table *t, const char *family, const char *
     return n;
 }
 
-static int has_column(const output_table *t, const char *name)
+/* 1 when family is re-run under each allocator. */
+static int per_allocator(const char *family)
 {
-    for (size_t i = 0; i < output_table_column_count(t); i++)
-        if (strcmp(output_table_column(t, i), name) == 0)
-            return 1;
-    return 0;
+    const bench_family *f = family ? bench_family_find(family) : NULL;
+    return f && (f->flags & BENCH_FAMILY_PER_ALLOCATOR);
 }
 
 static void test_integration_quick_run(void **state)
 {
     (void)state;
-    char dir[256], run[320], path[400], err[512];
-    testutil_scratch(dir, sizeof dir);
-    snprintf(run, sizeof run, "%s/run", dir);
-    char *out = NULL;
-    int rc = testutil_run(&out, "timeout 120 %s run --quick --filter 'alloc|access|passing' --out %s", MEMPROBE_BIN, run);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", out);
-    assert_int_equal(rc, 0);
-
-    snprintf(path, sizeof path, "%s/results.csv", run);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
+    char run[128], filter[256] = "^(";
+    for (size_t i = 0; i < bench_family_count(); i++)   /* the per-allocator families */
+        if (per_allocator(bench_family_at(i)->name))
+            snprintf(filter + strlen(filter), sizeof filter - strlen(filter), "%s%s", filter[2] ? "|" : "",
+                     bench_family_at(i)->name);
+    strcat(filter, ")/");
+    char *out = testutil_memprobe_run(run, sizeof run, NULL, "--quick --filter '%s'", filter);
+    output_table *t = testutil_read_csv(run, "results.csv");
     assert_non_null(t);
-    assert_true(has_column(t, "size") && has_column(t, "variant") && has_column(t, "allocator"));
-    assert_true(has_column(t, "batch"));
-    const char *families[] = {"alloc", "access", "passing"};
-    for (int f = 0; f < 3; f++)
-        assert_true(count_rows(t, families[f], TEST_EXPECT_SELF) > 0);
+    assert_true(testutil_has_column(t, "size") && testutil_has_column(t, "variant") &&
+                testutil_has_column(t, "allocator"));
+    assert_true(testutil_has_column(t, "batch"));
+    for (size_t i = 0; i < bench_family_count(); i++)
+        if (per_allocator(bench_family_at(i)->name))
+            assert_true(count_rows(t, bench_family_at(i)->name, TEST_EXPECT_SELF) > 0);
     char lib[4096];
     for (int i = 0; i < allocators_count() && !TEST_CHILDREN_SKIPPED; i++) {
         const allocator_info *a = allocators_at(i);
@@ -350,8 +336,7 @@ static void test_integration_quick_run(void **state)
     for (size_t r = 0; r < output_table_row_count(t); r++) {
         const char *status = output_table_cell(t, r, "status");
         const char *family = output_table_cell(t, r, "family");
-        if (!status || strcmp(status, "ok") != 0 || !family ||
-            (strcmp(family, "alloc") && strcmp(family, "access") && strcmp(family, "passing")))
+        if (!status || strcmp(status, "ok") != 0 || !per_allocator(family))
             continue;
         assert_true(output_table_cell(t, r, "size") && *output_table_cell(t, r, "size"));
         assert_true(output_table_cell(t, r, "variant") && *output_table_cell(t, r, "variant"));
@@ -366,12 +351,11 @@ static void test_integration_quick_run(void **state)
     output_table_free(t);
 
     /* the crossover side table has a row per allocator that ran */
-    snprintf(path, sizeof path, "%s/passing_summary.csv", run);
-    output_table *s = output_table_read_csv(path, err, sizeof err);
+    output_table *s = testutil_read_csv(run, "passing_summary.csv");
     if (!s)   /* passing's finish() reads results.csv: it must be built before finish() runs */
-        fprintf(stderr, "no passing_summary.csv (%s): does the CLI build results.csv before calling finish()?\n", err);
+        fprintf(stderr, "no passing_summary.csv: does the CLI build results.csv before calling finish()?\n");
     assert_non_null(s);
-    assert_true(has_column(s, "crossover_size_bytes") && has_column(s, "ratio_64B"));
+    assert_true(testutil_has_column(s, "crossover_size_bytes") && testutil_has_column(s, "ratio_64B"));
     size_t ptr_malloc_rows = 0;
     for (size_t r = 0; r < output_table_row_count(s); r++)
         ptr_malloc_rows += strcmp(output_table_cell(s, r, "variant"), "ptr_malloc") == 0;
@@ -383,7 +367,7 @@ static void test_integration_quick_run(void **state)
     if (TEST_CHILDREN_SKIPPED)   /* the run said why it started no children */
         assert_non_null(strstr(out, "alloc: alternative allocators skipped: this build's sanitizer replaces malloc"));
     free(out);
-    testutil_run(NULL, "rm -rf '%s'", dir);
+    testutil_remove_run(run);
     if (TEST_CHILDREN_SKIPPED) {
         print_message("sanitizer build: memprobe starts no per-allocator children (the sanitizer replaces "
                       "malloc); the per-allocator rows were not checked\n");
@@ -405,7 +389,6 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_missing_allocator_skip_line),
         cmocka_unit_test(test_child_command_line),
         cmocka_unit_test(test_child_environment),
-        cmocka_unit_test(test_wait_is_bounded),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_check_child),
         cmocka_unit_test(test_integration_quick_run),

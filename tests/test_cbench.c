@@ -26,10 +26,10 @@
 #define MAX_COUNTERS 32
 
 typedef struct result_copy {
-    char *name, *function_name, *args, *aggregate, *label, *error_message;
+    char *name, *function_name, *args, *aggregate, *label, *message;
     int64_t repetition_index, repetitions, iterations;
     double real_ns, cpu_ns;
-    int error;
+    cbench_status status;
     int n_counters;
     char *counter_names[MAX_COUNTERS];
     double counter_values[MAX_COUNTERS];
@@ -43,7 +43,7 @@ static void results_clear(void)
     for (int i = 0; i < n_results; i++) {
         result_copy *r = &results[i];
         free(r->name), free(r->function_name), free(r->args), free(r->aggregate);
-        free(r->label), free(r->error_message);
+        free(r->label), free(r->message);
         for (int c = 0; c < r->n_counters; c++)
             free(r->counter_names[c]);
     }
@@ -62,13 +62,13 @@ static void collect(const cbench_result *r, void *ctx)
     c->args = strdup(r->args);
     c->aggregate = strdup(r->aggregate);
     c->label = strdup(r->label);
-    c->error_message = strdup(r->error_message);
+    c->message = strdup(r->message);
     c->repetition_index = r->repetition_index;
     c->repetitions = r->repetitions;
     c->iterations = r->iterations;
     c->real_ns = r->real_ns;
     c->cpu_ns = r->cpu_ns;
-    c->error = r->error;
+    c->status = r->status;
     assert_true(r->n_counters <= MAX_COUNTERS);
     c->n_counters = r->n_counters;
     for (int i = 0; i < r->n_counters; i++) {
@@ -112,7 +112,7 @@ static double counter(const result_copy *r, const char *name)
 
 static void assert_ok_timing(const result_copy *r)
 {
-    assert_false(r->error);
+    assert_int_equal(r->status, CBENCH_OK);
     assert_true(r->iterations > 0);
     assert_true(r->real_ns > 0);
     assert_true(r->cpu_ns > 0);
@@ -321,25 +321,78 @@ static void test_skip_error_and_early_return(void **state)
     run_all(NULL);
 
     const result_copy *r = row("t/skip_before", "");
-    assert_true(r->error);
-    assert_string_equal(r->error_message, "skipped: needs 2 CPUs");
+    assert_int_equal(r->status, CBENCH_SKIPPED);
+    assert_string_equal(r->message, "needs 2 CPUs");
     assert_string_equal(r->label, "cpus=0,1");
     assert_true(isnan(r->real_ns));
 
     r = row("t/skip_inside", "");
-    assert_true(r->error);
-    assert_string_equal(r->error_message, "skipped: gave up");
+    assert_int_equal(r->status, CBENCH_SKIPPED);
+    assert_string_equal(r->message, "gave up");
 
     r = row("t/error", "");
-    assert_true(r->error);
-    assert_string_equal(r->error_message, "peer thread died");
+    assert_int_equal(r->status, CBENCH_ERROR);
+    assert_string_equal(r->message, "peer thread died");
 
     r = row("t/early", "");
-    assert_true(r->error);
-    assert_non_null(strstr(r->error_message, "returned without running its loop"));
+    assert_int_equal(r->status, CBENCH_ERROR);
+    assert_non_null(strstr(r->message, "returned without running its loop"));
 
     assert_ok_timing(row("t/open", ""));
     assert_ok_timing(row("t/pause", ""));
+}
+
+/* Instance n:1 skips, n:2 fails with a message that merely looks like a
+ * skip, n:3 skips in its second repetition only. */
+static void bm_outcome_by_instance(cbench_state *st)
+{
+    static int third_runs;
+    int64_t n = cbench_range(st, 0);
+    if (n == 1)
+        cbench_skip(st, "no such device");
+    else if (n == 2)
+        cbench_error(st, "skipped: the peer");
+    else if (n == 3 && third_runs++ == 1)
+        cbench_skip(st, "second time");
+    for (int64_t k; (k = cbench_next_batch(st)) > 0;)
+        ;
+}
+
+/* The status a run ended with travels as a field, per instance and
+ * repetition, not as text: an error whose message starts with "skipped: "
+ * stays an error and keeps its message. */
+static void test_status_per_instance_and_repetition(void **state)
+{
+    (void)state;
+    cbench_bench *b = cbench_register("t/outcome", bm_outcome_by_instance, NULL);
+    static const char *const names[] = {"n"};
+    cbench_arg_names(b, names, 1);
+    for (int64_t n = 1; n <= 3; n++)
+        cbench_arg(b, n);
+    cbench_iterations(b, 1);
+    cbench_repetitions(b, 2);
+    run_all(NULL);
+    int seen[4][2] = {{0}};
+    for (int i = 0; i < n_results; i++) {
+        const result_copy *r = &results[i];
+        if (strcmp(r->function_name, "t/outcome") != 0 || r->aggregate[0])
+            continue;
+        int n = r->args[2] - '0', rep = (int)r->repetition_index;
+        assert_true(n >= 1 && n <= 3 && rep >= 0 && rep <= 1);
+        seen[n][rep]++;
+        if (n == 1) {
+            assert_int_equal(r->status, CBENCH_SKIPPED);
+            assert_string_equal(r->message, "no such device");
+        } else if (n == 2) {
+            assert_int_equal(r->status, CBENCH_ERROR);
+            assert_string_equal(r->message, "skipped: the peer");
+        } else {
+            assert_int_equal(r->status, rep == 1 ? CBENCH_SKIPPED : CBENCH_OK);
+            assert_string_equal(r->message, rep == 1 ? "second time" : "");
+        }
+    }
+    for (int n = 1; n <= 3; n++)
+        assert_true(seen[n][0] == 1 && seen[n][1] == 1);
 }
 
 static void bm_manual(cbench_state *st)
@@ -561,12 +614,12 @@ static void test_stop_request_skips_runs(void **state)
     assert_true(cbench_stop_requested());
     run_all(NULL);
     const result_copy *r = row("t/stopped", "");
-    assert_true(r->error);
-    assert_string_equal(r->error_message, "interrupted");
+    assert_int_equal(r->status, CBENCH_ERROR);
+    assert_string_equal(r->message, "interrupted");
     assert_int_equal(s.calls, 0);
     r = row("t/stopped_native", "");
-    assert_true(r->error);
-    assert_string_equal(r->error_message, "interrupted");
+    assert_int_equal(r->status, CBENCH_ERROR);
+    assert_string_equal(r->message, "interrupted");
 }
 
 static int setup(void **state)
@@ -592,6 +645,7 @@ int main(void)
         cmocka_unit_test(test_user_counters_per_iteration),
         cmocka_unit_test(test_tags_become_label),
         cmocka_unit_test(test_skip_error_and_early_return),
+        cmocka_unit_test(test_status_per_instance_and_repetition),
         cmocka_unit_test(test_manual_time),
         cmocka_unit_test(test_json_file),
         cmocka_unit_test(test_filter),

@@ -6,8 +6,8 @@
  */
 #include "testutil.h"
 
-#include "memprobe/claims.h"
-#include "memprobe/runfolder.h"
+#include "analysis/claims.h"
+#include "analysis/runfolder.h"
 
 #define FIX "tests/fixtures/"
 #define HEAD "[claim.x]\ndocument = d\nclaim = c\n"

@@ -9,8 +9,8 @@
 
 #include <math.h>
 
-#include "memprobe/compare.h"
-#include "memprobe/runfolder.h"
+#include "analysis/compare.h"
+#include "analysis/runfolder.h"
 #include "memprobe/stats.h"
 
 #define FIX "tests/fixtures/"

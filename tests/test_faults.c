@@ -33,6 +33,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "memprobe/bench.h"
 #include "memprobe/output.h"
 
 #define FAULT_DEADLINE_S 240     /* a run that takes longer than this is hung */
@@ -240,16 +241,6 @@ static void print_tail(const char *log)
 
 /* ------------------------------------------------------------- readers */
 
-static output_table *read_results(const char *dir)
-{
-    char path[PATH_MAX + 64], err[512];
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
-    if (!t)
-        print_error("%s\n", err);
-    return t;
-}
-
 static json_object *read_machine(const char *dir)
 {
     char path[PATH_MAX + 64];
@@ -280,17 +271,6 @@ static int count_files(const char *dir, const char *what)
     return n;
 }
 
-/* Row of family with the given status, or -1. */
-static long find_row(const output_table *t, const char *family, const char *status)
-{
-    for (size_t r = 0; r < output_table_row_count(t); r++) {
-        const char *f = output_table_cell(t, r, "family"), *s = output_table_cell(t, r, "status");
-        if (f && s && strcmp(f, family) == 0 && strcmp(s, status) == 0)
-            return (long)r;
-    }
-    return -1;
-}
-
 static int allowed_cpus(int *first)
 {
     cpu_set_t set;
@@ -304,8 +284,6 @@ static int allowed_cpus(int *first)
 }
 
 /* --------------------------------------------------------------- tests */
-
-static const char *const multi_threaded[] = {"c2c", "falseshare", "visibility", "litmus"};
 
 /* One allowed CPU (what taskset -c N does): the whole --quick suite runs,
  * the multi-threaded families skip with a message naming the CPUs, nothing
@@ -321,12 +299,14 @@ static void test_one_cpu(void **state)
     if (rc != 0)
         print_tail(log);
     assert_int_equal(rc, 0);
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
-    assert_true(find_row(t, "harness", "ok") >= 0);
-    for (size_t i = 0; i < sizeof multi_threaded / sizeof *multi_threaded; i++) {
-        const char *fam = multi_threaded[i];
-        long r = find_row(t, fam, "skipped");
+    assert_true(testutil_find_row(t, "family", "harness", "status", "ok") >= 0);
+    for (size_t i = 0; i < bench_family_count(); i++) {   /* the families that need two CPUs */
+        if (bench_family_at(i)->min_cpus < 2)
+            continue;
+        const char *fam = bench_family_at(i)->name;
+        long r = testutil_find_row(t, "family", fam, "status", "skipped");
         if (r < 0) {
             print_error("%s: no skipped row on one CPU\n", fam);
             fail();
@@ -373,7 +353,7 @@ static void test_no_perf_events(void **state)
     assert_true(json_object_object_get_ex(m, "counters", &counters));
     size_t n = json_object_array_length(counters);
     assert_true(n > 0);
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     assert_true(output_table_row_count(t) > 0);
     for (size_t i = 0; i < n; i++) {
@@ -454,7 +434,7 @@ static void test_full_disk(void **state)
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/results.csv", dir);
     if (access(path, F_OK) == 0) {
-        output_table *t = read_results(dir);
+        output_table *t = testutil_read_csv(dir, "results.csv");
         assert_non_null(t);
         output_table_free(t);
     }
@@ -520,9 +500,9 @@ static void test_sigint_multithreaded(void **state)
     assert_true(progressed);
     assert_int_equal(rc, 128 + SIGINT);
     assert_false(machine_completed(dir));
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
-    long r = find_row(t, "c2c", "ok");
+    long r = testutil_find_row(t, "family", "c2c", "status", "ok");
     assert_true(r >= 0);
     const char *cpus = output_table_cell(t, (size_t)r, "cpus");
     assert_non_null(cpus);
@@ -605,9 +585,9 @@ static void test_watchdog_frozen_peer(void **state)
     assert_true(reported);
     assert_int_equal(rc, 0);   /* the run went on and completed */
     assert_true(machine_completed(dir));
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
-    long r = find_row(t, "c2c", "error");
+    long r = testutil_find_row(t, "family", "c2c", "status", "error");
     assert_true(r >= 0);
     const char *msg = output_table_cell(t, (size_t)r, "message");
     assert_non_null(msg);

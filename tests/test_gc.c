@@ -244,41 +244,17 @@ static void test_child_process(void **state)
 
 /* ---- end to end: every parameter in its own column ---- */
 
-static output_table *test_read(const char *dir, const char *file)
-{
-    char path[512], err[256];
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
-    if (!t)
-        fail_msg("%s", err);
-    return t;
-}
-
-static int test_has_column(const output_table *t, const char *name)
-{
-    for (size_t i = 0; i < output_table_column_count(t); i++)
-        if (strcmp(output_table_column(t, i), name) == 0)
-            return 1;
-    return 0;
-}
-
 static void test_every_parameter_in_its_column(void **state)
 {
     (void)state;
-    char dir[256];
-    testutil_scratch(dir, sizeof dir);
-    char *out = NULL;
-    int rc = testutil_run(&out, "%s run --quick --filter '^(gc|hoard)/' --out %s/run", MEMPROBE_BIN, dir);
-    if (rc != 0)
-        fail_msg("memprobe run failed (%d):\n%s", rc, out);
-    free(out);
-    char run[300];
-    snprintf(run, sizeof run, "%s/run", dir);
+    char run[128];
+    free(testutil_memprobe_run(run, sizeof run, NULL, "--quick --filter '^(gc|hoard)/'"));
 
     static const char *const params[] = {"live_bytes", "object_bytes", "divisor", "markers", "incremental",
                                          "work_per_alloc", "cpus", "repetition"};
     /* rows of this family (heap gc; a Go companion may add heap=go rows) */
-    output_table *p = test_read(run, "gc_pauses.csv");
+    output_table *p = testutil_read_csv(run, "gc_pauses.csv");
+    assert_non_null(p);
     size_t ours = 0;
     for (size_t r = 0; r < output_table_row_count(p); r++) {
         if (strcmp(output_table_cell(p, r, "heap"), "gc") != 0)
@@ -294,7 +270,8 @@ static void test_every_parameter_in_its_column(void **state)
     assert_true(ours > 0);
     output_table_free(p);
 
-    output_table *res = test_read(run, "results.csv");
+    output_table *res = testutil_read_csv(run, "results.csv");
+    assert_non_null(res);
     int collected = 0, hoard = 0;
     for (size_t r = 0; r < output_table_row_count(res); r++) {
         const char *family = output_table_cell(res, r, "family");
@@ -319,14 +296,15 @@ static void test_every_parameter_in_its_column(void **state)
     assert_int_equal(hoard, 4);
     output_table_free(res);
 
-    output_table *s = test_read(run, "rss_series.csv");
+    output_table *s = testutil_read_csv(run, "rss_series.csv");
+    assert_non_null(s);
     static const char *const series[] = {"time_ms", "entries", "bytes_inserted", "rss_bytes", "heap_bytes",
                                          "variant", "allocator", "value_bytes", "insert_rate", "bound_bytes",
                                          "cap_bytes", "sample_ms"};
     for (size_t c = 0; c < sizeof series / sizeof *series; c++)
-        assert_true(test_has_column(s, series[c]));
+        assert_true(testutil_has_column(s, series[c]));
     output_table_free(s);
-    testutil_run(NULL, "rm -rf %s", dir);
+    testutil_remove_run(run);
 }
 
 int main(void)

@@ -116,17 +116,6 @@ static void test_companion_bad_input(void **state)
     free(out);
 }
 
-/* Row r of t whose benchmark column starts with prefix. */
-static long find_row(const output_table *t, const char *prefix)
-{
-    for (size_t r = 0; r < output_table_row_count(t); r++) {
-        const char *b = output_table_cell(t, r, "benchmark");
-        if (b && strncmp(b, prefix, strlen(prefix)) == 0)
-            return (long)r;
-    }
-    return -1;
-}
-
 static void assert_cell(const output_table *t, long r, const char *col, const char *want)
 {
     const char *v = output_table_cell(t, (size_t)r, col);
@@ -140,17 +129,13 @@ static void test_rows_beside_c_rows(void **state)
     (void)state;
     if (!go_built())
         skip();
-    char dir[64], path[128], err[256], *out = NULL;
-    testutil_scratch(dir, sizeof dir);
-    int rc = testutil_run(&out, "timeout 120 %s run --quick --counters none --filter 'passing/(by_value|go_fastpath)$' "
-                          "--out %s/run", MEMPROBE_BIN, dir);
-    if (rc != 0)
-        fprintf(stderr, "%s\n", out);
-    assert_int_equal(rc, 0);
-    snprintf(path, sizeof path, "%s/run/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
+    char run[128];
+    free(testutil_memprobe_run(run, sizeof run, NULL,
+                               "--quick --counters none --filter 'passing/(by_value|go_fastpath)$'"));
+    output_table *t = testutil_read_csv(run, "results.csv");
     assert_non_null(t);
-    long c = find_row(t, "passing/by_value/size:64"), g = find_row(t, "passing/go_fastpath/size:64");
+    long c = testutil_find_row(t, "benchmark", "passing/by_value/size:64", NULL, NULL);
+    long g = testutil_find_row(t, "benchmark", "passing/go_fastpath/size:64", NULL, NULL);
     assert_true(c >= 0 && g >= 0);
     assert_cell(t, c, "runtime", "c");
     assert_cell(t, g, "runtime", "go");
@@ -168,8 +153,7 @@ static void test_rows_beside_c_rows(void **state)
     assert_true(strtod(output_table_cell(t, (size_t)g, "real_ns"), NULL) > 0);
     assert_cell(t, g, "iterations", "1");
     output_table_free(t);
-    testutil_run(NULL, "rm -rf %s", dir);
-    free(out);
+    testutil_remove_run(run);
 }
 
 /* No Go toolchain: the family says why (one line, how to install Go), and
@@ -179,18 +163,15 @@ static void test_rows_beside_c_rows(void **state)
 static void test_skipped_without_go(void **state)
 {
     (void)state;
-    char dir[64], path[128], err[256], *out = NULL;
+    char run[128], *out = NULL;
     int rc = testutil_run(&out, "MEMPROBE_GO=/nonexistent timeout 60 %s list --quick", MEMPROBE_BIN);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "go: skipped: go toolchain not found: apt-get install golang-go"));
     assert_null(strstr(out, "passing/go_fastpath"));
     free(out);
-    testutil_scratch(dir, sizeof dir);
-    rc = testutil_run(&out, "MEMPROBE_GO=/nonexistent timeout 120 %s run --quick --counters none "
-                      "--filter 'passing/by_value$|passing/go_' --out %s/run", MEMPROBE_BIN, dir);
-    assert_int_equal(rc, 0);
-    snprintf(path, sizeof path, "%s/run/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
+    free(testutil_memprobe_run(run, sizeof run, "MEMPROBE_GO=/nonexistent",
+                               "--quick --counters none --filter 'passing/by_value$|passing/go_'"));
+    output_table *t = testutil_read_csv(run, "results.csv");
     assert_non_null(t);
     int go_rows = 0;
     for (size_t r = 0; r < output_table_row_count(t); r++) {
@@ -198,10 +179,9 @@ static void test_skipped_without_go(void **state)
         go_rows += rt && strcmp(rt, "go") == 0;
     }
     assert_int_equal(go_rows, 0);
-    assert_true(find_row(t, "passing/by_value") >= 0);
+    assert_true(testutil_find_row(t, "variant", "by_value", NULL, NULL) >= 0);
     output_table_free(t);
-    testutil_run(NULL, "rm -rf %s", dir);
-    free(out);
+    testutil_remove_run(run);
 }
 
 int main(void)

@@ -25,7 +25,7 @@ static void collect(const cbench_result *r, void *ctx)
         return;
     for (int i = 0; i < 3; i++)
         if (strcmp(r->function_name, s->names[i]) == 0)
-            s->ok[i] = !r->error && r->iterations > 0 && r->real_ns > 0 && isfinite(r->real_ns);
+            s->ok[i] = r->status == CBENCH_OK && r->iterations > 0 && r->real_ns > 0 && isfinite(r->real_ns);
     s->rows++;
 }
 

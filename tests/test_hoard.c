@@ -220,15 +220,9 @@ static void test_child_rejects_bad_input(void **state)
 static void test_cli_hoard_cap(void **state)
 {
     (void)state;
-    char dir[256], path[300], err[256];
-    testutil_scratch(dir, sizeof dir);
-    char *out = NULL;
-    int rc = testutil_run(&out, "%s run --quick --filter '^hoard/' --hoard-cap 16M --out %s/run", MEMPROBE_BIN, dir);
-    if (rc != 0)
-        fail_msg("memprobe run failed (%d):\n%s", rc, out);
-    free(out);
-    snprintf(path, sizeof path, "%s/run/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
+    char run[128], path[300];
+    free(testutil_memprobe_run(run, sizeof run, NULL, "--quick --filter '^hoard/' --hoard-cap 16M"));
+    output_table *t = testutil_read_csv(run, "results.csv");
     assert_non_null(t);
     int unbounded = 0;
     for (size_t r = 0; r < output_table_row_count(t); r++) {
@@ -248,13 +242,14 @@ static void test_cli_hoard_cap(void **state)
     assert_int_equal(unbounded, 2);
     output_table_free(t);
 
-    rc = testutil_run(&out, "%s run --quick --filter '^hoard/' --hoard-cap 1K --out %s/bad", MEMPROBE_BIN, dir);
+    char *out = NULL;
+    int rc = testutil_run(&out, "%s run --quick --filter '^hoard/' --hoard-cap 1K --out %s-bad", MEMPROBE_BIN, run);
     assert_int_equal(rc, 2);
     assert_non_null(strstr(out, "--hoard-cap"));
     free(out);
-    snprintf(path, sizeof path, "%s/bad/results.csv", dir);
+    snprintf(path, sizeof path, "%s-bad/results.csv", run);
     assert_int_not_equal(access(path, F_OK), 0);
-    testutil_run(NULL, "rm -rf %s", dir);
+    testutil_remove_run(run);
 }
 
 int main(void)

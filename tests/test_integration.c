@@ -2,8 +2,10 @@
  * test_integration.c — the path from command line to run folder: a --quick
  * latency run produces results.csv (parsed with libcsv) in the documented
  * column contract, gbench.json and machine.json (parsed with json-c);
- * SIGINT keeps completed rows and marks the run incomplete; two runs at once
- * get separate folders.
+ * a raw PAPI event given with --counters is a counter column everywhere (in
+ * the counter block of results.csv, in machine.json, to the run-folder
+ * reader); SIGINT keeps completed rows and marks the run incomplete; two runs
+ * at once get separate folders.
  */
 #include "testutil.h"
 
@@ -13,6 +15,8 @@
 #include <signal.h>
 
 #include "memprobe/output.h"
+#include "memprobe/results.h"
+#include "analysis/runfolder.h"
 
 static char bin[PATH_MAX];
 static char scratch[64];
@@ -40,16 +44,6 @@ static json_object *read_json(const char *dir, const char *name)
     return j;
 }
 
-static output_table *read_results(const char *dir)
-{
-    char path[PATH_MAX + 64], err[512];
-    snprintf(path, sizeof path, "%s/results.csv", dir);
-    output_table *t = output_table_read_csv(path, err, sizeof err);
-    if (!t)
-        print_error("%s\n", err);
-    return t;
-}
-
 static void test_quick_latency_run(void **state)
 {
     (void)state;
@@ -61,7 +55,7 @@ static void test_quick_latency_run(void **state)
     assert_int_equal(rc, 0);
     free(out);
 
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     /* the column contract, in order where it is fixed */
     const char *const lead[] = {"family", "benchmark", "variant", "working_set", "threads", "cpus",
@@ -122,7 +116,7 @@ static void test_unavailable_counter_cells_empty(void **state)
     json_object *m = read_json(dir, "machine.json"), *counters;
     assert_non_null(m);
     assert_true(json_object_object_get_ex(m, "counters", &counters));
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     int checked = 0;
     for (size_t i = 0; i < json_object_array_length(counters); i++) {
@@ -148,6 +142,59 @@ static void test_unavailable_counter_cells_empty(void **state)
     json_object_put(m);
 }
 
+/* Index of column name in t, or -1. */
+static long column_index(const output_table *t, const char *name)
+{
+    for (size_t k = 0; k < output_table_column_count(t); k++)
+        if (strcmp(output_table_column(t, k), name) == 0)
+            return (long)k;
+    return -1;
+}
+
+/* A raw event (not in any group) given with --counters: its column stands in
+ * the counter block of results.csv (right after items_per_second, in
+ * machine.json's order, before the families' own columns), machine.json lists
+ * it, and the run-folder reader counts it as a counter column, not a family's. */
+static void test_raw_counter_is_a_counter_column(void **state)
+{
+    (void)state;
+    const char *raw = "PAPI_L1_ICM", *column = "papi_l1_icm";
+    if (testutil_run(NULL, "%s counters --counters %s", bin, raw) != 0) {
+        print_message("skipped: PAPI does not know %s on this machine\n", raw);
+        skip();
+    }
+    char dir[PATH_MAX], *out = NULL, err[512];
+    snprintf(dir, sizeof dir, "%s/run-raw-counter", scratch);
+    int rc = testutil_run(&out, "%s run --quick --filter latency --counters sw,%s --out %s", bin, raw, dir);
+    if (rc != 0)
+        print_error("%s\n", out);
+    assert_int_equal(rc, 0);
+    free(out);
+    output_table *t = testutil_read_csv(dir, "results.csv");
+    json_object *m = read_json(dir, "machine.json"), *counters;
+    assert_non_null(t);
+    assert_non_null(m);
+    assert_true(json_object_object_get_ex(m, "counters", &counters));
+    long first = column_index(t, "items_per_second") + 1, listed = -1;
+    assert_true(first > 0);
+    for (size_t i = 0; i < json_object_array_length(counters); i++) {
+        json_object *col;
+        assert_true(json_object_object_get_ex(json_object_array_get_idx(counters, i), "column", &col));
+        assert_int_equal(column_index(t, json_object_get_string(col)), first + (long)i);
+        if (strcmp(json_object_get_string(col), column) == 0)
+            listed = (long)i;
+    }
+    assert_true(listed >= 0);
+    assert_false(results_column_is_fixed(column));
+    runfolder *run = runfolder_open(dir, err, sizeof err);
+    assert_non_null(run);
+    assert_true(runfolder_is_counter_column(run, column));
+    assert_false(runfolder_is_counter_column(run, "working_set"));   /* the family's own */
+    runfolder_free(run);
+    output_table_free(t);
+    json_object_put(m);
+}
+
 static void test_sigint_keeps_rows(void **state)
 {
     (void)state;
@@ -165,7 +212,7 @@ static void test_sigint_keeps_rows(void **state)
     assert_true(json_object_object_get_ex(m, "completed", &completed));
     assert_false(json_object_get_boolean(completed));
     json_object_put(m);
-    output_table *t = read_results(dir);
+    output_table *t = testutil_read_csv(dir, "results.csv");
     assert_non_null(t);
     size_t ok = 0;
     for (size_t r = 0; r < output_table_row_count(t); r++)
@@ -199,6 +246,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_quick_latency_run),
         cmocka_unit_test(test_unavailable_counter_cells_empty),
+        cmocka_unit_test(test_raw_counter_is_a_counter_column),
         cmocka_unit_test(test_sigint_keeps_rows),
         cmocka_unit_test(test_two_runs_at_once),
     };

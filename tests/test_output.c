@@ -1,15 +1,17 @@
 /*
  * test_output.c — the output module: CSV quoting, the empty-cell rule,
- * reading CSV back, atomic files (no half-written file on failure) and
- * run-folder creation.
+ * reading CSV back, atomic files (no half-written file on failure),
+ * run-folder creation, and running out of memory (one line, exit status 1).
  */
 #include "testutil.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <sys/stat.h>
 
 #include "memprobe/output.h"
+#include "memprobe/xalloc.h"
 
 static char *slurp(const char *path)
 {
@@ -204,6 +206,36 @@ static void test_run_dirs_are_distinct(void **state)
     testutil_run(NULL, "rm -rf %s", base);
 }
 
+/* Growth that cannot be satisfied ends the process with one line on stderr
+ * naming the size and XALLOC_EXIT_STATUS, never a NULL handed back. */
+static void test_out_of_memory_exits_cleanly(void **state)
+{
+    (void)state;
+    int err[2];
+    assert_int_equal(pipe(err), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(err[1], STDERR_FILENO);
+        void *p = xalloc_array(NULL, SIZE_MAX / 4, 8);   /* overflows size_t */
+        _exit(p ? 0 : 99);                                 /* not reached */
+    }
+    close(err[1]);
+    char line[256] = "";
+    ssize_t n = read(err[0], line, sizeof line - 1);
+    close(err[0]);
+    line[n > 0 ? n : 0] = '\0';
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), XALLOC_EXIT_STATUS);
+    assert_non_null(strstr(line, "memprobe: out of memory"));
+    assert_int_equal(testutil_count_lines(line), 1);
+    char *grown = xalloc_array(NULL, 3, sizeof(int));   /* and growth that fits is plain growth */
+    grown = xalloc_array(grown, 300, sizeof(int));
+    free(grown);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_full_disk_keeps_old_file),
         cmocka_unit_test(test_run_dirs_are_distinct),
+        cmocka_unit_test(test_out_of_memory_exits_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,16 +4,22 @@
  * report.md/report.html are written with every image they reference present,
  * the HTML needs nothing from outside the folder, the report still builds
  * without gnuplot, and headless Chromium loads every image (skipped only when
- * chromium is not installed).  Uses copies of tests/fixtures/run-a and the
- * fixture data folder tests/fixtures/datadir (plots/ and claims/).
+ * chromium is not installed), and the families are described as the build
+ * that ran them described them (the run's families.json), not as this one
+ * does.  Uses copies of tests/fixtures/run-a and the fixture data folder
+ * tests/fixtures/datadir (plots/ and claims/).
  */
 #include "testutil.h"
 
+#include <json-c/json.h>
 #include <sys/stat.h>
 
-#include "memprobe/plot.h"
-#include "memprobe/report.h"
-#include "memprobe/runfolder.h"
+#include "memprobe/bench.h"
+#include "memprobe/xalloc.h"
+
+#include "analysis/plot.h"
+#include "analysis/report.h"
+#include "analysis/runfolder.h"
 
 #define FIX "tests/fixtures/"
 #define DATADIR FIX "datadir"
@@ -58,7 +64,7 @@ static void test_script_inputs_convention(void **state)
     size_t n = plot_script_inputs(DATADIR "/plots/hoard.gp", &inputs);
     assert_int_equal(n, 1);
     assert_string_equal(inputs[0], "rss_series.csv");
-    plot_list_free(inputs, n);
+    xalloc_free_list(inputs, n);
     assert_int_equal(plot_script_inputs(DATADIR "/plots/passing.gp", &inputs), 0);
     char err[256];
     runfolder *a = runfolder_open(FIX "run-a", err, sizeof err), *e = runfolder_open(FIX "run-empty", err, sizeof err);
@@ -186,6 +192,42 @@ static void test_report_of_empty_run(void **state)
     testutil_run(NULL, "rm -rf %s", dir);
 }
 
+/* A run writes families.json with every family of its build; the report
+ * takes a family's description from there, so an old run keeps the words of
+ * the build that produced it. */
+static void test_report_describes_families_from_the_run(void **state)
+{
+    (void)state;
+    char run[128], path[320];
+    free(testutil_memprobe_run(run, sizeof run, NULL, "--quick --counters none --filter latency"));
+    snprintf(path, sizeof path, "%s/families.json", run);
+    json_object *root = json_object_from_file(path), *list;
+    assert_non_null(root);
+    assert_true(json_object_object_get_ex(root, "families", &list));
+    assert_int_equal(json_object_array_length(list), bench_family_count());
+    json_object *latency = NULL;
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *f = json_object_array_get_idx(list, i), *name;
+        assert_true(json_object_object_get_ex(f, "name", &name));
+        assert_string_equal(json_object_get_string(name), bench_family_at(i)->name);
+        if (strcmp(json_object_get_string(name), "latency") == 0)
+            latency = f;
+    }
+    assert_non_null(latency);
+    /* the build that wrote this run said something else about latency */
+    json_object_object_add(latency, "description", json_object_new_string("Words of an older build."));
+    assert_int_equal(json_object_to_file(path, root), 0);
+    json_object_put(root);
+    assert_int_equal(testutil_run(NULL, "%s report --no-plots %s", MEMPROBE_BIN, run), 0);
+    char *md = read_file(run, "report.md");
+    assert_non_null(md);
+    assert_non_null(strstr(md, "Words of an older build."));
+    assert_null(strstr(md, bench_family_find("latency")->description));
+    assert_non_null(strstr(md, "families not in this run: harness, alloc"));
+    free(md);
+    testutil_remove_run(run);
+}
+
 static void test_report_bad_input(void **state)
 {
     (void)state;
@@ -256,6 +298,7 @@ int main(void)
         cmocka_unit_test(test_report_command),
         cmocka_unit_test(test_report_without_gnuplot),
         cmocka_unit_test(test_report_of_empty_run),
+        cmocka_unit_test(test_report_describes_families_from_the_run),
         cmocka_unit_test(test_report_bad_input),
         cmocka_unit_test(test_report_renders_in_chromium),
     };

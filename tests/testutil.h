@@ -1,6 +1,7 @@
 /*
  * testutil.h — shared helpers for the cmocka tests: run bin/memprobe and
- * capture its output and exit status, make scratch folders.
+ * capture its output and exit status, make scratch folders, make a run
+ * folder with `memprobe run` and read its tables back.
  */
 #ifndef MEMPROBE_TESTUTIL_H
 #define MEMPROBE_TESTUTIL_H
@@ -18,7 +19,9 @@
 #include <unistd.h>
 
 #include "memprobe/cbench.h"
+#include "memprobe/output.h"
 #include "memprobe/topo.h"
+#include "memprobe/xalloc.h"
 
 /* Run a shell command; returns its exit status, output (stdout+stderr) in a
  * malloc'd string through *output (may be NULL). */
@@ -35,12 +38,12 @@ static inline int testutil_run(char **output, const char *fmt, ...)
     if (!p)
         return -1;
     size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
+    char *buf = xalloc_malloc(cap);
     size_t n;
     while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
         len += n;
         if (cap - len < 1024)
-            buf = realloc(buf, cap *= 2);
+            buf = xalloc_array(buf, cap *= 2, 1);
     }
     buf[len] = '\0';
     int st = pclose(p);
@@ -111,6 +114,65 @@ static inline topo_pair testutil_first_pair(const topo *t)
         skip();
     int a = topo_pu(t, 0), b = topo_pu(t, 1);
     return (topo_pair){a, b, topo_pair_classify(t, a, b)};
+}
+
+/* `ENV memprobe run ARGS --out DIR/run` (env may be NULL), with DIR a fresh
+ * scratch folder and a time bound: the run folder's path into run (runlen
+ * bytes).  Returns the output (stdout and stderr, malloc'd); the test fails,
+ * showing it, unless memprobe exits 0.  testutil_remove_run removes DIR. */
+static inline char *testutil_memprobe_run(char *run, size_t runlen, const char *env, const char *args_fmt, ...)
+{
+    char scratch[64], args[4096], *out = NULL;
+    va_list ap;
+    va_start(ap, args_fmt);
+    vsnprintf(args, sizeof args, args_fmt, ap);
+    va_end(ap);
+    testutil_scratch(scratch, sizeof scratch);
+    snprintf(run, runlen, "%s/run", scratch);
+    int rc = testutil_run(&out, "%s timeout 300 %s run %s --out %s", env ? env : "", MEMPROBE_BIN, args, run);
+    if (rc != 0)
+        fail_msg("memprobe run %s failed (%d):\n%s", args, rc, out);
+    return out;
+}
+
+/* Remove the scratch folder testutil_memprobe_run made for run. */
+static inline void testutil_remove_run(const char *run)
+{
+    testutil_run(NULL, "rm -rf \"$(dirname '%s')\"", run);
+}
+
+/* dir/file (a CSV: results.csv, a side table) parsed; NULL, with the reason
+ * printed, when it cannot be read. */
+static inline output_table *testutil_read_csv(const char *dir, const char *file)
+{
+    char path[PATH_MAX + 64], err[512];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    if (!t)
+        print_error("%s\n", err);
+    return t;
+}
+
+/* 1 when t has a column called name. */
+static inline int testutil_has_column(const output_table *t, const char *name)
+{
+    for (size_t i = 0; i < output_table_column_count(t); i++)
+        if (strcmp(output_table_column(t, i), name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The first row of t whose column holds value (and column2 value2, unless
+ * column2 is NULL), or -1. */
+static inline long testutil_find_row(const output_table *t, const char *column, const char *value,
+                                     const char *column2, const char *value2)
+{
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *a = output_table_cell(t, r, column), *b = column2 ? output_table_cell(t, r, column2) : NULL;
+        if (a && strcmp(a, value) == 0 && (!column2 || (b && strcmp(b, value2) == 0)))
+            return (long)r;
+    }
+    return -1;
 }
 
 #endif

@@ -2,9 +2,10 @@
  * bench.h — benchmark families, their options, and the registry.
  *
  * A family is one file in benches/ exporting one bench_family descriptor and
- * nothing else; harness/registry.c lists the descriptors.  The harness knows
- * no family: it parses the family's options, calls its register function with
- * the run's configuration, and lets cbench run what was registered.
+ * nothing else; harness/registry.c lists the descriptors (one line each in
+ * MEMPROBE_FAMILIES).  The harness knows no family: it parses the family's
+ * options, calls its register function with the run's configuration, and
+ * lets cbench run what was registered.
  */
 #ifndef MEMPROBE_BENCH_H
 #define MEMPROBE_BENCH_H
@@ -67,7 +68,7 @@ typedef struct bench_family {
      * written: write side tables (output_table_*), free memory. */
     void (*finish)(const bench_config *cfg);
     /* Optional: an entry point run in a fresh process by
-     * `memprobe __child <family> ARGS...` (bench_spawn_child), for work that
+     * `memprobe __child <family> ARGS...` (child_spawn, child.h), for work that
      * needs a process of its own (per-process collector settings, say).
      * Returns the exit status. */
     int (*child_main)(int argc, char **argv);
@@ -78,17 +79,17 @@ size_t bench_family_count(void);
 const bench_family *bench_family_at(size_t i);
 const bench_family *bench_family_find(const char *name);
 
+/* Write dir/families.json: each family's name, help, description, min_cpus
+ * and per_allocator flag, so that what reads the run folder later (the
+ * report) describes the families as the build that ran them did.
+ * 0, or -1 with err. */
+int bench_families_write_json(const char *dir, char *err, size_t errlen);
+
 /* Find a family option by name across all families (NULL if none). */
 const bench_option *bench_option_find(const char *name, const bench_family **owner);
 /* Parse value for option o into its target.  0, or -1 with one line in err
  * naming the option and what is accepted (below min, above o->max()). */
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen);
-/* Run `memprobe __child <family> args...` (this executable, fresh process)
- * and wait at most timeout_s seconds (then kill it).  stdout of the child is
- * captured into *output (malloc'd, may be NULL).  Returns its exit status,
- * or -1 on timeout / failure to start. */
-int bench_spawn_child(const char *family, const char *const *args, int nargs,
-                      double timeout_s, char **output);
 /* Parse "512M", "2G", "4096" into bytes.  0 or -1. */
 int bench_parse_size(const char *s, unsigned long long *out);
 

@@ -80,7 +80,8 @@ void cbench_set_items_processed(cbench_state *st, int64_t items);
 void cbench_counter(cbench_state *st, const char *name, double value, int flags);
 /* Attach key=value to this run's row (e.g. "cpus","0,1"; "pair_class","llc"). */
 void cbench_tag(cbench_state *st, const char *key, const char *value);
-/* Skip this run with a message (results.csv: status "skipped"). Return after it. */
+/* Skip this run with a message (results.csv: status "skipped"). Return after it.
+ * libbenchmark's console and gbench.json show it as the error "skipped: MESSAGE". */
 void cbench_skip(cbench_state *st, const char *message);
 /* Fail this run with a message (status "error"). Return after it. */
 void cbench_error(cbench_state *st, const char *message);
@@ -99,6 +100,13 @@ void cbench_no_self_counters(cbench_state *st);
 /* Pass argv to libbenchmark (it consumes --benchmark_* flags); returns the
  * number of arguments left in argv.  Call once, before registration. */
 int cbench_init(int argc, char **argv);
+/* How a run ended. */
+typedef enum cbench_status {
+    CBENCH_OK,        /* measured */
+    CBENCH_SKIPPED,   /* cbench_skip: cannot run here (message says why) */
+    CBENCH_ERROR,     /* cbench_error, or the harness failed it (message says why) */
+} cbench_status;
+
 /* Callback receiving every finished run (iteration rows and aggregates). */
 typedef struct cbench_result {
     const char *name;          /* full gbench name, e.g. alloc/heap/size:64/repeats:3 */
@@ -114,8 +122,8 @@ typedef struct cbench_result {
     int manual_time;           /* real_ns is the benchmark's manual time; cpu_ns
                                   is then the waiting main thread's, not the work's */
     const char *label;         /* the tags, "k=v;k=v" */
-    int error;                 /* nonzero: skipped or failed */
-    const char *error_message; /* "skipped: ..." for skips */
+    cbench_status status;
+    const char *message;       /* why it was skipped or failed; "" when ok */
     int n_counters;
     const char *const *counter_names;
     const double *counter_values;  /* already divided as flagged */

@@ -1,6 +1,6 @@
 /*
  * child.h — both sides of a family's child process
- * (`memprobe __child <family> key=value...`, bench_spawn_child).
+ * (`memprobe __child <family> key=value...`, child_spawn).
  *
  * A family that runs each configuration in a fresh process (gc, hoard)
  * passes key=value arguments; the child prints lines of key=value fields,
@@ -40,6 +40,10 @@ int child_arg_choice(int argc, char **argv, const char *key, const char *const *
  * absent), or NULL after one line "__child <family>: why" on stderr. */
 topo *child_arg_topo(int argc, char **argv, const char *family);
 
+/* The start of a child entry point: child_arg_topo, then this process's
+ * memory capped (child_limit_memory) at what it maps plus extra bytes. */
+topo *child_start(int argc, char **argv, const char *family, unsigned long long extra);
+
 /* ---- output lines (parent side) ---- */
 
 /* Find " key=" (or "key=" at the start) in line, which ends at '\n' or
@@ -60,6 +64,13 @@ size_t child_columns(const char *output, const char *tag, const char *const *key
 
 /* ---- running the child (parent side) ---- */
 
+/* Run `memprobe __child <family> args...` (this executable, in a fresh
+ * process) under proc.h's timeout policy with timeout_s; its stdout is
+ * captured into *output (malloc'd; NULL: discarded).  Returns its exit
+ * status (128 + signal when a signal ended it), or -1 when it could not
+ * start or ran out of time (one line on stderr says which). */
+int child_spawn(const char *family, const char *const *args, int nargs, double timeout_s, char **output);
+
 /* The timed loop of a benchmark that runs one child per iteration: every
  * iteration runs `memprobe __child family args...` (at most timeout_s) and
  * takes its manual time from the result line's time_key (nanoseconds).
@@ -78,7 +89,7 @@ const char *child_run_batched(cbench_state *st, const char *family, const char *
                               double timeout_s, const char *time_key, char **output);
 
 /* Fail the running benchmark because its child did not deliver a result
- * (rc: bench_spawn_child's status; -1 when it could not start or timed out). */
+ * (rc: child_spawn's status; -1 when it could not start or timed out). */
 void child_report_failure(cbench_state *st, int rc);
 
 /* How many times key was seen before: the repetition index of a benchmark

@@ -53,6 +53,9 @@ int counters_hardware_countable(void);
 /* Derived metric columns (ipc, *_mpki): count and names. */
 int counters_derived_count(void);
 const char *counters_derived_column(int i);
+/* 1 when column names a derived metric this build computes (ipc,
+ * branch_mpki, ...), whether or not the run selected it. */
+int counters_derived_known(const char *column);
 /* Compute derived metric i from per-event values (NaN where unavailable);
  * returns NaN when an input is missing. */
 double counters_derived_value(int i, const double *event_values);

@@ -5,12 +5,7 @@
  * (or on SIGINT) as CSV.  A cell that was never set is written empty: that
  * is how an unavailable counter stays empty instead of zero.  Every file is
  * written under a temporary name in the same folder and renamed into place.
- *
- * results.csv columns (see README for units): family, benchmark, variant,
- * then one column per argument name, threads, cpus, pair_class, allocator,
- * runtime, run_type, aggregate, repetition, iterations, real_ns, cpu_ns,
- * bytes_per_second, items_per_second, one column per counter event and
- * derived metric, then family user counters, label, status, message.
+ * results.csv's columns are results.h's.
  */
 #ifndef MEMPROBE_OUTPUT_H
 #define MEMPROBE_OUTPUT_H

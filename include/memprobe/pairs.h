@@ -78,17 +78,29 @@ topo_pair_class pairs_group_class(const topo *t, const int *cpus, int n);
 /* Finish the run: seconds is the iteration's manual time. */
 void pairs_end(cbench_state *st, double seconds);
 
+/* How a pairs_run ended. */
+typedef enum pairs_status {
+    PAIRS_DONE,          /* every thread finished */
+    PAIRS_NOT_STARTED,   /* a thread could not be started or pinned: no thread
+                            runs, what they would have used may be freed */
+    PAIRS_ABANDONED,     /* a thread did not finish in time (its peers saw the
+                            abandon flag): what the threads use must be kept */
+} pairs_status;
+
 /* Run fn on n threads pinned to cpus (thread i gets args[i] and index i),
- * wait at most timeout_s, then free the group.  0 when every thread finished;
- * -1 with one line in err when a thread could not be started or pinned (no
- * thread runs: the caller may free what the threads would have used); -2
- * when a thread did not finish in time (its peers saw the abandon flag): then
- * the memory the threads use must be kept, not freed, since a thread
- * blocked in a system call may still touch it: pairs_run keeps the group
- * (and through it each thread's argument) on a process-lifetime list, so it
- * stays reachable and leak checkers do not report it. */
-int pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
-              double timeout_s, char *err, size_t errlen);
+ * wait at most timeout_s, then free the group.  Unless PAIRS_DONE, one line
+ * in err says why.  After PAIRS_ABANDONED a thread blocked in a system call
+ * may still touch its argument: pairs_run keeps the group (and through it
+ * each thread's argument) on a process-lifetime list, so it stays reachable
+ * and leak checkers do not report it. */
+pairs_status pairs_run(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *const *args,
+                       double timeout_s, char *err, size_t errlen);
+/* pairs_run with the same argument, run, for every thread, and the clean-up
+ * every caller needs: returns run when every thread finished; otherwise NULL
+ * with err set, after freeing run with free_run when no thread started, or
+ * keeping it (abandoned threads may still touch it). */
+void *pairs_run_shared(const topo *t, const int *cpus, int n, pin_thread_fn fn, void *run,
+                       void (*free_run)(void *), double timeout_s, char *err, size_t errlen);
 
 /* True once the calling worker's group is being abandoned (cheap: one
  * relaxed load; abandon may be NULL outside a group). */
@@ -125,17 +137,6 @@ void pairs_counters_stop(pairs_counters *c);
 void pairs_counters_report(cbench_state *st, pairs_counters *c, int n, double ops);
 /* Free without reporting (error paths). */
 void pairs_counters_discard(pairs_counters *c, int n);
-
-/* Small deterministic PRNG (xorshift64*) for irregular delays. */
-static inline uint64_t pairs_rand_next(uint64_t *state)
-{
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
 
 #ifdef __cplusplus
 }

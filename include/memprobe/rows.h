@@ -6,7 +6,7 @@
  * passing_ratios.csv, ...) built from them.
  *
  * The order statistics are stats.h's; what counts as an iteration row is
- * runfolder.h's (runfolder_row_kind_of), so a finished run folder and a
+ * results.h's (results_row_kind_of), so a finished run folder and a
  * running process read rows alike.
  */
 #ifndef MEMPROBE_ROWS_H

@@ -19,6 +19,8 @@ extern "C" {
 #define STATS_UTEST_OPTIMAL_REPETITIONS 9
 #define STATS_UTEST_ALPHA 0.05
 
+/* Sort v ascending (the one comparator of doubles). */
+void stats_sort(double *v, size_t n);
 /* Percentile q in [0, 100] of v[0..n) with linear interpolation between the
  * closest ranks (numpy's default); v is sorted in place.  NaN when n == 0. */
 double stats_percentile(double *v, size_t n, double q);

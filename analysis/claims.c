@@ -6,7 +6,7 @@
  * selects rows by column filters, reduces a metric with a statistic
  * (median by default), optionally divides two such terms, and compares.
  */
-#include "memprobe/claims.h"
+#include "analysis/claims.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -18,6 +18,7 @@
 
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
 
 /* ------------------------------------------------------------ the model */
 
@@ -113,31 +114,16 @@ static void claims_filters_free(claims_filters *f)
 
 static void claims_term_free(claims_term *t)
 {
-    free(t->stat_name);
-    free(t->metric);
-    free(t->metric_x);
-    free(t->file);
-    free(t->text);
+    xalloc_free_strings(5, t->stat_name, t->metric, t->metric_x, t->file, t->text);
     claims_filters_free(&t->filters);
-}
-
-static void claims_list_strings_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
 }
 
 static void claims_claim_free(claims_claim *c)
 {
-    free(c->id);
-    free(c->document);
-    free(c->text);
-    free(c->note);
-    free(c->file);
+    xalloc_free_strings(5, c->id, c->document, c->text, c->note, c->file);
     claims_filters_free(&c->where);
-    claims_list_strings_free(c->families, c->nfamilies);
-    claims_list_strings_free(c->counters, c->ncounters);
+    xalloc_free_list(c->families, c->nfamilies);
+    xalloc_free_list(c->counters, c->ncounters);
     for (size_t i = 0; i < c->nchecks; i++) {
         free(c->checks[i].label);
         claims_term_free(&c->checks[i].num);
@@ -183,7 +169,7 @@ static char *claims_take_name(const char **p)
     const char *s = *p;
     while (claims_is_name_char((unsigned char)**p))
         (*p)++;
-    return *p > s ? strndup(s, (size_t)(*p - s)) : NULL;
+    return *p > s ? xalloc_strndup(s, (size_t)(*p - s)) : NULL;
 }
 
 /* Parse "col=a|b col2!=c ..." up to end or '}'.  0, or -1 with err. */
@@ -213,10 +199,10 @@ static int claims_parse_filters(const char **p, claims_filters *out, char *err, 
             const char *s = *p;
             while (claims_is_value_char((unsigned char)**p))
                 (*p)++;
-            f.values = realloc(f.values, (f.nvalues + 1) * sizeof *f.values);
-            f.values[f.nvalues++] = strndup(s, (size_t)(*p - s));
+            f.values = xalloc_array(f.values, f.nvalues + 1, sizeof *f.values);
+            f.values[f.nvalues++] = xalloc_strndup(s, (size_t)(*p - s));
         } while (**p == '|');
-        out->v = realloc(out->v, (out->n + 1) * sizeof *out->v);
+        out->v = xalloc_array(out->v, out->n + 1, sizeof *out->v);
         out->v[out->n++] = f;
     }
 }
@@ -279,8 +265,8 @@ static int claims_parse_term(const char **p, claims_term *t, char *err, size_t e
         claims_skip_space(p);
     } else {
         t->stat = CLAIMS_STAT_MEDIAN;
-        t->stat_name = strdup("median");
-        t->metric = name ? name : strdup("real_ns");
+        t->stat_name = xalloc_strdup("median");
+        t->metric = name ? name : xalloc_strdup("real_ns");
     }
     if (**p != '{') {
         snprintf(err, errlen, "expected '{' and row filters at '%.30s'", *p);
@@ -309,7 +295,7 @@ static int claims_parse_term(const char **p, claims_term *t, char *err, size_t e
                      f->values[0]);
             return -1;
         }
-        t->file = strcmp(f->values[0], "results.csv") == 0 ? NULL : strdup(f->values[0]);
+        t->file = strcmp(f->values[0], "results.csv") == 0 ? NULL : xalloc_strdup(f->values[0]);
         for (size_t j = 0; j < f->nvalues; j++)
             free(f->values[j]);
         free(f->values);
@@ -318,7 +304,7 @@ static int claims_parse_term(const char **p, claims_term *t, char *err, size_t e
         t->filters.n--;
         break;
     }
-    t->text = strndup(start, (size_t)(*p - start));
+    t->text = xalloc_strndup(start, (size_t)(*p - start));
     return 0;
 }
 
@@ -370,7 +356,7 @@ static int claims_parse_check(const char *text, claims_check *c, char *err, size
             snprintf(err, errlen, "expected 'in LOW..HIGH'");
             return -1;
         }
-        char *low = strndup(p, (size_t)(dots - p));   /* "11." must not eat a dot */
+        char *low = xalloc_strndup(p, (size_t)(dots - p));   /* "11." must not eat a dot */
         const char *q = low;
         int rc = claims_parse_number(&q, &c->lo, err, errlen);
         claims_skip_space(&q);
@@ -453,8 +439,8 @@ static char *claims_reader_line(char *str, int num, void *stream)
         s++;
     const char *close = *s == '[' ? strchr(s, ']') : NULL;
     if (close) {
-        rd->sections = realloc(rd->sections, (rd->nsections + 1) * sizeof *rd->sections);
-        rd->sections[rd->nsections++] = (claims_section_line){strndup(s + 1, (size_t)(close - s - 1)), rd->line};
+        rd->sections = xalloc_array(rd->sections, rd->nsections + 1, sizeof *rd->sections);
+        rd->sections[rd->nsections++] = (claims_section_line){xalloc_strndup(s + 1, (size_t)(close - s - 1)), rd->line};
     }
     return str;
 }
@@ -469,18 +455,15 @@ static int claims_handler(void *user, const char *section, const char *name, con
         last->value = joined;
         return 1;
     }
-    rd->entries = realloc(rd->entries, (rd->nentries + 1) * sizeof *rd->entries);
-    rd->entries[rd->nentries++] = (claims_entry){strdup(section), strdup(name), strdup(value), rd->line};
+    rd->entries = xalloc_array(rd->entries, rd->nentries + 1, sizeof *rd->entries);
+    rd->entries[rd->nentries++] = (claims_entry){xalloc_strdup(section), xalloc_strdup(name), xalloc_strdup(value), rd->line};
     return 1;
 }
 
 static void claims_reader_free(claims_reader *rd)
 {
-    for (size_t i = 0; i < rd->nentries; i++) {
-        free(rd->entries[i].section);
-        free(rd->entries[i].key);
-        free(rd->entries[i].value);
-    }
+    for (size_t i = 0; i < rd->nentries; i++)
+        xalloc_free_strings(3, rd->entries[i].section, rd->entries[i].key, rd->entries[i].value);
     for (size_t i = 0; i < rd->nsections; i++)
         free(rd->sections[i].name);
     free(rd->entries);
@@ -499,34 +482,25 @@ static size_t claims_split_list(const char *s, char ***out)
         while (*s && *s != ',' && !isspace((unsigned char)*s))
             s++;
         if (s > b) {
-            *out = realloc(*out, (n + 1) * sizeof **out);
-            (*out)[n++] = strndup(b, (size_t)(s - b));
+            *out = xalloc_array(*out, n + 1, sizeof **out);
+            (*out)[n++] = xalloc_strndup(b, (size_t)(s - b));
         }
     }
     return n;
 }
 
 /* Append the items of a list value to the list *items of *n (an empty
- * value adds nothing).  0, or -1 with err when out of memory. */
-static int claims_extend_list(char ***items, size_t *n, const char *value, char *err, size_t errlen)
+ * value adds nothing). */
+static void claims_extend_list(char ***items, size_t *n, const char *value)
 {
     char **add;
     size_t nadd = claims_split_list(value, &add);
     if (nadd == 0)
-        return 0;
-    char **grown = realloc(*items, (*n + nadd) * sizeof **items);
-    if (!grown) {
-        for (size_t i = 0; i < nadd; i++)
-            free(add[i]);
-        free(add);
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    memcpy(grown + *n, add, nadd * sizeof *add);
-    *items = grown;
+        return;
+    *items = xalloc_array(*items, *n + nadd, sizeof **items);
+    memcpy(*items + *n, add, nadd * sizeof *add);
     *n += nadd;
     free(add);
-    return 0;
 }
 
 static claims_claim *claims_find(claims_set *set, const char *id)
@@ -547,7 +521,7 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
             snprintf(err, errlen, "'%s' given twice in [claim.%s]", k, c->id);
             return -1;
         }
-        *slot = strdup(e->value);
+        *slot = xalloc_strdup(e->value);
         return 0;
     }
     if (strcmp(k, "where") == 0) {
@@ -560,10 +534,12 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
         }
         return 0;
     }
-    if (strcmp(k, "families") == 0)
-        return claims_extend_list(&c->families, &c->nfamilies, e->value, err, errlen);
-    if (strcmp(k, "counters") == 0)
-        return claims_extend_list(&c->counters, &c->ncounters, e->value, err, errlen);
+    if (strcmp(k, "families") == 0 || strcmp(k, "counters") == 0) {
+        int families = strcmp(k, "families") == 0;
+        claims_extend_list(families ? &c->families : &c->counters, families ? &c->nfamilies : &c->ncounters,
+                           e->value);
+        return 0;
+    }
     if (strcmp(k, "min_cpus") == 0) {
         char *end;
         errno = 0;
@@ -575,10 +551,10 @@ static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, s
         return 0;
     }
     if (strcmp(k, "check") == 0 || strncmp(k, "check.", 6) == 0) {
-        c->checks = realloc(c->checks, (c->nchecks + 1) * sizeof *c->checks);
+        c->checks = xalloc_array(c->checks, c->nchecks + 1, sizeof *c->checks);
         claims_check *ch = &c->checks[c->nchecks++];
         memset(ch, 0, sizeof *ch);
-        ch->label = k[5] ? strdup(k + 6) : output_strdupf("check %zu", c->nchecks);
+        ch->label = k[5] ? xalloc_strdup(k + 6) : output_strdupf("check %zu", c->nchecks);
         char why[256];
         if (claims_parse_check(e->value, ch, why, sizeof why) != 0) {
             snprintf(err, errlen, "%s: %s", k, why);
@@ -610,8 +586,8 @@ static int claims_begin(claims_set *set, const char *section, int line, const ch
         snprintf(err, errlen, "%s:%d: duplicate claim id '%s' (first at %s:%d)", file, line, id, dup->file, dup->line);
         return -1;
     }
-    set->claims = realloc(set->claims, (set->n + 1) * sizeof *set->claims);
-    set->claims[set->n++] = (claims_claim){.id = strdup(id), .file = strdup(file), .line = line};
+    set->claims = xalloc_array(set->claims, set->n + 1, sizeof *set->claims);
+    set->claims[set->n++] = (claims_claim){.id = xalloc_strdup(id), .file = xalloc_strdup(file), .line = line};
     return 0;
 }
 
@@ -687,7 +663,7 @@ static int claims_parse_into(claims_set *set, const char *name, FILE *f, const c
 
 claims_set *claims_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
 {
-    claims_set *set = calloc(1, sizeof *set);
+    claims_set *set = xalloc_calloc(1, sizeof *set);
     for (size_t i = 0; i < npaths; i++) {
         FILE *f = fopen(paths[i], "r");
         if (!f) {
@@ -707,7 +683,7 @@ claims_set *claims_load(const char *const *paths, size_t npaths, char *err, size
 
 claims_set *claims_load_string(const char *name, const char *text, char *err, size_t errlen)
 {
-    claims_set *set = calloc(1, sizeof *set);
+    claims_set *set = xalloc_calloc(1, sizeof *set);
     if (claims_parse_into(set, name, NULL, text, err, errlen) != 0) {
         claims_free(set);
         return NULL;
@@ -731,18 +707,13 @@ size_t claims_list_dir(const char *dir, char ***paths)
         size_t len = strlen(e->d_name);
         if (len < 5 || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".ini") != 0)
             continue;
-        *paths = realloc(*paths, (n + 1) * sizeof **paths);
+        *paths = xalloc_array(*paths, n + 1, sizeof **paths);
         (*paths)[n++] = output_strdupf("%s/%s", dir, e->d_name);
     }
     closedir(d);
     if (n)
         qsort(*paths, n, sizeof **paths, claims_cmp_str);
     return n;
-}
-
-void claims_list_free(char **paths, size_t n)
-{
-    claims_list_strings_free(paths, n);
 }
 
 /* ----------------------------------------------------------- evaluation */
@@ -791,7 +762,7 @@ static int claims_filters_mention(const claims_filter *f, size_t n, const char *
 static size_t claims_effective_filters(const claims_claim *c, const claims_term *t, claims_filter **out)
 {
     size_t n = 0;
-    *out = malloc((c->where.n + t->filters.n + 1) * sizeof **out);
+    *out = xalloc_malloc((c->where.n + t->filters.n + 1) * sizeof **out);
     for (size_t i = 0; !t->file && i < c->where.n; i++)
         if (!claims_filters_mention(t->filters.v, t->filters.n, c->where.v[i].column))
             (*out)[n++] = c->where.v[i];
@@ -843,22 +814,22 @@ static size_t claims_select_rows(const output_table *t, int is_results, const cl
     int explicit_kind = claims_filters_mention(f, nf, "run_type") || claims_filters_mention(f, nf, "aggregate") ||
                         claims_filters_mention(f, nf, "status");
     size_t total = output_table_row_count(t);
-    size_t *agg = malloc((total + 1) * sizeof *agg);
+    size_t *agg = xalloc_malloc((total + 1) * sizeof *agg);
     *basis = "";
     *skip_message = NULL;
     for (size_t r = 0; r < total; r++) {
         if (!claims_row_matches(t, r, f, nf))
             continue;
-        runfolder_row_kind kind = is_results ? runfolder_row_kind_of(t, r) : RUNFOLDER_ROW_ITERATION;
-        if (explicit_kind || kind == RUNFOLDER_ROW_ITERATION) {
+        results_row_kind kind = is_results ? results_row_kind_of(t, r) : RESULTS_ROW_ITERATION;
+        if (explicit_kind || kind == RESULTS_ROW_ITERATION) {
             rows[n++] = r;
-        } else if (kind == RUNFOLDER_ROW_AGGREGATE) {
+        } else if (kind == RESULTS_ROW_AGGREGATE) {
             const char *a = output_table_cell(t, r, "aggregate");
             if (a && strcmp(a, "median") == 0)
                 agg[nagg++] = r;
         } else if (!*skip_message) {
             const char *m = output_table_cell(t, r, "message");
-            *skip_message = m && *m ? m : kind == RUNFOLDER_ROW_SKIPPED ? "skipped" : "error";
+            *skip_message = m && *m ? m : kind == RESULTS_ROW_SKIPPED ? "skipped" : "error";
         }
     }
     if (n == 0 && nagg > 0) {
@@ -912,7 +883,7 @@ static claims_value claims_eval_term(const claims_claim *c, const claims_term *t
     if (t->file)
         nf = claims_drop_owner_family(table, f, nf);
     size_t total = output_table_row_count(table);
-    size_t *rows = malloc((total + 1) * sizeof *rows);
+    size_t *rows = xalloc_malloc((total + 1) * sizeof *rows);
     const char *skip_message;
     size_t n = claims_select_rows(table, !t->file, f, nf, rows, &out.basis, &skip_message);
     if (n == 0) {
@@ -926,12 +897,12 @@ static claims_value claims_eval_term(const claims_claim *c, const claims_term *t
         free(f);
         return out;
     }
-    double *y = malloc(n * sizeof *y), *x = malloc(n * sizeof *x);
+    double *y = xalloc_malloc(n * sizeof *y), *x = xalloc_malloc(n * sizeof *x);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         double vy, vx = 0;
-        if (runfolder_cell_number(table, rows[i], t->metric, &vy) &&
-            (!t->metric_x || runfolder_cell_number(table, rows[i], t->metric_x, &vx))) {
+        if (results_cell_number(table, rows[i], t->metric, &vy) &&
+            (!t->metric_x || results_cell_number(table, rows[i], t->metric_x, &vx))) {
             y[m] = vy;
             x[m++] = vx;
         }
@@ -981,12 +952,12 @@ static char *claims_describe_value(const claims_term *t, const claims_value *v)
 
 static claims_check_result claims_eval_check(const claims_claim *c, const claims_check *ch, runfolder *run)
 {
-    claims_check_result res = {.label = strdup(ch->label), .outcome = CLAIMS_NOT_MEASURABLE};
+    claims_check_result res = {.label = xalloc_strdup(ch->label), .outcome = CLAIMS_NOT_MEASURABLE};
     claims_value a = claims_eval_term(c, &ch->num, run), b = {.ok = 1, .value = 1};
     if (a.ok && ch->has_den)
         b = claims_eval_term(c, &ch->den, run);
     if (!a.ok || !b.ok) {
-        res.evidence = strdup(!a.ok ? a.why : b.why);
+        res.evidence = xalloc_strdup(!a.ok ? a.why : b.why);
         return res;
     }
     char *da = claims_describe_value(&ch->num, &a);
@@ -1065,13 +1036,13 @@ static void claims_conclude(claims_verdict *v)
     }
     if (held == v->ncheck) {
         v->outcome = CLAIMS_HOLDS;
-        v->reason = strdup("");
+        v->reason = xalloc_strdup("");
     } else if (held + failed == 0) {
         v->outcome = CLAIMS_NOT_MEASURABLE;
-        v->reason = strdup(why ? why : "");
+        v->reason = xalloc_strdup(why ? why : "");
     } else if (held == 0 && unknown == 0) {
         v->outcome = CLAIMS_DOES_NOT_HOLD;
-        v->reason = strdup("");
+        v->reason = xalloc_strdup("");
     } else {
         v->outcome = held ? CLAIMS_PARTLY : CLAIMS_DOES_NOT_HOLD;
         v->reason = output_strdupf("%zu of %zu checks hold%s%s", held, v->ncheck,
@@ -1083,18 +1054,18 @@ static void claims_conclude(claims_verdict *v)
 claims_verdict *claims_evaluate(const claims_set *s, runfolder *run, size_t *n)
 {
     *n = s ? s->n : 0;
-    claims_verdict *out = calloc(*n + 1, sizeof *out);
+    claims_verdict *out = xalloc_calloc(*n + 1, sizeof *out);
     for (size_t i = 0; i < *n; i++) {
         const claims_claim *c = &s->claims[i];
         claims_verdict *v = &out[i];
         *v = (claims_verdict){.id = c->id, .document = c->document, .claim = c->text,
                               .note = c->note ? c->note : "", .file = c->file, .line = c->line};
         v->ncheck = c->nchecks;
-        v->checks = calloc(c->nchecks, sizeof *v->checks);
+        v->checks = xalloc_calloc(c->nchecks, sizeof *v->checks);
         char *unmet = claims_unmet_requirements(c, run);
         for (size_t j = 0; j < c->nchecks; j++) {
             if (unmet)
-                v->checks[j] = (claims_check_result){strdup(c->checks[j].label), CLAIMS_NOT_MEASURABLE, strdup(unmet)};
+                v->checks[j] = (claims_check_result){xalloc_strdup(c->checks[j].label), CLAIMS_NOT_MEASURABLE, xalloc_strdup(unmet)};
             else
                 v->checks[j] = claims_eval_check(c, &c->checks[j], run);
         }
@@ -1113,10 +1084,8 @@ void claims_verdicts_free(claims_verdict *v, size_t n)
     if (!v)
         return;
     for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < v[i].ncheck; j++) {
-            free(v[i].checks[j].label);
-            free(v[i].checks[j].evidence);
-        }
+        for (size_t j = 0; j < v[i].ncheck; j++)
+            xalloc_free_strings(2, v[i].checks[j].label, v[i].checks[j].evidence);
         free(v[i].checks);
         free(v[i].reason);
     }

@@ -3,15 +3,16 @@
  * results.csv through output_table_read_csv, machine.json through json-c,
  * side CSVs on demand (cached), and the facts derived from them.
  */
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
-#include <errno.h>
 #include <json-c/json.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "memprobe/counters.h"
+#include "memprobe/xalloc.h"
 
 typedef struct runfolder_side {
     char *name;
@@ -23,6 +24,7 @@ struct runfolder {
     char *dir;
     output_table *results;
     json_object *machine;
+    json_object *families_json;   /* families.json, NULL when absent */
     runfolder_side *sides;
     size_t nsides;
     char **families;
@@ -34,15 +36,15 @@ struct runfolder {
 static char *runfolder_path(const runfolder *r, const char *file_name)
 {
     size_t n = strlen(r->dir) + strlen(file_name) + 2;
-    char *p = malloc(n);
+    char *p = xalloc_malloc(n);
     snprintf(p, n, "%s/%s", r->dir, file_name);
     return p;
 }
 
 static void runfolder_add_warning(runfolder *r, const char *text)
 {
-    r->warnings = realloc(r->warnings, (r->nwarnings + 1) * sizeof *r->warnings);
-    r->warnings[r->nwarnings++] = strdup(text);
+    r->warnings = xalloc_array(r->warnings, r->nwarnings + 1, sizeof *r->warnings);
+    r->warnings[r->nwarnings++] = xalloc_strdup(text);
 }
 
 static void runfolder_collect_families(runfolder *r)
@@ -51,8 +53,8 @@ static void runfolder_collect_families(runfolder *r)
         const char *f = output_table_cell(r->results, i, "family");
         if (!f || runfolder_family_present(r, f))
             continue;
-        r->families = realloc(r->families, (r->nfamilies + 1) * sizeof *r->families);
-        r->families[r->nfamilies++] = strdup(f);
+        r->families = xalloc_array(r->families, r->nfamilies + 1, sizeof *r->families);
+        r->families[r->nfamilies++] = xalloc_strdup(f);
     }
 }
 
@@ -97,20 +99,42 @@ static void runfolder_collect_warnings(runfolder *r)
     }
 }
 
-static int runfolder_load_machine(runfolder *r, char *err, size_t errlen)
+/* dir/file_name as a JSON object into *out (NULL when the file is absent).
+ * 0, or -1 with err when it is there but not a JSON object. */
+static int runfolder_load_json(runfolder *r, const char *file_name, json_object **out, char *err, size_t errlen)
 {
-    char *path = runfolder_path(r, "machine.json");
+    char *path = runfolder_path(r, file_name);
     struct stat st;
     int rc = 0;
     if (stat(path, &st) == 0) {
-        r->machine = json_object_from_file(path);
-        if (!r->machine || !json_object_is_type(r->machine, json_type_object)) {
+        *out = json_object_from_file(path);
+        if (!*out || !json_object_is_type(*out, json_type_object)) {
             snprintf(err, errlen, "%s: not a JSON object (%s)", path, json_util_get_last_err());
             rc = -1;
         }
     }
     free(path);
     return rc;
+}
+
+/* families.json's list (NULL when the folder has none). */
+static json_object *runfolder_known_families(const runfolder *r)
+{
+    json_object *list;
+    if (!r->families_json || !json_object_object_get_ex(r->families_json, "families", &list) ||
+        !json_object_is_type(list, json_type_array))
+        return NULL;
+    return list;
+}
+
+/* A string field of the entry of families.json at i (NULL when absent). */
+static const char *runfolder_known_field(const runfolder *r, size_t i, const char *key)
+{
+    json_object *list = runfolder_known_families(r), *v;
+    json_object *entry = list && i < json_object_array_length(list) ? json_object_array_get_idx(list, i) : NULL;
+    if (!entry || !json_object_object_get_ex(entry, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
 }
 
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
@@ -120,8 +144,8 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "'%s': not a run folder (expected a folder written by memprobe run)", dir);
         return NULL;
     }
-    runfolder *r = calloc(1, sizeof *r);
-    r->dir = strdup(dir);
+    runfolder *r = xalloc_calloc(1, sizeof *r);
+    r->dir = xalloc_strdup(dir);
     char *path = runfolder_path(r, "results.csv");
     if (stat(path, &st) != 0) {
         snprintf(err, errlen, "'%s': no results.csv in it (expected a folder written by memprobe run)", dir);
@@ -131,7 +155,8 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
     }
     r->results = output_table_read_csv(path, err, errlen);
     free(path);
-    if (!r->results || runfolder_load_machine(r, err, errlen) != 0) {
+    if (!r->results || runfolder_load_json(r, "machine.json", &r->machine, err, errlen) != 0 ||
+        runfolder_load_json(r, "families.json", &r->families_json, err, errlen) != 0) {
         runfolder_free(r);
         return NULL;
     }
@@ -145,23 +170,16 @@ void runfolder_free(runfolder *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->nsides; i++) {
-        free(r->sides[i].name);
-        free(r->sides[i].error);
-        if (r->sides[i].table)
-            output_table_free(r->sides[i].table);
+        xalloc_free_strings(2, r->sides[i].name, r->sides[i].error);
+        output_table_free(r->sides[i].table);
     }
-    for (size_t i = 0; i < r->nfamilies; i++)
-        free(r->families[i]);
-    for (size_t i = 0; i < r->nwarnings; i++)
-        free(r->warnings[i]);
-    if (r->results)
-        output_table_free(r->results);
-    if (r->machine)
-        json_object_put(r->machine);
     free(r->sides);
-    free(r->families);
-    free(r->warnings);
     free(r->dir);
+    xalloc_free_list(r->families, r->nfamilies);
+    xalloc_free_list(r->warnings, r->nwarnings);
+    output_table_free(r->results);
+    json_object_put(r->machine);
+    json_object_put(r->families_json);
     free(r);
 }
 
@@ -187,16 +205,16 @@ const output_table *runfolder_table(runfolder *r, const char *file_name, char *e
         if (strcmp(r->sides[i].name, file_name) == 0)
             s = &r->sides[i];
     if (!s) {
-        r->sides = realloc(r->sides, (r->nsides + 1) * sizeof *r->sides);
+        r->sides = xalloc_array(r->sides, r->nsides + 1, sizeof *r->sides);
         s = &r->sides[r->nsides++];
-        *s = (runfolder_side){.name = strdup(file_name)};
+        *s = (runfolder_side){.name = xalloc_strdup(file_name)};
         char why[512] = "";
         if (runfolder_has_file(r, file_name)) {
             char *path = runfolder_path(r, file_name);
             s->table = output_table_read_csv(path, why, sizeof why);
             free(path);
         }
-        s->error = strdup(s->table ? "" : why);
+        s->error = xalloc_strdup(s->table ? "" : why);
     }
     snprintf(err, errlen, "%s", s->error);
     return s->table;
@@ -270,10 +288,38 @@ int runfolder_counter_state(const runfolder *r, const char *column, const char *
     return -1;
 }
 
+int runfolder_is_counter_column(const runfolder *r, const char *column)
+{
+    return runfolder_counter_state(r, column, NULL) >= 0 || counters_derived_known(column);
+}
+
 size_t runfolder_warning_count(const runfolder *r) { return r->nwarnings; }
 const char *runfolder_warning(const runfolder *r, size_t i) { return i < r->nwarnings ? r->warnings[i] : NULL; }
 size_t runfolder_family_count(const runfolder *r) { return r->nfamilies; }
 const char *runfolder_family(const runfolder *r, size_t i) { return i < r->nfamilies ? r->families[i] : NULL; }
+
+size_t runfolder_known_family_count(const runfolder *r)
+{
+    json_object *list = runfolder_known_families(r);
+    return list ? json_object_array_length(list) : 0;
+}
+
+const char *runfolder_known_family(const runfolder *r, size_t i)
+{
+    return runfolder_known_field(r, i, "name");
+}
+
+const char *runfolder_family_description(const runfolder *r, const char *family)
+{
+    for (size_t i = 0; i < runfolder_known_family_count(r); i++) {
+        const char *name = runfolder_known_field(r, i, "name");
+        if (!name || strcmp(name, family) != 0)
+            continue;
+        const char *text = runfolder_known_field(r, i, "description");
+        return text && *text ? text : runfolder_known_field(r, i, "help");
+    }
+    return NULL;
+}
 
 int runfolder_family_present(const runfolder *r, const char *family)
 {
@@ -281,34 +327,4 @@ int runfolder_family_present(const runfolder *r, const char *family)
         if (strcmp(r->families[i], family) == 0)
             return 1;
     return 0;
-}
-
-runfolder_row_kind runfolder_row_kind_of(const output_table *t, size_t i)
-{
-    const char *status = output_table_cell(t, i, "status");
-    if (status && strcmp(status, "skipped") == 0)
-        return RUNFOLDER_ROW_SKIPPED;
-    if (status && strcmp(status, "error") == 0)
-        return RUNFOLDER_ROW_ERROR;
-    const char *type = output_table_cell(t, i, "run_type");
-    const char *agg = output_table_cell(t, i, "aggregate");
-    if ((type && strcmp(type, "aggregate") == 0) || (agg && *agg))
-        return RUNFOLDER_ROW_AGGREGATE;
-    return RUNFOLDER_ROW_ITERATION;
-}
-
-int runfolder_cell_number(const output_table *t, size_t row, const char *column, double *v)
-{
-    const char *s = output_table_cell(t, row, column);
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end || errno == ERANGE || isnan(d))
-        return 0;
-    *v = d;
-    return 1;
 }

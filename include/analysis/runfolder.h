@@ -1,14 +1,16 @@
 /*
  * runfolder.h — reading a finished run folder back: results.csv, the
- * machine fingerprint (machine.json) and the families' side CSVs, with the
- * questions the report, claims and compare ask of them (which families ran,
- * how many CPUs were allowed, which counters were unavailable and why).
+ * machine fingerprint (machine.json), the families the run's build had
+ * (families.json) and the families' side CSVs, with the questions the
+ * report, claims and compare ask of them (which families ran, how many CPUs
+ * were allowed, which counters were unavailable and why).
  */
 #ifndef MEMPROBE_RUNFOLDER_H
 #define MEMPROBE_RUNFOLDER_H
 
 #include <stddef.h>
 #include "memprobe/output.h"
+#include "memprobe/results.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -17,16 +19,9 @@ extern "C" {
 struct json_object;
 typedef struct runfolder runfolder;
 
-/* What a results.csv row is. */
-typedef enum runfolder_row_kind {
-    RUNFOLDER_ROW_ITERATION,   /* a measurement (one repetition) */
-    RUNFOLDER_ROW_AGGREGATE,   /* mean/median/stddev/cv over repetitions */
-    RUNFOLDER_ROW_SKIPPED,     /* status skipped: message says why */
-    RUNFOLDER_ROW_ERROR,       /* status error */
-} runfolder_row_kind;
-
-/* Open dir: results.csv must exist and parse; machine.json is optional (a
- * malformed one is an error).  NULL with one line in err otherwise. */
+/* Open dir: results.csv must exist and parse; machine.json and
+ * families.json are optional (a malformed one is an error).  NULL with one
+ * line in err otherwise. */
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen);
 void runfolder_free(runfolder *r);
 const char *runfolder_dir(const runfolder *r);
@@ -48,6 +43,10 @@ int runfolder_cpu_count(const runfolder *r);
 /* Counter column availability from machine.json's counters list:
  * 1 available, 0 unavailable (*reason set, may be ""), -1 not listed. */
 int runfolder_counter_state(const runfolder *r, const char *column, const char **reason);
+/* 1 when column is one of the run's counter columns: an event in
+ * machine.json's counters list (a group's or a raw one given with
+ * --counters) or a derived metric (ipc, *_mpki). */
+int runfolder_is_counter_column(const runfolder *r, const char *column);
 /* Warnings recorded in machine.json ("warnings"), else recomputed from its
  * fields (VM, governor, boost, SMT, unavailable counters). */
 size_t runfolder_warning_count(const runfolder *r);
@@ -58,11 +57,13 @@ size_t runfolder_family_count(const runfolder *r);
 const char *runfolder_family(const runfolder *r, size_t i);
 /* Whether family has any row in results.csv (of any status). */
 int runfolder_family_present(const runfolder *r, const char *family);
-
-/* Classify row i of a results table. */
-runfolder_row_kind runfolder_row_kind_of(const output_table *t, size_t i);
-/* A cell as a number; 0 when empty or not a number, 1 with *v set. */
-int runfolder_cell_number(const output_table *t, size_t row, const char *column, double *v);
+/* The families the build that wrote the run had (families.json), in its
+ * order; 0 when the folder has no families.json (an older run). */
+size_t runfolder_known_family_count(const runfolder *r);
+const char *runfolder_known_family(const runfolder *r, size_t i);
+/* What that build said family measures (its description, else its one-line
+ * help); NULL when families.json does not name it. */
+const char *runfolder_family_description(const runfolder *r, const char *family);
 
 #ifdef __cplusplus
 }

@@ -14,22 +14,18 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* The folder holding plots/ and claims/: $MEMPROBE_DATADIR when set, else
- * the executable's folder/.. when it has plots/, else the installed
- * MEMPROBE_DATADIR.  A static string. */
-const char *plot_data_dir(void);
 /* Whether gnuplot can be started (found on PATH). */
 int plot_gnuplot_available(void);
 /* The line telling how to install gnuplot. */
 const char *plot_install_hint(void);
 /* The files a script declares on its first line (# inputs: ...);
- * 0 when it declares none.  Free with plot_list_free. */
+ * 0 when it declares none.  Free with xalloc_free_list. */
 size_t plot_script_inputs(const char *script, char ***inputs);
 /* Whether the script should run for this run folder (see above). */
 int plot_script_applies(const char *script, runfolder *run);
@@ -41,9 +37,9 @@ int plot_run_script(const char *script, const char *dir, const char *host, const
  * per script that failed.  Returns scripts run successfully, or -1 when
  * gnuplot is missing (the install hint printed). */
 int plot_run_all(runfolder *run, FILE *out);
-/* Non-empty images dir/NAME.png and dir/NAME-WHAT.png, sorted (file names only). */
+/* Non-empty images dir/NAME.png and dir/NAME-WHAT.png, sorted (file names
+ * only; free with xalloc_free_list). */
 size_t plot_images(const char *dir, const char *name, char ***files);
-void plot_list_free(char **list, size_t n);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 #ifdef __cplusplus
 extern "C" {

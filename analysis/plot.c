@@ -1,91 +1,35 @@
 /*
- * plot.c — find the data folder (plots/, claims/), decide which gnuplot
- * scripts apply to a run folder, and run them headless with a time limit,
- * reducing any failure to one line.
+ * plot.c — decide which gnuplot scripts of the data folder (paths.h) apply
+ * to a run folder, and run them headless with a time limit, reducing any
+ * failure to one line.
  */
-#include "memprobe/plot.h"
+#include "analysis/plot.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#ifndef MEMPROBE_DATADIR
-#define MEMPROBE_DATADIR "/usr/local/share/memprobe"
-#endif
+#include "memprobe/paths.h"
+#include "memprobe/proc.h"
+#include "memprobe/xalloc.h"
 
 #define PLOT_TIMEOUT_S 120.0
 
-static int plot_is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-const char *plot_data_dir(void)
-{
-    static char dir[PATH_MAX];
-    const char *env = getenv("MEMPROBE_DATADIR");
-    if (env && *env) {
-        snprintf(dir, sizeof dir, "%s", env);
-        return dir;
-    }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char probe[PATH_MAX + 16];
-        char *bindir = dirname(exe);
-        /* the source tree (bin/../plots), then an installed tree whatever
-         * its prefix (PREFIX/bin/../share/memprobe/plots) */
-        const char *const layouts[] = {"%s/..", "%s/../share/memprobe"};
-        for (size_t i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
-            snprintf(dir, sizeof dir, layouts[i], bindir);
-            snprintf(probe, sizeof probe, "%s/plots", dir);
-            if (plot_is_dir(probe))
-                return dir;
-        }
-    }
-    snprintf(dir, sizeof dir, "%s", MEMPROBE_DATADIR);
-    return dir;
-}
-
 int plot_gnuplot_available(void)
 {
-    const char *path = getenv("PATH");
-    if (!path)
-        return 0;
-    char *copy = strdup(path), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char probe[PATH_MAX];
-        snprintf(probe, sizeof probe, "%s/gnuplot", *d ? d : ".");
-        found = access(probe, X_OK) == 0;
-    }
-    free(copy);
-    return found;
+    char path[PATH_MAX];
+    return proc_find_in_path("gnuplot", path, sizeof path) == 0;
 }
 
 const char *plot_install_hint(void)
 {
     return "plots: gnuplot not found, no plots drawn; install it with 'sudo apt-get install gnuplot-nox' "
            "(Fedora: 'sudo dnf install gnuplot') or 'make deps'";
-}
-
-void plot_list_free(char **list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(list[i]);
-    free(list);
 }
 
 size_t plot_script_inputs(const char *script, char ***inputs)
@@ -103,8 +47,8 @@ size_t plot_script_inputs(const char *script, char ***inputs)
         if (strncmp(p, "inputs:", 7) == 0) {
             for (char *save = NULL, *w = strtok_r((char *)p + 7, " ,\t\r\n", &save); w;
                  w = strtok_r(NULL, " ,\t\r\n", &save)) {
-                *inputs = realloc(*inputs, (n + 1) * sizeof **inputs);
-                (*inputs)[n++] = strdup(w);
+                *inputs = xalloc_array(*inputs, n + 1, sizeof **inputs);
+                (*inputs)[n++] = xalloc_strdup(w);
             }
         }
     }
@@ -118,7 +62,7 @@ static char *plot_script_name(const char *script)
     const char *base = strrchr(script, '/');
     base = base ? base + 1 : script;
     size_t len = strlen(base);
-    return strndup(base, len > 3 && strcmp(base + len - 3, ".gp") == 0 ? len - 3 : len);
+    return xalloc_strndup(base, len > 3 && strcmp(base + len - 3, ".gp") == 0 ? len - 3 : len);
 }
 
 int plot_script_applies(const char *script, runfolder *run)
@@ -133,7 +77,7 @@ int plot_script_applies(const char *script, runfolder *run)
         else
             applies = runfolder_has_file(run, inputs[i]);
     }
-    plot_list_free(inputs, n);
+    xalloc_free_list(inputs, n);
     free(name);
     return applies;
 }
@@ -155,48 +99,16 @@ static void plot_quote(char *buf, size_t len, const char *s)
 }
 
 /* The last meaningful line of gnuplot's stderr (not a caret marker). */
-static void plot_last_error_line(const char *path, char *out, size_t outlen)
+static void plot_last_error_line(const char *text, char *out, size_t outlen)
 {
-    FILE *f = fopen(path, "r");
     out[0] = '\0';
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        line[strcspn(line, "\r\n")] = '\0';
+    for (const char *line = text; *line; line += strcspn(line, "\n"), line += *line == '\n') {
         const char *p = line;
-        while (isspace((unsigned char)*p))
+        while (*p == ' ' || *p == '\t')
             p++;
-        if (*p && strcmp(p, "^") != 0) {
-            size_t len = strlen(p);
-            if (len >= outlen)
-                len = outlen - 1;
-            memcpy(out, p, len);
-            out[len] = '\0';
-        }
-    }
-    fclose(f);
-}
-
-/* Wait for pid at most timeout_s; kill it after.  Exit status, or -1. */
-static int plot_wait(pid_t pid, double timeout_s)
-{
-    struct timespec start, now, nap = {0, 10 * 1000 * 1000};
-    clock_gettime(CLOCK_MONOTONIC, &start);
-    for (;;) {
-        int st;
-        pid_t r = waitpid(pid, &st, WNOHANG);
-        if (r == pid)
-            return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-        if (r < 0 && errno != EINTR)
-            return -1;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9 > timeout_s) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &st, 0);
-            return -2;
-        }
-        nanosleep(&nap, NULL);
+        size_t len = strcspn(p, "\r\n");
+        if (len && !(len == 1 && *p == '^'))
+            snprintf(out, outlen, "%.*s", (int)len, p);
     }
 }
 
@@ -212,38 +124,28 @@ int plot_run_script(const char *script, const char *dir, const char *host, const
     plot_quote(vars, sizeof vars, host ? host : "unknown host");
     strncat(vars, "; cpu=", sizeof vars - strlen(vars) - 1);
     plot_quote(vars, sizeof vars, cpu ? cpu : "unknown CPU");
-    char log[] = "/tmp/memprobe-gnuplot-XXXXXX";
-    int fd = mkstemp(log);
-    if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot make a temporary file: %s", script, strerror(errno));
-        return -1;
-    }
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull < 0 || chdir(dir) != 0)
-            _exit(126);
-        dup2(devnull, STDIN_FILENO);
-        dup2(devnull, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        execlp("gnuplot", "gnuplot", "-e", vars, abs, (char *)NULL);
-        _exit(127);
-    }
-    close(fd);
-    int rc = pid < 0 ? -1 : plot_wait(pid, timeout_s);
-    char last[400];
-    plot_last_error_line(log, last, sizeof last);
-    unlink(log);
-    if (rc == 0)
-        return 0;
     const char *base = strrchr(script, '/');
     base = base ? base + 1 : script;
-    if (rc == -2)
+    char gnuplot[PATH_MAX];
+    if (proc_find_in_path("gnuplot", gnuplot, sizeof gnuplot) != 0) {
+        snprintf(err, errlen, "%s: gnuplot could not be started (not found on PATH)", base);
+        return -1;
+    }
+    char *argv[] = {"gnuplot", "-e", vars, abs, NULL};
+    proc_spec spec = {.path = gnuplot, .argv = argv, .cwd = dir, .in = PROC_NULL, .out = PROC_NULL,
+                      .err = PROC_CAPTURE, .timeout_s = timeout_s};
+    proc_result r;
+    int rc = proc_run(&spec, &r);
+    char last[400];
+    plot_last_error_line(r.output, last, sizeof last);
+    proc_result_free(&r);
+    if (rc == 0)
+        return 0;
+    if (r.status == PROC_TIMED_OUT)
         snprintf(err, errlen, "%s: gnuplot took longer than %.0f s and was stopped", base, timeout_s);
-    else if (rc == 126)
+    else if (r.status == PROC_NOT_STARTED && strcmp(r.failed_step, "chdir") == 0)
         snprintf(err, errlen, "%s: cannot enter the run folder %s", base, dir);
-    else if (rc == 127)
+    else if (r.status == PROC_NOT_STARTED)
         snprintf(err, errlen, "%s: gnuplot could not be started", base);
     else
         snprintf(err, errlen, "%s: gnuplot failed: %s", base, *last ? last : "no message");
@@ -267,8 +169,8 @@ static size_t plot_list_dir(const char *dir, int (*keep)(const char *, const cha
     for (struct dirent *e; (e = readdir(d));) {
         if (e->d_name[0] == '.' || !keep(e->d_name, arg))
             continue;
-        *files = realloc(*files, (n + 1) * sizeof **files);
-        (*files)[n++] = strdup(e->d_name);
+        *files = xalloc_array(*files, n + 1, sizeof **files);
+        (*files)[n++] = xalloc_strdup(e->d_name);
     }
     closedir(d);
     if (n)
@@ -313,7 +215,7 @@ int plot_run_all(runfolder *run, FILE *out)
         return -1;
     }
     char plots[PATH_MAX];
-    snprintf(plots, sizeof plots, "%s/plots", plot_data_dir());
+    snprintf(plots, sizeof plots, "%s/plots", paths_data_dir());
     char **scripts;
     size_t n = plot_list_dir(plots, plot_is_script, NULL, &scripts);
     int ok = 0;
@@ -329,6 +231,6 @@ int plot_run_all(runfolder *run, FILE *out)
         else
             fprintf(out, "plots: %s\n", err);
     }
-    plot_list_free(scripts, n);
+    xalloc_free_list(scripts, n);
     return ok;
 }

@@ -4,7 +4,7 @@
  * (compare.py's rule: at least STATS_UTEST_MIN_REPETITIONS per side, alpha
  * 0.05) and per-family geometric means; write compare.csv.
  */
-#include "memprobe/compare.h"
+#include "analysis/compare.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
 
 /* One benchmark's samples on one side. */
 typedef struct compare_samples {
@@ -39,7 +40,7 @@ static char *compare_key(const output_table *t, size_t r)
     size_t len = 4;
     for (size_t i = 0; i < 4; i++)
         len += strlen(compare_cell(t, r, parts[i])) + 1;
-    char *k = calloc(1, len);
+    char *k = xalloc_calloc(1, len);
     for (size_t i = 0; i < 4; i++) {
         strcat(k, compare_cell(t, r, parts[i]));
         strcat(k, "\x1f");
@@ -60,7 +61,7 @@ static void compare_side_add(compare_side *side, const output_table *t, size_t r
     char *key = compare_key(t, r);
     compare_samples *s = compare_side_find(side, key);
     if (!s) {
-        side->s = realloc(side->s, (side->n + 1) * sizeof *side->s);
+        side->s = xalloc_array(side->s, side->n + 1, sizeof *side->s);
         s = &side->s[side->n++];
         *s = (compare_samples){.key = key, .first_row = r, .from_aggregate = aggregate};
     } else {
@@ -72,7 +73,7 @@ static void compare_side_add(compare_side *side, const output_table *t, size_t r
             s->from_aggregate = 0;
         }
     }
-    s->v = realloc(s->v, (s->n + 1) * sizeof *s->v);
+    s->v = xalloc_array(s->v, s->n + 1, sizeof *s->v);
     s->v[s->n++] = v;
 }
 
@@ -82,13 +83,13 @@ static compare_side compare_collect(const output_table *t)
 {
     compare_side side = {0};
     for (size_t r = 0; r < output_table_row_count(t); r++) {
-        runfolder_row_kind kind = runfolder_row_kind_of(t, r);
+        results_row_kind kind = results_row_kind_of(t, r);
         double v;
-        if (!runfolder_cell_number(t, r, "real_ns", &v) || !*compare_cell(t, r, "benchmark"))
+        if (!results_cell_number(t, r, "real_ns", &v) || !*compare_cell(t, r, "benchmark"))
             continue;
-        if (kind == RUNFOLDER_ROW_ITERATION)
+        if (kind == RESULTS_ROW_ITERATION)
             compare_side_add(&side, t, r, v, 0);
-        else if (kind == RUNFOLDER_ROW_AGGREGATE && strcmp(compare_cell(t, r, "aggregate"), "median") == 0)
+        else if (kind == RESULTS_ROW_AGGREGATE && strcmp(compare_cell(t, r, "aggregate"), "median") == 0)
             compare_side_add(&side, t, r, v, 1);
     }
     return side;
@@ -105,7 +106,7 @@ static void compare_side_free(compare_side *side)
 
 static double compare_median(const compare_samples *s)
 {
-    double *copy = malloc((s->n + 1) * sizeof *copy);
+    double *copy = xalloc_malloc((s->n + 1) * sizeof *copy);
     memcpy(copy, s->v, s->n * sizeof *copy);
     double m = stats_median(copy, s->n);
     free(copy);
@@ -115,11 +116,11 @@ static double compare_median(const compare_samples *s)
 static compare_row compare_row_from(const output_table *t, size_t r)
 {
     compare_row row = {0};
-    row.family = strdup(compare_cell(t, r, "family"));
-    row.benchmark = strdup(compare_cell(t, r, "benchmark"));
-    row.allocator = strdup(compare_cell(t, r, "allocator"));
-    row.runtime = strdup(compare_cell(t, r, "runtime"));
-    row.pair_class = strdup(compare_cell(t, r, "pair_class"));
+    row.family = xalloc_strdup(compare_cell(t, r, "family"));
+    row.benchmark = xalloc_strdup(compare_cell(t, r, "benchmark"));
+    row.allocator = xalloc_strdup(compare_cell(t, r, "allocator"));
+    row.runtime = xalloc_strdup(compare_cell(t, r, "runtime"));
+    row.pair_class = xalloc_strdup(compare_cell(t, r, "pair_class"));
     row.a_ns = row.b_ns = row.ratio = row.p_value = NAN;
     return row;
 }
@@ -142,7 +143,7 @@ static void compare_test(compare_row *row, const compare_samples *a, const compa
 
 static void compare_add_row(compare_result *c, compare_row row)
 {
-    c->rows = realloc(c->rows, (c->nrows + 1) * sizeof *c->rows);
+    c->rows = xalloc_array(c->rows, c->nrows + 1, sizeof *c->rows);
     c->rows[c->nrows++] = row;
 }
 
@@ -155,14 +156,14 @@ static void compare_family_means(compare_result *c)
             seen = strcmp(c->families[f].family, fam) == 0;
         if (seen)
             continue;
-        double *ratios = malloc(c->nrows * sizeof *ratios);
+        double *ratios = xalloc_malloc(c->nrows * sizeof *ratios);
         size_t n = 0;
         for (size_t j = i; j < c->nrows; j++)
             if (strcmp(c->rows[j].family, fam) == 0 && c->rows[j].ratio > 0)
                 ratios[n++] = c->rows[j].ratio;
         if (n) {
-            c->families = realloc(c->families, (c->nfamilies + 1) * sizeof *c->families);
-            c->families[c->nfamilies++] = (compare_family){strdup(fam), stats_geomean(ratios, n), n};
+            c->families = xalloc_array(c->families, c->nfamilies + 1, sizeof *c->families);
+            c->families[c->nfamilies++] = (compare_family){xalloc_strdup(fam), stats_geomean(ratios, n), n};
         }
         free(ratios);
     }
@@ -172,7 +173,7 @@ compare_result *compare_runs(runfolder *a, runfolder *b)
 {
     const output_table *ta = runfolder_results(a), *tb = runfolder_results(b);
     compare_side sa = compare_collect(ta), sb = compare_collect(tb);
-    compare_result *c = calloc(1, sizeof *c);
+    compare_result *c = xalloc_calloc(1, sizeof *c);
     for (size_t i = 0; i < sa.n; i++) {
         compare_row row = compare_row_from(ta, sa.s[i].first_row);
         compare_samples *other = compare_side_find(&sb, sa.s[i].key);
@@ -205,11 +206,8 @@ void compare_result_free(compare_result *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nrows; i++) {
-        free(c->rows[i].family);
-        free(c->rows[i].benchmark);
-        free(c->rows[i].allocator);
-        free(c->rows[i].runtime);
-        free(c->rows[i].pair_class);
+        compare_row *r = &c->rows[i];
+        xalloc_free_strings(5, r->family, r->benchmark, r->allocator, r->runtime, r->pair_class);
     }
     for (size_t i = 0; i < c->nfamilies; i++)
         free(c->families[i].family);

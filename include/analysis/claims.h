@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
-#include "memprobe/runfolder.h"
+#include "analysis/runfolder.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,9 +74,9 @@ void claims_verdicts_free(claims_verdict *v, size_t n);
 /* Print the verdict table with evidence (console). */
 void claims_print_table(const claims_verdict *v, size_t n, FILE *out);
 
-/* Every NAME.ini in dir, sorted (malloc'd array of malloc'd paths); 0 when none. */
+/* Every NAME.ini in dir, sorted (malloc'd array of malloc'd paths: free
+ * with xalloc_free_list); 0 when none. */
 size_t claims_list_dir(const char *dir, char ***paths);
-void claims_list_free(char **paths, size_t n);
 
 #ifdef __cplusplus
 }

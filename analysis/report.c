@@ -1,0 +1,448 @@
+/*
+ * report.c — the step that ends every run, and `memprobe report`: draw the
+ * plots, judge the claims, and write report.md and report.html (through the
+ * document writer, doc.h), self-contained apart from the images, which are
+ * referenced relative to the run folder.  The sections: summary, machine,
+ * claims, what was measured (per family: its description, plots and key
+ * numbers), and what could not be measured here.
+ */
+#include "analysis/report.h"
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memprobe/output.h"
+#include "memprobe/paths.h"
+#include "memprobe/results.h"
+#include "memprobe/stats.h"
+#include "memprobe/xalloc.h"
+#include "analysis/claims.h"
+#include "analysis/doc.h"
+#include "analysis/plot.h"
+#include "analysis/runfolder.h"
+
+#define REPORT_MAX_KEY_ROWS 60
+#define REPORT_MAX_USER_COUNTERS 4
+
+static void report_machine(doc *d, runfolder *run)
+{
+    doc_heading(d, "Machine");
+    json_object *m = runfolder_machine(run);
+    if (!m) {
+        doc_paragraph(d, "No machine.json in this run folder: the machine is not described.");
+        return;
+    }
+    const char *heads[] = {"field", "value"};
+    doc_table_begin(d, heads, 2);
+    json_object_object_foreach(m, key, val) {
+        if (strcmp(key, "counters") == 0 || strcmp(key, "warnings") == 0)
+            continue;
+        const char *text = !val ? "" : json_object_is_type(val, json_type_string) ? json_object_get_string(val)
+                                   : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+        char shown[600];
+        snprintf(shown, sizeof shown, "%.590s%s", text, strlen(text) > 590 ? "..." : "");
+        const char *cells[] = {key, shown};
+        doc_table_row(d, cells, 2, 0);
+    }
+    doc_table_end(d);
+    size_t nw = runfolder_warning_count(run);
+    if (nw) {
+        doc_subheading(d, "Warnings");
+        const char **items = xalloc_malloc(nw * sizeof *items);
+        for (size_t i = 0; i < nw; i++)
+            items[i] = runfolder_warning(run, i);
+        doc_list(d, items, nw, "warn");
+        free(items);
+    }
+}
+
+static const char *report_verdict_class(claims_outcome o)
+{
+    switch (o) {
+    case CLAIMS_HOLDS: return "holds";
+    case CLAIMS_DOES_NOT_HOLD: return "does-not-hold";
+    case CLAIMS_PARTLY: return "partly";
+    case CLAIMS_NOT_MEASURABLE: return "not-measurable-here";
+    }
+    return "";
+}
+
+static void report_claims(doc *d, const claims_verdict *v, size_t n, const char *claims_note)
+{
+    doc_heading(d, "Claims");
+    if (claims_note && *claims_note)
+        doc_paragraph(d, claims_note);
+    if (n == 0) {
+        doc_paragraph(d, "No claims were checked.");
+        return;
+    }
+    doc_paragraph(d, "Each check reduces the selected rows with the statistic shown (the median of the "
+                        "repetitions unless stated) and compares the result; a claim holds when every check holds.");
+    fprintf(d->md, "| claim | verdict | evidence |\n| --- | --- | --- |\n");
+    fprintf(d->html, "<table>\n<tr><th>claim</th><th>verdict</th><th>evidence</th></tr>\n");
+    for (size_t i = 0; i < n; i++) {
+        const claims_verdict *c = &v[i];
+        fprintf(d->md, "| **%s**: ", c->id);
+        doc_md_text(d->md, c->claim);
+        fprintf(d->md, " (");
+        doc_md_text(d->md, c->document);
+        fprintf(d->md, ") | %s", claims_outcome_name(c->outcome));
+        if (c->reason && *c->reason) {
+            fprintf(d->md, ": ");
+            doc_md_text(d->md, c->reason);
+        }
+        fprintf(d->md, " |");
+        fprintf(d->html, "<tr><td><b>");
+        doc_html_text(d->html, c->id);
+        fprintf(d->html, "</b>: ");
+        doc_html_text(d->html, c->claim);
+        fprintf(d->html, "<br><small>");
+        doc_html_text(d->html, c->document);
+        if (c->note && *c->note) {
+            fprintf(d->html, "<br>");
+            doc_html_text(d->html, c->note);
+        }
+        fprintf(d->html, "</small></td><td class=\"%s\">%s", report_verdict_class(c->outcome),
+                claims_outcome_name(c->outcome));
+        if (c->reason && *c->reason) {
+            fprintf(d->html, "<br><small>");
+            doc_html_text(d->html, c->reason);
+            fprintf(d->html, "</small>");
+        }
+        fprintf(d->html, "</td><td><ul class=\"ev\">");
+        for (size_t j = 0; j < c->ncheck; j++) {
+            fprintf(d->md, "%s%s (%s): ", j ? "<br>" : " ", c->checks[j].label,
+                    claims_outcome_name(c->checks[j].outcome));
+            doc_md_text(d->md, c->checks[j].evidence);
+            fprintf(d->html, "<li><b>");
+            doc_html_text(d->html, c->checks[j].label);
+            fprintf(d->html, "</b> <span class=\"%s\">%s</span>: ", report_verdict_class(c->checks[j].outcome),
+                    claims_outcome_name(c->checks[j].outcome));
+            doc_html_text(d->html, c->checks[j].evidence);
+            fprintf(d->html, "</li>");
+        }
+        fprintf(d->md, " |\n");
+        fprintf(d->html, "</ul></td></tr>\n");
+    }
+    fprintf(d->md, "\n");
+    fprintf(d->html, "</table>\n");
+}
+
+/* Columns that are not a family's own counters: results.csv's fixed columns
+ * and the run's counter columns. */
+static int report_is_fixed_column(runfolder *run, const char *c)
+{
+    return results_column_is_fixed(c) || runfolder_is_counter_column(run, c);
+}
+
+/* The family's own numeric counters: columns after items_per_second with
+ * a number in some row of the family and nothing but numbers. */
+static size_t report_user_counters(runfolder *run, const char *family, const char **out, size_t max)
+{
+    const output_table *t = runfolder_results(run);
+    size_t n = 0, first = 0;
+    for (size_t c = 0; c < output_table_column_count(t); c++)
+        if (strcmp(output_table_column(t, c), "items_per_second") == 0)
+            first = c + 1;
+    for (size_t c = first; c < output_table_column_count(t) && n < max && first; c++) {
+        const char *col = output_table_column(t, c);
+        if (report_is_fixed_column(run, col))
+            continue;
+        int numbers = 0, other = 0;
+        for (size_t r = 0; r < output_table_row_count(t) && !other; r++) {
+            const char *f = output_table_cell(t, r, "family"), *cell = output_table_cell(t, r, col);
+            double v;
+            if (!f || strcmp(f, family) != 0 || !cell || !*cell)
+                continue;
+            if (results_cell_number(t, r, col, &v))
+                numbers++;
+            else
+                other++;
+        }
+        if (numbers && !other)
+            out[n++] = col;
+    }
+    return n;
+}
+
+/* "benchmark [allocator, pair class]" for a row. */
+static char *report_row_label(const output_table *t, size_t r)
+{
+    const char *b = output_table_cell(t, r, "benchmark"), *a = output_table_cell(t, r, "allocator");
+    const char *p = output_table_cell(t, r, "pair_class"), *rt = output_table_cell(t, r, "runtime");
+    int show_a = a && *a && strcmp(a, "glibc") != 0, show_p = p && *p, show_rt = rt && *rt && strcmp(rt, "c") != 0;
+    return output_strdupf("%s%s%s%s%s%s%s%s", b ? b : "?", show_a || show_p || show_rt ? " [" : "",
+                         show_a ? a : "", show_a && (show_p || show_rt) ? ", " : "", show_p ? p : "",
+                         show_p && show_rt ? ", " : "", show_rt ? rt : "", show_a || show_p || show_rt ? "]" : "");
+}
+
+static char *report_number(double v)
+{
+    return isnan(v) ? xalloc_strdup("") : output_strdupf("%.4g", v);
+}
+
+/* Median of column over the rows listed (NaN when none has a value). */
+static double report_median_of(const output_table *t, const size_t *rows, size_t n, const char *col, double *lo,
+                               double *hi)
+{
+    double *v = xalloc_malloc((n + 1) * sizeof *v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (results_cell_number(t, rows[i], col, &v[m]))
+            m++;
+    double med = stats_median(v, m);
+    if (lo)
+        *lo = stats_min(v, m);
+    if (hi)
+        *hi = stats_max(v, m);
+    free(v);
+    return med;
+}
+
+/* Compact table: per benchmark, the median real_ns with its spread and
+ * the medians of up to four family counters. */
+static void report_key_numbers(doc *d, runfolder *run, const char *family)
+{
+    const output_table *t = runfolder_results(run);
+    const char *counters[REPORT_MAX_USER_COUNTERS];
+    size_t nc = report_user_counters(run, family, counters, REPORT_MAX_USER_COUNTERS);
+    size_t total = output_table_row_count(t), nlabels = 0, shown = 0;
+    char **labels = xalloc_calloc(total + 1, sizeof *labels);
+    int *use_agg = xalloc_calloc(total + 1, sizeof *use_agg);
+    for (size_t r = 0; r < total; r++) {
+        const char *f = output_table_cell(t, r, "family");
+        results_row_kind k = results_row_kind_of(t, r);
+        if (!f || strcmp(f, family) != 0 || (k != RESULTS_ROW_ITERATION && k != RESULTS_ROW_AGGREGATE))
+            continue;
+        char *label = report_row_label(t, r);
+        size_t i = 0;
+        while (i < nlabels && strcmp(labels[i], label) != 0)
+            i++;
+        if (i == nlabels)
+            labels[nlabels++] = label;
+        else
+            free(label);
+    }
+    if (nlabels == 0) {
+        doc_paragraph(d, "No measured rows (see below for skipped ones).");
+        free(labels);
+        free(use_agg);
+        return;
+    }
+    const char *heads[4 + REPORT_MAX_USER_COUNTERS] = {"benchmark", "median real ns", "min-max ns", "reps"};
+    for (size_t c = 0; c < nc; c++)
+        heads[4 + c] = counters[c];
+    doc_table_begin(d, heads, 4 + nc);
+    size_t *rows = xalloc_malloc((total + 1) * sizeof *rows);
+    for (size_t i = 0; i < nlabels && shown < REPORT_MAX_KEY_ROWS; i++, shown++) {
+        size_t n = 0, nagg = 0;
+        for (size_t r = 0; r < total; r++) {
+            const char *f = output_table_cell(t, r, "family");
+            if (!f || strcmp(f, family) != 0)
+                continue;
+            char *label = report_row_label(t, r);
+            int same = strcmp(label, labels[i]) == 0;
+            free(label);
+            results_row_kind k = results_row_kind_of(t, r);
+            const char *agg = output_table_cell(t, r, "aggregate");
+            if (same && k == RESULTS_ROW_ITERATION)
+                rows[n++] = r;
+            else if (same && k == RESULTS_ROW_AGGREGATE && agg && strcmp(agg, "median") == 0 && n == 0)
+                nagg = r + 1;
+        }
+        if (n == 0 && nagg)
+            rows[n++] = nagg - 1;
+        double lo, hi, med = report_median_of(t, rows, n, "real_ns", &lo, &hi);
+        char *cells[4 + REPORT_MAX_USER_COUNTERS];
+        cells[0] = xalloc_strdup(labels[i]);
+        cells[1] = report_number(med);
+        cells[2] = n > 1 ? output_strdupf("%.4g-%.4g", lo, hi) : xalloc_strdup("");
+        cells[3] = output_strdupf("%zu", n);
+        for (size_t c = 0; c < nc; c++)
+            cells[4 + c] = report_number(report_median_of(t, rows, n, counters[c], NULL, NULL));
+        doc_table_row(d, (const char *const *)cells, 4 + nc, 1);
+        for (size_t c = 0; c < 4 + nc; c++)
+            free(cells[c]);
+    }
+    doc_table_end(d);
+    if (nlabels > shown) {
+        char *more = output_strdupf("%zu more benchmarks of this family are in results.csv.", nlabels - shown);
+        doc_paragraph(d, more);
+        free(more);
+    }
+    for (size_t i = 0; i < nlabels; i++)
+        free(labels[i]);
+    free(labels);
+    free(use_agg);
+    free(rows);
+}
+
+static void report_families(doc *d, runfolder *run)
+{
+    doc_heading(d, "What was measured");
+    if (runfolder_family_count(run) == 0)
+        doc_paragraph(d, "results.csv holds no rows.");
+    for (size_t i = 0; i < runfolder_family_count(run); i++) {
+        const char *name = runfolder_family(run, i);
+        const char *description = runfolder_family_description(run, name);
+        doc_subheading(d, name);
+        doc_paragraph(d, description ? description : "(not described: the run folder's families.json does not name it)");
+        char **images;
+        size_t ni = plot_images(runfolder_dir(run), name, &images);
+        for (size_t k = 0; k < ni; k++)
+            doc_image(d, runfolder_dir(run), images[k]);
+        xalloc_free_list(images, ni);
+        report_key_numbers(d, run, name);
+    }
+}
+
+/* Append s to the list unless already there. */
+static void report_add_unique(char ***list, size_t *n, char *s)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*list)[i], s) == 0) {
+            free(s);
+            return;
+        }
+    *list = xalloc_array(*list, *n + 1, sizeof **list);
+    (*list)[(*n)++] = s;
+}
+
+static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, size_t nv,
+                              const char *plot_note)
+{
+    doc_heading(d, "What could not be measured here");
+    char **items = NULL;
+    size_t n = 0;
+    json_object *m = runfolder_machine(run), *counters;
+    if (m && json_object_object_get_ex(m, "counters", &counters) && json_object_is_type(counters, json_type_array))
+        for (size_t i = 0; i < json_object_array_length(counters); i++) {
+            json_object *c = json_object_array_get_idx(counters, i), *col, *papi, *avail, *why;
+            if (json_object_object_get_ex(c, "available", &avail) && json_object_get_boolean(avail))
+                continue;
+            json_object_object_get_ex(c, "column", &col);
+            json_object_object_get_ex(c, "papi_name", &papi);
+            json_object_object_get_ex(c, "reason", &why);
+            report_add_unique(&items, &n, output_strdupf("counter %s (%s): %s", json_object_get_string(col),
+                                                        papi ? json_object_get_string(papi) : "?",
+                                                        why ? json_object_get_string(why) : "unavailable"));
+        }
+    const output_table *t = runfolder_results(run);
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        results_row_kind k = results_row_kind_of(t, r);
+        if (k != RESULTS_ROW_SKIPPED && k != RESULTS_ROW_ERROR)
+            continue;
+        const char *b = output_table_cell(t, r, "benchmark"), *msg = output_table_cell(t, r, "message");
+        report_add_unique(&items, &n, output_strdupf("%s %s: %s", b ? b : output_table_cell(t, r, "family"),
+                                                    k == RESULTS_ROW_SKIPPED ? "skipped" : "failed",
+                                                    msg ? msg : "no message"));
+    }
+    char *absent = NULL;
+    for (size_t i = 0; i < runfolder_known_family_count(run); i++) {
+        const char *name = runfolder_known_family(run, i);
+        if (!name || runfolder_family_present(run, name))
+            continue;
+        char *more = output_strdupf("%s%s%s", absent ? absent : "", absent ? ", " : "", name);
+        free(absent);
+        absent = more;
+    }
+    if (absent)
+        report_add_unique(&items, &n, output_strdupf("families not in this run: %s", absent));
+    free(absent);
+    for (size_t i = 0; i < nv; i++)
+        if (v[i].outcome == CLAIMS_NOT_MEASURABLE)
+            report_add_unique(&items, &n, output_strdupf("claim %s: %s", v[i].id, v[i].reason));
+    if (plot_note && *plot_note)
+        report_add_unique(&items, &n, xalloc_strdup(plot_note));
+    if (n == 0)
+        doc_paragraph(d, "Everything asked for was measured.");
+    else
+        doc_list(d, (const char *const *)items, n, NULL);
+    for (size_t i = 0; i < n; i++)
+        free(items[i]);
+    free(items);
+}
+
+/* One paragraph: what ran and how the claims came out. */
+static void report_summary(doc *d, runfolder *run, const claims_verdict *v, size_t nv)
+{
+    size_t counts[4] = {0};
+    for (size_t i = 0; i < nv; i++)
+        counts[v[i].outcome]++;
+    const char *cpu = runfolder_machine_get(run, "cpu_model");
+    char *text = output_strdupf("Run folder %s on %s: %zu famil%s measured, %zu rows in results.csv. Claims: %zu hold, "
+                               "%zu do not hold, %zu partly, %zu not measurable here.",
+                               runfolder_dir(run), cpu ? cpu : "an undescribed CPU", runfolder_family_count(run),
+                               runfolder_family_count(run) == 1 ? "y" : "ies",
+                               output_table_row_count(runfolder_results(run)), counts[CLAIMS_HOLDS],
+                               counts[CLAIMS_DOES_NOT_HOLD], counts[CLAIMS_PARTLY], counts[CLAIMS_NOT_MEASURABLE]);
+    doc_paragraph(d, text);
+    free(text);
+}
+
+/* Write report.md and report.html for run. */
+static int report_write(runfolder *run, const claims_verdict *v, size_t nv, const char *claims_note,
+                        const char *plot_note, char *err, size_t errlen)
+{
+    const char *host = runfolder_machine_get(run, "host"), *start = runfolder_machine_get(run, "start_utc");
+    char *title = output_strdupf("memprobe report: %s%s%s", host ? host : runfolder_dir(run), start ? ", " : "",
+                                start ? start : "");
+    doc d;
+    doc_open(&d, title);
+    free(title);
+    const char *completed = runfolder_machine_get(run, "completed");
+    if (completed && strcmp(completed, "false") == 0)
+        doc_paragraph(&d, "This run did not complete (interrupted): only the rows it finished are reported.");
+    report_summary(&d, run, v, nv);
+    report_machine(&d, run);
+    report_claims(&d, v, nv, claims_note);
+    report_families(&d, run);
+    report_unmeasured(&d, run, v, nv, plot_note);
+    return doc_write(&d, runfolder_dir(run), "report", err, errlen);
+}
+
+int report_build(const char *run_dir, FILE *out, int draw_plots)
+{
+    char err[1024];
+    runfolder *run = runfolder_open(run_dir, err, sizeof err);
+    if (!run) {
+        fprintf(out, "report: not written: %s\n", err);
+        return -1;
+    }
+    const char *plot_note = NULL;
+    if (draw_plots && plot_run_all(run, out) < 0)
+        plot_note = plot_install_hint();
+    char claims_dir[PATH_MAX], claims_note[PATH_MAX + 1200] = "";
+    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
+    char **paths;
+    size_t npaths = claims_list_dir(claims_dir, &paths);
+    claims_set *set = NULL;
+    if (npaths == 0) {
+        snprintf(claims_note, sizeof claims_note, "No claim files found in %s.", claims_dir);
+    } else if (!(set = claims_load((const char *const *)paths, npaths, err, sizeof err))) {
+        snprintf(claims_note, sizeof claims_note, "Claim files not evaluated: %s", err);
+        fprintf(out, "claims: %s\n", err);
+    }
+    size_t nv = 0;
+    claims_verdict *v = set ? claims_evaluate(set, run, &nv) : NULL;
+    if (nv)
+        claims_print_table(v, nv, out);
+    int rc = report_write(run, v, nv, claims_note, plot_note, err, sizeof err);
+    if (rc == 0)
+        fprintf(out, "report: %s/report.html\n", run_dir);
+    else
+        fprintf(out, "report: not written: %s\n", err);
+    claims_verdicts_free(v, nv);
+    claims_free(set);
+    xalloc_free_list(paths, npaths);
+    runfolder_free(run);
+    return rc;
+}
+
+int report_after_run(const char *run_dir, FILE *out)
+{
+    return report_build(run_dir, out, 1);
+}

@@ -1,0 +1,26 @@
+/*
+ * report.h — turning a run folder into its report: plots drawn, claims
+ * judged, report.md and report.html written into the folder.  The step that
+ * ends every run, and the work of `memprobe report`.
+ */
+#ifndef MEMPROBE_REPORT_H
+#define MEMPROBE_REPORT_H
+
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Plots (when draw_plots), claims (every claims/NAME.ini of the data
+ * folder), report.md and report.html in run_dir; prints the claims table and
+ * the report's path to out.  0, or -1 when the report could not be written
+ * (one line on out says why; the run's data stays). */
+int report_build(const char *run_dir, FILE *out, int draw_plots);
+/* The end of every run: report_build with plots. */
+int report_after_run(const char *run_dir, FILE *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,76 @@
+/*
+ * results-shape.c — the shape of a run's results.csv, for
+ * scripts/results-shape.sh: its columns in order, then one line per kind of
+ * row (family, benchmark, allocator, runtime, run type, aggregate, status)
+ * with how many rows of that kind there are, sorted.  Values are left out:
+ * two runs of the same build on the same CPUs have the same shape.
+ * Reads the CSV with the program's own reader (harness/output.c).
+ *
+ *   results-shape RUN_DIR     (exit 2 when RUN_DIR/results.csv cannot be read)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memprobe/output.h"
+#include "memprobe/xalloc.h"
+
+static const char *const shape_key[] = {"family", "benchmark", "allocator", "runtime", "run_type", "aggregate",
+                                        "status"};
+#define SHAPE_KEYS (sizeof shape_key / sizeof shape_key[0])
+
+static int shape_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Row r's kind as one tab-separated line (malloc'd). */
+static char *shape_row(const output_table *t, size_t r)
+{
+    size_t len = 1;
+    for (size_t k = 0; k < SHAPE_KEYS; k++) {
+        const char *c = output_table_cell(t, r, shape_key[k]);
+        len += (c ? strlen(c) : 0) + 1;
+    }
+    char *line = xalloc_calloc(1, len);
+    for (size_t k = 0; k < SHAPE_KEYS; k++) {
+        const char *c = output_table_cell(t, r, shape_key[k]);
+        strcat(line, k ? "\t" : "");
+        strcat(line, c ? c : "");
+    }
+    return line;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: results-shape RUN_DIR\n");
+        return 2;
+    }
+    char path[4096], err[1024];
+    snprintf(path, sizeof path, "%s/results.csv", argv[1]);
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    if (!t) {
+        fprintf(stderr, "results-shape: %s\n", err);
+        return 2;
+    }
+    printf("columns:");
+    for (size_t c = 0; c < output_table_column_count(t); c++)
+        printf("%s%s", c ? "," : " ", output_table_column(t, c));
+    size_t n = output_table_row_count(t);
+    printf("\nrows: %zu\n", n);
+    char **rows = xalloc_calloc(n + 1, sizeof *rows);
+    for (size_t r = 0; r < n; r++)
+        rows[r] = shape_row(t, r);
+    qsort(rows, n, sizeof *rows, shape_cmp);
+    for (size_t r = 0, same = 1; r < n; r++, same++)
+        if (r + 1 == n || strcmp(rows[r], rows[r + 1]) != 0) {
+            printf("%zu\t%s\n", same, rows[r]);
+            same = 0;
+        }
+    for (size_t r = 0; r < n; r++)
+        free(rows[r]);
+    free(rows);
+    output_table_free(t);
+    return 0;
+}
