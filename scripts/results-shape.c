@@ -1,9 +1,11 @@
 /*
  * results-shape.c — the shape of a run's results.csv, for
  * scripts/results-shape.sh: its columns in order, then one line per kind of
- * row (family, benchmark, allocator, runtime, run type, aggregate, status)
- * with how many rows of that kind there are, sorted.  Values are left out:
- * two runs of the same build on the same CPUs have the same shape.
+ * row (family, benchmark, allocator, runtime, run type, aggregate) with how
+ * many rows of that kind there are, sorted.  Values are left out, and so is
+ * the status: whether a row ran or was skipped depends on the machine (THP,
+ * reserved huge pages), not on the build, so two runs of the same build on
+ * the same CPUs have the same shape on any machine.
  * Reads the CSV with the program's own reader (harness/output.c).
  *
  *   results-shape RUN_DIR     (exit 2 when RUN_DIR/results.csv cannot be read)
@@ -15,8 +17,7 @@
 #include "memprobe/output.h"
 #include "memprobe/xalloc.h"
 
-static const char *const shape_key[] = {"family", "benchmark", "allocator", "runtime", "run_type", "aggregate",
-                                        "status"};
+static const char *const shape_key[] = {"family", "benchmark", "allocator", "runtime", "run_type", "aggregate"};
 #define SHAPE_KEYS (sizeof shape_key / sizeof shape_key[0])
 
 static int shape_cmp(const void *a, const void *b)

@@ -3,7 +3,8 @@
 # `memprobe run --quick --cpus 0,1` (two CPUs, so one pair: the same rows on
 # any machine with the dependencies installed) and compares the shape of its
 # results.csv — the columns in order, and how many rows of each kind (family,
-# benchmark, allocator, runtime, run type, aggregate, status; written by
+# benchmark, allocator, runtime, run type, aggregate; not the status, which
+# depends on the machine (THP, reserved huge pages); written by
 # scripts/results-shape.c, values left out) — with
 # tests/fixtures/quick-shape.txt, cut from such a run.
 #
@@ -66,7 +67,7 @@ if [ -z "$lost_cols$lost_rows" ]; then
   exit 0
 fi
 [ -z "$lost_cols" ] || echo "results-shape: columns missing or out of order: $(echo "$lost_cols" | paste -sd' ')"
-[ -z "$lost_rows" ] || { echo "results-shape: rows missing or counted differently (count, family, benchmark, allocator, runtime, run type, aggregate, status):"
+[ -z "$lost_rows" ] || { echo "results-shape: rows missing or counted differently (count, family, benchmark, allocator, runtime, run type, aggregate):"
                          printf '%s\n' "$lost_rows" | sed 's/^/  - /'; }
 echo "results-shape: results.csv lost or changed rows or columns.  On purpose?  Then"
 echo "  scripts/results-shape.sh --update, and commit $fixture with the change."
