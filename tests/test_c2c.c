@@ -1,6 +1,6 @@
 /*
- * test_c2c.c — the c2c family and the pairs module it stands on: ping-pong
- * completes exactly the round trips it claims with the right final sequence
+ * test_c2c.c — the c2c family and the pairs and pingpong modules it stands
+ * on: ping-pong completes exactly the round trips it claims with the right final sequence
  * (both variants), the protocol check catches a missing answer, the pairs
  * registered are the topology module's (representative pairs by default,
  * every pair with --c2c-all), c2c_matrix.csv rows, the pairs helpers
@@ -15,7 +15,7 @@
 
 #include <math.h>
 
-#define SAMPLES 40            /* batches of C2C_BATCH round trips */
+#define SAMPLES 40            /* batches of PINGPONG_BATCH round trips */
 
 static topo *machine;
 
@@ -40,16 +40,16 @@ static void test_load_store_completes_round_trips(void **state)
     (void)state;
     topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
-    c2c_run *r = c2c_measure(machine, &p, C2C_LOAD_STORE, 60.0, SAMPLES, err, sizeof err);
+    pingpong_run *r = pingpong_measure(machine, &p, PINGPONG_LOAD_STORE, 60.0, SAMPLES, err, sizeof err);
     assert_non_null(r);
     assert_int_equal(r->n_samples, SAMPLES);
-    assert_int_equal(r->round_trips, (uint64_t)SAMPLES * C2C_BATCH);
+    assert_int_equal(r->round_trips, (uint64_t)SAMPLES * PINGPONG_BATCH);
     assert_int_equal(r->responses, r->round_trips);
     assert_int_equal(r->final_value, r->round_trips);
-    assert_int_equal(c2c_verify(r, err, sizeof err), 0);
+    assert_int_equal(pingpong_verify(r, err, sizeof err), 0);
     for (size_t i = 0; i < r->n_samples; i++)
         assert_true(r->samples[i] > 0);
-    c2c_run_free(r);
+    pingpong_free(r);
 }
 
 static void test_cas_completes_round_trips(void **state)
@@ -57,31 +57,31 @@ static void test_cas_completes_round_trips(void **state)
     (void)state;
     topo_pair p = testutil_first_pair(machine);
     char err[256] = "";
-    c2c_run *r = c2c_measure(machine, &p, C2C_CAS, 60.0, SAMPLES, err, sizeof err);
+    pingpong_run *r = pingpong_measure(machine, &p, PINGPONG_CAS, 60.0, SAMPLES, err, sizeof err);
     assert_non_null(r);
     assert_int_equal(r->n_samples, SAMPLES);
     /* the first move only starts the chain */
-    assert_int_equal(r->round_trips, 1 + (uint64_t)SAMPLES * C2C_BATCH);
+    assert_int_equal(r->round_trips, 1 + (uint64_t)SAMPLES * PINGPONG_BATCH);
     assert_int_equal(r->responses, r->round_trips);
     assert_int_equal(r->final_value, 2 * r->round_trips);
-    assert_int_equal(c2c_verify(r, err, sizeof err), 0);
-    c2c_run_free(r);
+    assert_int_equal(pingpong_verify(r, err, sizeof err), 0);
+    pingpong_free(r);
 }
 
 static void test_verify_catches_a_missing_answer(void **state)
 {
     (void)state;
-    c2c_run r = {.variant = C2C_CAS, .round_trips = 10, .responses = 9, .final_value = 20};
+    pingpong_run r = {.variant = PINGPONG_CAS, .round_trips = 10, .responses = 9, .final_value = 20};
     char err[256] = "";
-    assert_int_equal(c2c_verify(&r, err, sizeof err), -1);
+    assert_int_equal(pingpong_verify(&r, err, sizeof err), -1);
     assert_non_null(strstr(err, "9 answered"));
     r.responses = 10;
     r.final_value = 19;
-    assert_int_equal(c2c_verify(&r, err, sizeof err), -1);
+    assert_int_equal(pingpong_verify(&r, err, sizeof err), -1);
     r.final_value = 20;
-    assert_int_equal(c2c_verify(&r, err, sizeof err), 0);
+    assert_int_equal(pingpong_verify(&r, err, sizeof err), 0);
     r.abandoned = 1;
-    assert_int_equal(c2c_verify(&r, err, sizeof err), -1);
+    assert_int_equal(pingpong_verify(&r, err, sizeof err), -1);
 }
 
 /* ---- which pairs ---- */
@@ -103,9 +103,9 @@ static void assert_registers_pairs(const topo *t, int all, const topo_pair *want
     c2c.all = all;
     bench_family_c2c.register_benchmarks(&cfg, why, sizeof why);
     assert_string_equal(why, "");
-    assert_int_equal(c2c.n_slots, n * C2C_VARIANT_COUNT);
-    assert_int_equal(cbench_registered_count() - before, (size_t)n * C2C_VARIANT_COUNT);
-    for (int v = 0; v < C2C_VARIANT_COUNT; v++)
+    assert_int_equal(c2c.n_slots, n * PINGPONG_VARIANT_COUNT);
+    assert_int_equal(cbench_registered_count() - before, (size_t)n * PINGPONG_VARIANT_COUNT);
+    for (int v = 0; v < PINGPONG_VARIANT_COUNT; v++)
         for (int i = 0; i < n; i++) {
             assert_int_equal(c2c.slots[v * n + i].variant, v);
             assert_same_pair(&c2c.slots[v * n + i].pair, &want[i]);
@@ -168,7 +168,7 @@ static void test_matrix_row(void **state)
 {
     (void)state;
     output_tables_reset();
-    c2c_slot slot = {.variant = C2C_CAS, .pair = {3, 7, TOPO_PAIR_NUMA}, .repetition = 2};
+    c2c_slot slot = {.variant = PINGPONG_CAS, .pair = {3, 7, TOPO_PAIR_NUMA}, .repetition = 2};
     double v[] = {40, 10, 20, 30};
     pairs_summary s;
     pairs_summarize(v, 4, &s);
