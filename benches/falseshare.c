@@ -16,8 +16,10 @@
  *              the compiler from merging increments, so each one is a store
  *   fetch_add  atomic_fetch_add (a locked read-modify-write on x86)
  * Reported: ns per increment per thread (manual time), the slowdown against
- * pad128 with the same operation on the same CPUs (slowdown_vs_padded128),
- * and the workers' counters per increment.  Every run checks its counts:
+ * pad128 with the same operation on the same CPUs (slowdown_vs_padded128,
+ * computed in finish() from the rows of the same repetition, or median over
+ * median on the aggregate rows, whatever order the runs had), and the
+ * workers' counters per increment.  Every run checks its counts:
  * a private counter must equal its thread's increments, the shared fetch_add
  * counter the sum of all; shared plain increments lose updates (two threads
  * read the same value and both store value + 1) and lost_updates says how
@@ -31,6 +33,7 @@
 #include "memprobe/clock.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/rows.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -211,7 +214,6 @@ static struct {
     fs_group *groups;
     int n_groups;
     fs_slot *slots;
-    double *reference_ns;      /* [group * FS_OP_COUNT + op]: latest pad128 ns per increment */
 } fs;
 
 static void fs_bench(cbench_state *st)
@@ -235,13 +237,8 @@ static void fs_bench(cbench_state *st)
         return;
     }
     double ns = fs_ns_per_increment(r);
-    double *ref = &fs.reference_ns[slot->group * FS_OP_COUNT + slot->op];
-    if (slot->layout == FS_PAD128)
-        *ref = ns;
     cbench_counter(st, "ns_per_increment", ns, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "increments", (double)fs_total_increments(r), CBENCH_COUNTER_PLAIN);
-    if (!isnan(*ref))     /* empty when pad128 was filtered out */
-        cbench_counter(st, "slowdown_vs_padded128", ns / *ref, CBENCH_COUNTER_PLAIN);
     if (slot->layout == FS_SHARED && slot->op == FS_PLAIN)
         cbench_counter(st, "lost_updates", (double)lost, CBENCH_COUNTER_PLAIN);
     pairs_counters_report(st, r->counters, r->n, (double)fs_total_increments(r));
@@ -289,13 +286,10 @@ static void fs_register(const bench_config *cfg, char *why, size_t whylen)
     }
     int per_group = FS_OP_COUNT * FS_LAYOUT_COUNT;
     fs.slots = calloc((size_t)fs.n_groups * per_group, sizeof *fs.slots);
-    fs.reference_ns = malloc((size_t)fs.n_groups * FS_OP_COUNT * sizeof *fs.reference_ns);
-    if (!fs.slots || !fs.reference_ns) {
+    if (!fs.slots) {
         snprintf(why, whylen, "out of memory");
         return;
     }
-    for (int i = 0; i < fs.n_groups * FS_OP_COUNT; i++)
-        fs.reference_ns[i] = NAN;
     fs.budget_s = pairs_share_s(cfg, 3.0, 15.0, fs.n_groups * per_group, 0.05, 2.0);
     int k = 0;
     for (int gi = 0; gi < fs.n_groups; gi++)
@@ -315,12 +309,29 @@ static void fs_register(const bench_config *cfg, char *why, size_t whylen)
             }
 }
 
+/* The reference of "<op>/<layout>" is "<op>/pad128" (pad128 has none). */
+static int fs_reference(const char *variant, char *ref, size_t len)
+{
+    const char *slash = strchr(variant, '/');
+    if (!slash || strcmp(slash + 1, fs_layout_names[FS_PAD128]) == 0)
+        return -1;
+    snprintf(ref, len, "%.*s/%s", (int)(slash - variant), variant, fs_layout_names[FS_PAD128]);
+    return 0;
+}
+
+static double fs_slowdown(const output_table *t, size_t row, size_t ref)
+{
+    double ns = rows_number(t, row, "real_ns"), base = rows_number(t, ref, "real_ns");
+    return base > 0 ? ns / base : NAN;
+}
+
 static void fs_finish(const bench_config *cfg)
 {
     (void)cfg;
+    /* empty where pad128 of the same op, CPUs and repetition was not run */
+    rows_derive(rows_results(), "falseshare", "slowdown_vs_padded128", fs_reference, fs_slowdown);
     free(fs.groups);
     free(fs.slots);
-    free(fs.reference_ns);
     memset(&fs, 0, sizeof fs);
 }
 

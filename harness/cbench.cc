@@ -449,6 +449,11 @@ extern "C" void *cbench_user(const cbench_state *st)
     return st->bench->user;
 }
 
+extern "C" const char *cbench_name(const cbench_state *st)
+{
+    return st->bench->name.c_str();
+}
+
 extern "C" void cbench_set_iteration_time(cbench_state *st, double seconds)
 {
     st->gs.SetIterationTime(seconds);

@@ -12,6 +12,7 @@
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
+#include "memprobe/placement.h"
 #include "memprobe/results.h"
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
@@ -407,8 +408,12 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
 
     char json_tmp[PATH_MAX + 32];
     snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
+    if (!o.child_allocator)
+        placement_begin(t);          /* probes the placement; pair rows get placement_probe */
     cbench_run(json_tmp, results_add, rows);
     results_build_table(rows);       /* finish hooks read results.csv back */
+    if (!o.child_allocator)
+        placement_finish(output_table_get("results.csv"), si, !interrupted, stderr);
     finish_families(&cfg, &o);
 
     if (per_allocator && !o.child_allocator && !interrupted)

@@ -190,6 +190,35 @@ static void output_table_put(output_table *t, size_t r, const char *column, cons
     t->rows[r][c] = value ? xalloc_strdup(value) : NULL;
 }
 
+void output_table_insert_column(output_table *t, const char *name, const char *before)
+{
+    if (output_table_find_column(t, name) >= 0)
+        return;
+    long at = before ? output_table_find_column(t, before) : -1;
+    size_t pos = output_table_column_index(t, name);   /* appended at the end */
+    if (at < 0)
+        return;
+    /* move it to position at, shifting the later columns and their cells */
+    char *moved = t->columns[pos];
+    memmove(&t->columns[at + 1], &t->columns[at], (pos - (size_t)at) * sizeof *t->columns);
+    t->columns[at] = moved;
+    for (size_t r = 0; r < t->nrows; r++) {
+        if (t->row_width[r] <= (size_t)at)
+            continue;
+        size_t w = t->row_width[r] + 1;
+        t->rows[r] = realloc(t->rows[r], w * sizeof **t->rows);
+        memmove(&t->rows[r][at + 1], &t->rows[r][at], (w - 1 - (size_t)at) * sizeof **t->rows);
+        t->rows[r][at] = NULL;
+        t->row_width[r] = w;
+    }
+}
+
+void output_table_set_row_str(output_table *t, size_t r, const char *column, const char *value)
+{
+    if (r < t->nrows)
+        output_table_put(t, r, column, value);
+}
+
 void output_table_set_str(output_table *t, const char *column, const char *value)
 {
     if (t->nrows == 0)
@@ -197,20 +226,29 @@ void output_table_set_str(output_table *t, const char *column, const char *value
     output_table_put(t, t->nrows - 1, column, value);
 }
 
-void output_table_set_num(output_table *t, const char *column, double value)
+/* The shortest representation of value that round-trips; NULL for NaN. */
+static const char *output_format_num(double value, char *buf, size_t len)
 {
-    if (isnan(value)) {
-        output_table_set_str(t, column, NULL);
-        return;
-    }
-    char buf[64];
-    /* shortest representation that round-trips */
+    if (isnan(value))
+        return NULL;
     for (int prec = 6; prec <= 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*g", prec, value);
+        snprintf(buf, len, "%.*g", prec, value);
         if (strtod(buf, NULL) == value)
             break;
     }
-    output_table_set_str(t, column, buf);
+    return buf;
+}
+
+void output_table_set_num(output_table *t, const char *column, double value)
+{
+    char buf[64];
+    output_table_set_str(t, column, output_format_num(value, buf, sizeof buf));
+}
+
+void output_table_set_row_num(output_table *t, size_t r, const char *column, double value)
+{
+    char buf[64];
+    output_table_set_row_str(t, r, column, output_format_num(value, buf, sizeof buf));
 }
 
 void output_table_set_int(output_table *t, const char *column, long long value)

@@ -6,6 +6,8 @@
  */
 #include "memprobe/pairs.h"
 
+#include "memprobe/placement.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,7 @@ static int pairs_start(cbench_state *st, const char *cpus, int n, topo_pair_clas
     cbench_tag(st, "threads", threads);
     cbench_tag(st, "cpus", cpus);
     cbench_tag(st, "pair_class", topo_pair_class_name(c));
+    placement_enter(st);   /* may probe the placement first; tags placement_probe */
     cbench_no_self_counters(st);
     return cbench_next_batch(st) > 0 ? 0 : -1;
 }

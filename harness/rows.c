@@ -13,7 +13,7 @@
 #include "memprobe/results.h"
 #include "memprobe/stats.h"
 
-const output_table *rows_results(void)
+output_table *rows_results(void)
 {
     return output_table_get("results.csv");
 }
@@ -90,6 +90,62 @@ void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r)
     output_table_set_num(out, col, r.low);
     snprintf(col, sizeof col, "%s_high", prefix);
     output_table_set_num(out, col, r.high);
+}
+
+/* Both cells unset, or both set and equal. */
+static int rows_cells_equal(const output_table *t, size_t a, size_t b, const char *column)
+{
+    const char *x = output_table_cell(t, a, column), *y = output_table_cell(t, b, column);
+    return x == y || (x && y && strcmp(x, y) == 0);
+}
+
+/* Row r can carry a derived value: status ok, one repetition or a mean or
+ * median aggregate (a derived stddev or cv would mean nothing). */
+static int rows_derivable(const output_table *t, size_t r, const char *family)
+{
+    const char *agg = output_table_cell(t, r, "aggregate");
+    return rows_cell_is(t, r, "family", family) && rows_cell_is(t, r, "status", "ok") &&
+           (!agg || !*agg || strcmp(agg, "mean") == 0 || strcmp(agg, "median") == 0);
+}
+
+/* The row of variant ref measured like row r (same CPUs, repetition or
+ * aggregate); -1 when there is none. */
+static long rows_reference_row(const output_table *t, size_t r, const char *family, const char *ref)
+{
+    static const char *const same[] = {"cpus", "run_type", "aggregate", "repetition", "allocator", "runtime"};
+    for (size_t k = 0; k < output_table_row_count(t); k++) {
+        if (k == r || !rows_derivable(t, k, family) || !rows_cell_is(t, k, "variant", ref))
+            continue;
+        int match = 1;
+        for (size_t c = 0; match && c < sizeof same / sizeof *same; c++)
+            match = rows_cells_equal(t, r, k, same[c]);
+        if (match)
+            return (long)k;
+    }
+    return -1;
+}
+
+void rows_derive(output_table *t, const char *family, const char *column, rows_reference_fn reference,
+                 rows_derive_fn value)
+{
+    for (size_t r = 0; t && r < output_table_row_count(t); r++) {
+        const char *variant = output_table_cell(t, r, "variant");
+        char ref[128];
+        if (!variant || !rows_derivable(t, r, family) || reference(variant, ref, sizeof ref) != 0)
+            continue;
+        long k = rows_reference_row(t, r, family, ref);
+        double v = k >= 0 ? value(t, r, (size_t)k) : NAN;
+        if (isnan(v))
+            continue;
+        output_table_insert_column(t, column, "label");
+        output_table_set_row_num(t, r, column, v);
+    }
+}
+
+double rows_number(const output_table *t, size_t r, const char *column)
+{
+    double v;
+    return results_cell_number(t, r, column, &v) ? v : NAN;
 }
 
 output_table *rows_side_row(output_table **t, const char *file_name, const char *const *cols, int ncols)

@@ -679,6 +679,20 @@ void sysinfo_print_summary(const sysinfo *s, FILE *out)
         fprintf(out, "warning: %s\n", s->warnings[i]);
 }
 
+void sysinfo_add_warning(sysinfo *s, const char *text)
+{
+    if (s && text)
+        add_warning(s, "%s", text);
+}
+
+void sysinfo_put(sysinfo *s, const char *key, struct json_object *value)
+{
+    if (s)
+        json_object_object_add(s->root, key, value);
+    else
+        json_object_put(value);
+}
+
 int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen)
 {
     char now[32], path[4096];

@@ -3,10 +3,11 @@
  * must be (every private counter equals its thread's increments, with plain
  * and with atomic increments; the shared fetch_add counter equals the sum),
  * shared plain increments never gain updates, the count check catches a
- * wrong count, the layouts really put counters where they say, and the CPU
- * groups are the topology module's representative pairs (plus one wider
- * group).  Includes the family's source to reach its statics.  Runs are
- * bounded in time; no assertion depends on how long anything took.
+ * wrong count, the layouts really put the counters the threads incremented
+ * where they say (read from the run's own pointers), and the CPU groups are
+ * the topology module's representative pairs (plus one wider group).
+ * Includes the family's source to reach its statics.  Runs are bounded in
+ * time; no assertion depends on how long anything took.
  */
 #include "../benches/falseshare.c"
 
@@ -75,9 +76,11 @@ static void test_shared_plain_never_gains(void **state)
     fs_run *r = run_on_pair(FS_PLAIN, FS_SHARED);
     char err[256] = "";
     uint64_t got = atomic_load(r->area);
-    long long lost = fs_verify(r, err, sizeof err);
-    assert_true(lost >= 0);
-    assert_int_equal((uint64_t)lost + got, fs_total_increments(r));
+    /* every increment that landed came from some thread: the counter is
+     * neither empty nor above the increments made */
+    assert_true(got > 0);
+    assert_true(got <= fs_total_increments(r));
+    assert_true(fs_verify(r, err, sizeof err) >= 0);
     fs_run_free(r);
 }
 
@@ -142,7 +145,6 @@ static void test_layouts(void **state)
         }
         fs_run_free(r);
     }
-    assert_int_equal(FS_PAD128, 0);   /* registered first: the others compare against it */
     char err[256];
     assert_null(fs_measure(machine, cpus, FS_MAX_WORKERS + 1, FS_PLAIN, FS_PACKED, BUDGET_S, err, sizeof err));
     assert_non_null(strstr(err, "1 to 8 accepted"));
@@ -171,9 +173,6 @@ static void test_groups_are_the_representative_pairs(void **state)
         assert_int_equal(fs.groups[n].cpus[i], topo_core_pu(t, i));
     assert_int_equal(pairs_group_class(t, fs.groups[n].cpus, FS_MAX_WORKERS), TOPO_PAIR_CROSS_PACKAGE);
     assert_int_equal(cbench_registered_count() - before, (size_t)(n + 1) * FS_OP_COUNT * FS_LAYOUT_COUNT);
-    /* pad128 first in every group and operation */
-    assert_int_equal(fs.slots[0].layout, FS_PAD128);
-    assert_int_equal(fs.slots[FS_LAYOUT_COUNT].layout, FS_PAD128);
     bench_family_falseshare.finish(&cfg);
     topo_free(t);
 }

@@ -4,6 +4,7 @@
  * allocator, size; not aggregates, errors, skips or empty cells), medians
  * with min and max, ratios with their spread and a missing or zero baseline
  * left empty, ratio cells by prefix, side tables created on their first row;
+ * derived columns from the reference row of the same repetition and CPUs;
  * and the closed-form value of a cache-line touch (harness/measure.c).
  */
 #include "testutil.h"
@@ -121,12 +122,79 @@ static void test_touch_expected(void **state)
                      measure_touch_expected(130, 64, 0) + measure_touch_expected(130, 64, 1));
 }
 
+/* A pair-family row as the CLI writes it: CPUs, repetition or aggregate. */
+static void add_pair_row(output_table *t, const char *variant, const char *cpus, const char *aggregate,
+                         int repetition, const char *real_ns)
+{
+    output_table_row(t);
+    output_table_set_str(t, "family", "fam");
+    output_table_set_str(t, "variant", variant);
+    output_table_set_str(t, "cpus", cpus);
+    output_table_set_str(t, "allocator", "glibc");
+    output_table_set_str(t, "runtime", "c");
+    output_table_set_str(t, "run_type", *aggregate ? "aggregate" : "iteration");
+    output_table_set_str(t, "aggregate", aggregate);
+    if (repetition >= 0)
+        output_table_set_int(t, "repetition", repetition);
+    output_table_set_str(t, "real_ns", real_ns);
+    output_table_set_str(t, "label", "cpus=x");
+    output_table_set_str(t, "status", "ok");
+}
+
+static int ref_is_base(const char *variant, char *ref, size_t len)
+{
+    if (strcmp(variant, "base") == 0)
+        return -1;
+    snprintf(ref, len, "base");
+    return 0;
+}
+
+static double ratio_of_real_ns(const output_table *t, size_t row, size_t ref)
+{
+    return rows_number(t, row, "real_ns") / rows_number(t, ref, "real_ns");
+}
+
+/* Each row is compared with its reference of the same repetition and CPUs
+ * (in whatever order the rows came), a median with the median; stddev and
+ * cv rows, rows without a reference and the reference itself stay empty;
+ * the column lands before label. */
+static void test_derive_matches_repetition_and_cpus(void **state)
+{
+    (void)state;
+    output_tables_reset();
+    output_table *t = output_table_get("results.csv");
+    add_pair_row(t, "var", "0,1", "", 1, "300");     /* before its reference */
+    add_pair_row(t, "base", "0,1", "", 0, "100");
+    add_pair_row(t, "base", "0,1", "", 1, "150");
+    add_pair_row(t, "base", "2,3", "", 0, "1000");   /* other CPUs */
+    add_pair_row(t, "var", "0,1", "", 0, "200");
+    add_pair_row(t, "var", "0,1", "median", -1, "250");
+    add_pair_row(t, "base", "0,1", "median", -1, "125");
+    add_pair_row(t, "var", "0,1", "stddev", -1, "50");
+    add_pair_row(t, "base", "0,1", "stddev", -1, "25");
+    add_pair_row(t, "var", "4,5", "", 0, "7");       /* no reference on these CPUs */
+    rows_derive(t, "fam", "slowdown", ref_is_base, ratio_of_real_ns);
+    assert_string_equal(output_table_cell(t, 0, "slowdown"), "2");
+    assert_null(output_table_cell(t, 1, "slowdown"));
+    assert_string_equal(output_table_cell(t, 4, "slowdown"), "2");
+    assert_string_equal(output_table_cell(t, 5, "slowdown"), "2");
+    assert_null(output_table_cell(t, 7, "slowdown"));
+    assert_null(output_table_cell(t, 9, "slowdown"));
+    size_t n = output_table_column_count(t);
+    assert_string_equal(output_table_column(t, n - 3), "slowdown");
+    assert_string_equal(output_table_column(t, n - 2), "label");
+    assert_string_equal(output_table_cell(t, 0, "label"), "cpus=x");   /* cells moved with their columns */
+    assert_string_equal(output_table_cell(t, 0, "status"), "ok");
+    output_tables_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stats_count_only_matching_iteration_rows),
         cmocka_unit_test(test_ratio_and_spread),
         cmocka_unit_test(test_side_table_only_on_first_row),
+        cmocka_unit_test(test_derive_matches_repetition_and_cpus),
         cmocka_unit_test(test_touch_expected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

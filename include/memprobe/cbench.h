@@ -72,6 +72,8 @@ int64_t cbench_range(const cbench_state *st, int i);
 /* Total iterations of this run (known before the first batch). */
 int64_t cbench_max_iterations(const cbench_state *st);
 void *cbench_user(const cbench_state *st);
+/* The name this benchmark was registered under, e.g. "c2c/cas". */
+const char *cbench_name(const cbench_state *st);
 /* Add seconds of manual time (multi-threaded benchmarks; once per batch is fine). */
 void cbench_set_iteration_time(cbench_state *st, double seconds);
 void cbench_set_bytes_processed(cbench_state *st, int64_t bytes);

@@ -45,6 +45,12 @@ void output_table_set_str(output_table *t, const char *column, const char *value
 /* %.17g-style shortest round-trip formatting; NaN leaves the cell empty. */
 void output_table_set_num(output_table *t, const char *column, double value);
 void output_table_set_int(output_table *t, const char *column, long long value);
+/* Declare column name just before the column before (at the end when t has
+ * no such column); nothing when t already has it.  Rows keep their cells. */
+void output_table_insert_column(output_table *t, const char *name, const char *before);
+/* Set column of the existing row r (nothing when there is no row r). */
+void output_table_set_row_str(output_table *t, size_t r, const char *column, const char *value);
+void output_table_set_row_num(output_table *t, size_t r, const char *column, double value);
 size_t output_table_row_count(const output_table *t);
 /* Read back a cell of row r (NULL when unset). */
 const char *output_table_cell(const output_table *t, size_t r, const char *column);

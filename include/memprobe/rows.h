@@ -2,8 +2,9 @@
  * rows.h — a family's finish() hook reading this process's results.csv rows
  * back: median, min and max of a column over the iteration rows of one
  * benchmark instance, the ratio of two instances with the spread the rows
- * allow, and starting rows of the side tables (access_summary.csv,
- * passing_ratios.csv, ...) built from them.
+ * allow, columns derived from a row and its reference row (falseshare's
+ * slowdown, litmus's control rate), and starting rows of the side tables
+ * (access_summary.csv, passing_ratios.csv, ...) built from them.
  *
  * The order statistics are stats.h's; what counts as an iteration row is
  * results.h's (results_row_kind_of), so a finished run folder and a
@@ -39,7 +40,7 @@ typedef struct rows_ratio {
 
 /* This process's rows so far: a finish() hook reads them back (the CLI fills
  * results.csv before it calls the hooks). */
-const output_table *rows_results(void);
+output_table *rows_results(void);
 
 /* Median, min and max of column over the iteration rows (status ok, value
  * set) of family/variant with the given allocator and size argument.  The
@@ -55,6 +56,23 @@ rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *
 /* Write r into the current row of out as <prefix>, <prefix>_low and
  * <prefix>_high (NaN cells stay empty). */
 void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r);
+
+/* Derived columns (a value computed from a row and the row of its reference
+ * variant measured alike: same family, CPUs, repetition or aggregate). */
+/* Name the reference variant of variant into ref: 0, or -1 when the variant
+ * has none. */
+typedef int (*rows_reference_fn)(const char *variant, char *ref, size_t len);
+/* The derived value of row from its cells and its reference row's; NaN
+ * leaves the cell empty. */
+typedef double (*rows_derive_fn)(const output_table *t, size_t row, size_t ref);
+/* Set column on every row of family (status ok; one repetition, or a mean or
+ * median aggregate) whose reference row exists, so that a value compares
+ * rows of the same repetition, or medians with medians, whatever order the
+ * runs had.  The column is declared just before "label" when new. */
+void rows_derive(output_table *t, const char *family, const char *column, rows_reference_fn reference,
+                 rows_derive_fn value);
+/* A cell as a number; NaN when empty or not a number. */
+double rows_number(const output_table *t, size_t r, const char *column);
 
 /* Start a new row in the side table *t, getting file_name's table and
  * declaring its columns on the first call (so nothing is written when no

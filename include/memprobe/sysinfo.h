@@ -37,6 +37,12 @@ const char *sysinfo_get(const sysinfo *s, const char *key);
 unsigned long long sysinfo_ram_bytes(void);
 /* Host name (short). */
 const char *sysinfo_host(const sysinfo *s);
+/* Add a warning found during the run (printed by the caller; written into
+ * machine.json's warnings, which the report lists). */
+void sysinfo_add_warning(sysinfo *s, const char *text);
+/* Record value (a json-c object, ownership taken) under key in machine.json. */
+struct json_object;
+void sysinfo_put(sysinfo *s, const char *key, struct json_object *value);
 /* Record end time and completion, then write machine.json atomically into dir. */
 int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen);
 
