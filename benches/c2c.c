@@ -148,7 +148,7 @@ static void c2c_finish(const bench_config *cfg)
 
 static const bench_option c2c_options[] = {
     {"c2c-all", BENCH_OPT_FLAG, &c2c.all,
-     "c2c: measure every pair of allowed CPUs into c2c_matrix.csv (bounded time per pair)", 0, NULL},
+     "c2c: measure every pair of allowed CPUs into c2c_matrix.csv (bounded time per pair)", 0, NULL, NULL},
     {0},
 };
 

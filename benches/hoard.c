@@ -443,7 +443,7 @@ static double hoard_cap_max(void)
 static const bench_option hoard_options[] = {
     {"hoard-cap", BENCH_OPT_SIZE, &hoard_cap_option,
      "resident-set cap that ends the unbounded hoard (default min(512M, RAM/4); 64M with --quick; at most RAM/2)",
-     4.0 * 1024 * 1024, hoard_cap_max},
+     4.0 * 1024 * 1024, hoard_cap_max, NULL},
     {0},
 };
 

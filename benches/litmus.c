@@ -31,13 +31,31 @@
  * i*locs + l), so no two locations share a line or an adjacent-line
  * prefetch pair.  Before a round each location is reset by a thread that
  * writes it (loc_owner: in SB, LB and 2+2W each thread owns one), so its
- * line starts in a writer's cache, not all in thread 0's.  The threads meet at a spin
- * barrier, each waits a small random number of spin hints (to vary how the
- * threads line up), then walks the instances in order; after a second
- * barrier thread 0 decodes and counts every instance's outcome, and a third
- * barrier separates the counting from the next round's resets.  Runs are
- * bounded by an instance count and by time.  Instances per second include
- * the barriers and the counting, as litmus7's figures do.
+ * line starts in a writer's cache, not all in thread 0's.  The threads meet
+ * at a spin barrier, walk the instances in order, meet again; thread 0
+ * decodes and counts every instance's outcome, and a third barrier separates
+ * the counting from the next round's resets.  How the threads line up for
+ * each instance is the sync mode (--litmus-sync, recorded in every row):
+ *   timebase  (default) every instance starts at a time common to all
+ *             threads, read from clock_ticks() (the TSC, the ARM virtual
+ *             counter: one timebase on all cores, see the visibility
+ *             family), like litmus7's -barrier timebase: thread 0 publishes
+ *             the start of every chunk of LITMUS_TB_CHUNK instances a few
+ *             periods ahead, instance k of the chunk starts at that time +
+ *             k * period; the period adapts between rounds so that few
+ *             starts are already past when a thread reaches them (those run
+ *             unsynchronised and are counted: late_fraction);
+ *   instance  litmus7's default -barrier user: before every instance one
+ *             thread (instance mod N) raises a flag and the others wait
+ *             for it, so the others start about one cache-line transfer
+ *             after it;
+ *   round     only the round barrier, then each thread waits a random
+ *             0..--litmus-delay spin hints and walks all its instances
+ *             without meeting again: the threads drift apart, and what is
+ *             seen depends on pause latency and the delay as much as on the
+ *             CPU (the mode memprobe used first; kept for comparison).
+ * Runs are bounded by an instance count and by time.  Instances per second
+ * include the barriers and the counting, as litmus7's figures do.
  *
  * The bodies depend on constant memory orders: they are instantiated per
  * variant through always_inline helpers.  Built without optimisation (-O0)
@@ -52,6 +70,7 @@
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
 #include "memprobe/rng.h"
+#include "memprobe/rows.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -73,8 +92,16 @@ enum {
 #define LITMUS_QUICK_MAX_INSTANCES 20000000ull
 #define LITMUS_DEFAULT_MAX_INSTANCES 200000000ull
 #define LITMUS_ROUND_INSTANCES 1000    /* instances per round (litmus7's -s) */
-#define LITMUS_MAX_DELAY 16            /* random spin hints before a round, per thread */
+#define LITMUS_MAX_DELAY 16            /* round mode: random spin hints before a round, per thread */
 #define LITMUS_MAX_ROUND_BYTES (64ull << 20)
+#define LITMUS_TB_FIRST_PERIOD_NS 200.0 /* timebase: first period between instance starts */
+#define LITMUS_TB_MAX_PERIOD_NS 1e5
+#define LITMUS_TB_CHUNK 64             /* timebase: instances per published start time */
+#define LITMUS_TB_LEAD_NS 1000.0       /* timebase: from publishing a chunk's start to the start */
+
+/* How the threads line up for each instance (see the head of this file). */
+typedef enum litmus_sync { LITMUS_SYNC_TIMEBASE, LITMUS_SYNC_INSTANCE, LITMUS_SYNC_ROUND, LITMUS_SYNC_COUNT } litmus_sync;
+static const char *const litmus_sync_names[LITMUS_SYNC_COUNT + 1] = {"timebase", "instance", "round", NULL};
 
 /* ------------------------------------------------------------------ */
 /* Shapes, variants and what the models allow                         */
@@ -245,7 +272,8 @@ static int litmus_allowed_arch(litmus_shape s, litmus_variant v, int o)
 /* ------------------------------------------------------------------ */
 /* Thread bodies                                                       */
 
-/* What one thread does in a round: its two ops over n instances. */
+/* What one thread does in a round: its two ops over n instances, and how
+ * it lines up with the others before each one. */
 typedef struct litmus_work {
     char *mem;                     /* instance i, location l at mem + (i*locs + l)*stride */
     size_t stride;
@@ -253,9 +281,19 @@ typedef struct litmus_work {
     size_t n;
     litmus_op op[2];
     int *reg[2];                   /* register array for each load op (NULL for stores) */
+    int thread, threads;
+    _Atomic uint64_t *arrive[LITMUS_MAX_THREADS];  /* each thread's flag (instance) or arrival (timebase chunk), own lines */
+    uint64_t ticket;               /* instance sync: instances before this round's first */
+    char *tb_anchor;               /* timebase: chunk j's start (ticks) at tb_anchor + j * PAIRS_LINE */
+    uint64_t tb_period;            /* timebase: ticks between instance starts */
+    uint64_t tb_lead;              /* timebase: LITMUS_TB_LEAD_NS in ticks */
+    const _Atomic int *abandon;    /* the group's abandon flag */
 } litmus_work;
 
-typedef void (*litmus_body_fn)(const litmus_work *w);
+/* Runs the round; returns how many instance starts were already past
+ * (timebase), or LITMUS_ABANDONED when the group was abandoned mid-round. */
+typedef uint64_t (*litmus_body_fn)(const litmus_work *w);
+#define LITMUS_ABANDONED UINT64_MAX
 
 static inline _Atomic int *litmus_loc(const litmus_work *w, size_t i, int loc)
 {
@@ -281,14 +319,81 @@ litmus_access(const litmus_work *w, size_t i, int which, litmus_op_kind kind,
 #pragma GCC diagnostic ignored "-Wtsan"
 #endif
 
-/* The loop every body shares; kinds, orders and fence are constants at each
- * instantiation below, so every access compiles to its own instruction. */
-static inline __attribute__((always_inline)) void
+/* Instance sync, litmus7's -barrier user: before instance `ticket` (1, 2,
+ * ... over the run) thread ticket mod N raises its flag to ticket and goes
+ * on; every other thread waits until it sees that flag.  The flags are
+ * relaxed: they only line the threads up in time, the signal fence after
+ * them keeps the compiler from moving the instance's accesses above the
+ * wait, and nothing the instance does is ordered by them (that would hide
+ * the reorderings the test looks for).  -1 if abandoned. */
+static inline __attribute__((always_inline)) int litmus_meet(const litmus_work *w, uint64_t ticket)
+{
+    int r = (int)(ticket % (uint64_t)w->threads);
+    if (r == w->thread)
+        atomic_store_explicit(w->arrive[r], ticket, memory_order_relaxed);
+    else
+        while (atomic_load_explicit(w->arrive[r], memory_order_relaxed) < ticket)
+            if (pairs_abandoned(w->abandon))
+                return -1;
+    atomic_signal_fence(memory_order_seq_cst);
+    return 0;
+}
+
+/* Timebase sync: the start of the chunk whose first instance is `ticket`
+ * (1, 2, ... over the run) at round position j.  Every thread announces that
+ * it reached the chunk; once all have, thread 0 sets its start a little
+ * ahead (LITMUS_TB_LEAD_NS and two periods) and publishes it, and the others
+ * wait for it.  So a thread that was preempted costs one chunk, not the rest
+ * of the round.  0 when abandoned. */
+static inline __attribute__((always_inline)) uint64_t litmus_chunk_start(const litmus_work *w, uint64_t ticket,
+                                                                          size_t j)
+{
+    _Atomic uint64_t *anchor = (_Atomic uint64_t *)(void *)(w->tb_anchor + j * PAIRS_LINE);
+    atomic_store_explicit(w->arrive[w->thread], ticket, memory_order_relaxed);
+    uint64_t start;
+    if (w->thread == 0) {
+        for (int u = 1; u < w->threads; u++)
+            while (atomic_load_explicit(w->arrive[u], memory_order_relaxed) < ticket)
+                if (pairs_abandoned(w->abandon))
+                    return 0;
+        start = clock_ticks() + w->tb_lead + 2 * w->tb_period;
+        atomic_store_explicit(anchor, start, memory_order_relaxed);
+        return start;
+    }
+    while ((start = atomic_load_explicit(anchor, memory_order_relaxed)) == 0)
+        if (pairs_abandoned(w->abandon))
+            return 0;
+    return start;
+}
+
+/* Timebase sync: wait until clock_ticks() reaches start; 1 when it already
+ * had (the instance then starts unsynchronised), else 0. */
+static inline __attribute__((always_inline)) int litmus_wait_until(uint64_t start)
+{
+    if (clock_ticks() > start)
+        return 1;
+    while (clock_ticks() < start)
+        ;
+    atomic_signal_fence(memory_order_seq_cst);
+    return 0;
+}
+
+/* The loop every body shares; kinds, orders, fence and sync are constants at
+ * each instantiation below, so every access compiles to its own instruction. */
+static inline __attribute__((always_inline)) uint64_t
 litmus_body(const litmus_work *w, litmus_op_kind k0, litmus_op_kind k1,
-            memory_order store_order, memory_order load_order, int thread_fence)
+            memory_order store_order, memory_order load_order, int thread_fence, litmus_sync sync)
 {
     const litmus_work local = *w;  /* kept in registers across the fences */
+    uint64_t late = 0, chunk = 0;
     for (size_t i = 0; i < local.n; i++) {
+        if (sync == LITMUS_SYNC_INSTANCE && litmus_meet(&local, local.ticket + i + 1) != 0)
+            return LITMUS_ABANDONED;
+        if (sync == LITMUS_SYNC_TIMEBASE && i % LITMUS_TB_CHUNK == 0 &&
+            (chunk = litmus_chunk_start(&local, local.ticket + i + 1, i / LITMUS_TB_CHUNK)) == 0)
+            return LITMUS_ABANDONED;
+        if (sync == LITMUS_SYNC_TIMEBASE)
+            late += (uint64_t)litmus_wait_until(chunk + (i % LITMUS_TB_CHUNK) * local.tb_period);
         litmus_access(&local, i, 0, k0, store_order, load_order);
         if (k1 == LITMUS_OP_NONE)
             continue;
@@ -298,22 +403,30 @@ litmus_body(const litmus_work *w, litmus_op_kind k0, litmus_op_kind k1,
             atomic_signal_fence(memory_order_seq_cst);
         litmus_access(&local, i, 1, k1, store_order, load_order);
     }
+    return late;
 }
 
 #ifdef LITMUS_TSAN_FENCE_WARNING_OFF
 #pragma GCC diagnostic pop
 #endif
 
-#define LITMUS_BODY(pat, k0, k1, var, so, lo, fence) \
-    static void litmus_body_##pat##_##var(const litmus_work *w) { litmus_body(w, k0, k1, so, lo, fence); }
+#define LITMUS_BODY(pat, k0, k1, var, so, lo, fence, sname, sync) \
+    static uint64_t litmus_body_##pat##_##var##_##sname(const litmus_work *w) \
+    { return litmus_body(w, k0, k1, so, lo, fence, sync); }
+#define LITMUS_BODIES_SYNC(pat, k0, k1, sname, sync) \
+    LITMUS_BODY(pat, k0, k1, relaxed, memory_order_relaxed, memory_order_relaxed, 0, sname, sync) \
+    LITMUS_BODY(pat, k0, k1, rel_acq, memory_order_release, memory_order_acquire, 0, sname, sync) \
+    LITMUS_BODY(pat, k0, k1, sc_fence, memory_order_relaxed, memory_order_relaxed, 1, sname, sync) \
+    LITMUS_BODY(pat, k0, k1, seq_cst, memory_order_seq_cst, memory_order_seq_cst, 0, sname, sync)
+#define LITMUS_BODY_ROW(pat, var) \
+    { litmus_body_##pat##_##var##_timebase, litmus_body_##pat##_##var##_instance, litmus_body_##pat##_##var##_round }
 #define LITMUS_BODIES(pat, k0, k1) \
-    LITMUS_BODY(pat, k0, k1, relaxed, memory_order_relaxed, memory_order_relaxed, 0) \
-    LITMUS_BODY(pat, k0, k1, rel_acq, memory_order_release, memory_order_acquire, 0) \
-    LITMUS_BODY(pat, k0, k1, sc_fence, memory_order_relaxed, memory_order_relaxed, 1) \
-    LITMUS_BODY(pat, k0, k1, seq_cst, memory_order_seq_cst, memory_order_seq_cst, 0) \
-    static const litmus_body_fn litmus_bodies_##pat[LITMUS_VARIANT_COUNT] = { \
-        litmus_body_##pat##_relaxed, litmus_body_##pat##_rel_acq, \
-        litmus_body_##pat##_sc_fence, litmus_body_##pat##_seq_cst, \
+    LITMUS_BODIES_SYNC(pat, k0, k1, instance, LITMUS_SYNC_INSTANCE) \
+    LITMUS_BODIES_SYNC(pat, k0, k1, timebase, LITMUS_SYNC_TIMEBASE) \
+    LITMUS_BODIES_SYNC(pat, k0, k1, round, LITMUS_SYNC_ROUND) \
+    static const litmus_body_fn litmus_bodies_##pat[LITMUS_VARIANT_COUNT][LITMUS_SYNC_COUNT] = { \
+        LITMUS_BODY_ROW(pat, relaxed), LITMUS_BODY_ROW(pat, rel_acq), \
+        LITMUS_BODY_ROW(pat, sc_fence), LITMUS_BODY_ROW(pat, seq_cst), \
     };
 LITMUS_BODIES(st, LITMUS_OP_STORE, LITMUS_OP_NONE)
 LITMUS_BODIES(st_st, LITMUS_OP_STORE, LITMUS_OP_STORE)
@@ -321,15 +434,17 @@ LITMUS_BODIES(st_ld, LITMUS_OP_STORE, LITMUS_OP_LOAD)
 LITMUS_BODIES(ld_st, LITMUS_OP_LOAD, LITMUS_OP_STORE)
 LITMUS_BODIES(ld_ld, LITMUS_OP_LOAD, LITMUS_OP_LOAD)
 #undef LITMUS_BODIES
+#undef LITMUS_BODY_ROW
+#undef LITMUS_BODIES_SYNC
 #undef LITMUS_BODY
 
-static litmus_body_fn litmus_body_for(const litmus_op *op, litmus_variant v)
+static litmus_body_fn litmus_body_for(const litmus_op *op, litmus_variant v, litmus_sync sync)
 {
     litmus_op_kind k0 = op[0].kind, k1 = op[1].kind;
     if (k0 == LITMUS_OP_STORE)
-        return k1 == LITMUS_OP_NONE ? litmus_bodies_st[v]
-             : k1 == LITMUS_OP_STORE ? litmus_bodies_st_st[v] : litmus_bodies_st_ld[v];
-    return k1 == LITMUS_OP_STORE ? litmus_bodies_ld_st[v] : litmus_bodies_ld_ld[v];
+        return k1 == LITMUS_OP_NONE ? litmus_bodies_st[v][sync]
+             : k1 == LITMUS_OP_STORE ? litmus_bodies_st_st[v][sync] : litmus_bodies_st_ld[v][sync];
+    return k1 == LITMUS_OP_STORE ? litmus_bodies_ld_st[v][sync] : litmus_bodies_ld_ld[v][sync];
 }
 
 /* ------------------------------------------------------------------ */
@@ -343,7 +458,8 @@ typedef struct litmus_params {
     size_t round_instances;        /* instances per round */
     uint64_t max_instances;        /* stop once at least this many ran ... */
     double max_seconds;            /* ... or this much time passed */
-    unsigned max_delay;            /* random 0..max_delay spin hints per thread and round */
+    litmus_sync sync;              /* how the threads line up for each instance */
+    unsigned max_delay;            /* round sync: random 0..max_delay spin hints per thread and round */
 } litmus_params;
 
 typedef struct litmus_result {
@@ -351,6 +467,10 @@ typedef struct litmus_result {
     uint64_t invalid;              /* instances whose values decode to no outcome */
     uint64_t instances;
     double seconds;                /* from the first round's release to the last round's end */
+    uint64_t late, starts;         /* timebase: instance starts already past, of all starts */
+    double period_ns_sum;          /* timebase: the rounds' periods, summed */
+    uint64_t rounds;
+    litmus_sync sync;
     int threads;
     double *events;                /* threads x counters_event_count(), NaN where not counted */
 } litmus_result;
@@ -363,9 +483,13 @@ typedef struct litmus_ctx {
     litmus_body_fn body[LITMUS_MAX_THREADS];
     int *regs[LITMUS_MAX_REGS];
     char *mem;
+    char *arrive;                  /* instance sync: one PAIRS_LINE block per thread */
     pin_barrier barrier;
     _Atomic int stop;
     uint64_t t_start, t_end;       /* thread 0 only; read after the join */
+    char *tb_anchor;               /* timebase: each chunk's start, one PAIRS_LINE block each */
+    uint64_t tb_period;            /* timebase: ticks between starts, set by thread 0 between rounds */
+    uint64_t late[LITMUS_MAX_THREADS];   /* timebase: each thread's late starts this round */
     litmus_result res;             /* counts: thread 0; events: each thread its own row */
 } litmus_ctx;
 
@@ -375,8 +499,9 @@ static void litmus_result_free(litmus_result *r)
     r->events = NULL;
 }
 
-/* Reset the locations thread t owns in every instance (relaxed stores: the
- * barrier that follows orders them before the round). */
+/* Reset the locations thread t owns in every instance, and (thread 0) the
+ * chunk starts of timebase sync (relaxed stores: the barrier that follows
+ * orders them before the round). */
 static void litmus_reset_owned(litmus_ctx *c, int t)
 {
     const litmus_work *w = &c->work[t];
@@ -386,6 +511,28 @@ static void litmus_reset_owned(litmus_ctx *c, int t)
         for (size_t i = 0; i < w->n; i++)
             atomic_store_explicit(litmus_loc(w, i, l), 0, memory_order_relaxed);
     }
+    for (size_t j = 0; t == 0 && c->p.sync == LITMUS_SYNC_TIMEBASE && j <= w->n / LITMUS_TB_CHUNK; j++)
+        atomic_store_explicit((_Atomic uint64_t *)(void *)(c->tb_anchor + j * PAIRS_LINE), 0, memory_order_relaxed);
+}
+
+/* Thread 0, between timebase rounds: count the late starts and adapt the
+ * period: double it when more than 1/4 of the starts were already past
+ * (the period is shorter than an instance takes), shorten it by 1/8 when
+ * fewer than 1/16 were.  A preempted thread is late for one chunk only. */
+static void litmus_adapt_period(litmus_ctx *c)
+{
+    uint64_t late = 0, starts = (uint64_t)c->work[0].n * (uint64_t)c->info->threads;
+    for (int t = 0; t < c->info->threads; t++)
+        late += c->late[t];
+    c->res.late += late;
+    c->res.starts += starts;
+    c->res.period_ns_sum += clock_ticks_to_ns(c->tb_period);
+    c->res.rounds++;
+    uint64_t max = (uint64_t)(LITMUS_TB_MAX_PERIOD_NS / clock_ns_per_tick()) + 1;
+    if (late * 4 > starts)
+        c->tb_period = c->tb_period * 2 < max ? c->tb_period * 2 : max;
+    else if (late * 16 < starts && c->tb_period > 1)
+        c->tb_period -= c->tb_period / 8;
 }
 
 /* Thread 0, between rounds: decode and count every instance, decide whether
@@ -407,6 +554,8 @@ static void litmus_tally_round(litmus_ctx *c)
             c->res.counts[o]++;
     }
     c->res.instances += w->n;
+    if (c->p.sync == LITMUS_SYNC_TIMEBASE)
+        litmus_adapt_period(c);
     c->t_end = clock_now_ns();
     double elapsed = (double)(c->t_end - c->t_start) * 1e-9;
     if (c->res.instances >= c->p.max_instances || elapsed >= c->p.max_seconds || cbench_stop_requested())
@@ -424,25 +573,33 @@ static void litmus_delay(uint64_t *rng, unsigned max_delay)
 static void litmus_thread(void *arg, int t)
 {
     litmus_ctx *c = arg;
+    litmus_work *w = &c->work[t];
+    w->abandon = pin_current_abandon_flag();
     int nev = counters_event_count();
     double *events = c->res.events + (size_t)t * (size_t)nev;
     uint64_t rng = 0x9E3779B97F4A7C15ull * (uint64_t)(t + 1);
     counters_thread *ct = nev ? counters_thread_start() : NULL;
     for (;;) {
         litmus_reset_owned(c, t);
-        if (pin_barrier_wait(&c->barrier, NULL))
+        if (pin_barrier_wait(&c->barrier, w->abandon))
             break;
         if (atomic_load_explicit(&c->stop, memory_order_acquire))
             break;
         if (t == 0 && c->t_start == 0)
             c->t_start = clock_now_ns();
-        litmus_delay(&rng, c->p.max_delay);
-        c->body[t](&c->work[t]);
-        if (pin_barrier_wait(&c->barrier, NULL))
+        if (c->p.sync == LITMUS_SYNC_ROUND)
+            litmus_delay(&rng, c->p.max_delay);
+        w->tb_period = c->tb_period;
+        uint64_t late = c->body[t](w);
+        if (late == LITMUS_ABANDONED)
+            break;
+        c->late[t] = late;
+        w->ticket += w->n;
+        if (pin_barrier_wait(&c->barrier, w->abandon))
             break;
         if (t == 0)
             litmus_tally_round(c);
-        if (pin_barrier_wait(&c->barrier, NULL))
+        if (pin_barrier_wait(&c->barrier, w->abandon))
             break;
     }
     if (ct)
@@ -453,6 +610,8 @@ static void litmus_ctx_free(void *ctx)
 {
     litmus_ctx *c = ctx;
     free(c->mem);
+    free(c->arrive);
+    free(c->tb_anchor);
     for (int k = 0; k < LITMUS_MAX_REGS; k++)
         free(c->regs[k]);
     free(c->res.events);
@@ -473,7 +632,9 @@ static litmus_ctx *litmus_ctx_new(const litmus_params *p)
     size_t line = PAIRS_LINE, n = p->round_instances;
     c->res.events = malloc(nevents * sizeof(double));
     c->mem = pairs_calloc_lines(n * (size_t)c->info->locs * line);
-    int ok = c->res.events && c->mem;
+    c->arrive = pairs_calloc_lines((size_t)c->info->threads * line);
+    c->tb_anchor = pairs_calloc_lines((n / LITMUS_TB_CHUNK + 1) * line);
+    int ok = c->res.events && c->mem && c->arrive && c->tb_anchor;
     for (int k = 0; ok && k < c->info->regs; k++)
         ok = (c->regs[k] = pairs_calloc_lines(n * sizeof(int))) != NULL;
     if (!ok) {
@@ -492,10 +653,17 @@ static litmus_ctx *litmus_ctx_new(const litmus_params *p)
             w->op[j] = c->info->prog[t][j];
             w->reg[j] = w->op[j].kind == LITMUS_OP_LOAD ? c->regs[w->op[j].reg] : NULL;
         }
-        c->body[t] = litmus_body_for(w->op, p->variant);
+        w->thread = t;
+        w->threads = c->info->threads;
+        for (int u = 0; u < c->info->threads; u++)
+            w->arrive[u] = (_Atomic uint64_t *)(void *)(c->arrive + (size_t)u * line);
+        w->tb_anchor = c->tb_anchor;
+        w->tb_lead = (uint64_t)(LITMUS_TB_LEAD_NS / clock_ns_per_tick());
+        c->body[t] = litmus_body_for(w->op, p->variant, p->sync);
     }
     pin_barrier_init(&c->barrier, c->info->threads);
     atomic_init(&c->stop, 0);
+    c->tb_period = (uint64_t)(LITMUS_TB_FIRST_PERIOD_NS / clock_ns_per_tick()) + 1;
     return c;
 }
 
@@ -515,6 +683,7 @@ static int litmus_run(const litmus_params *p, litmus_result *r, char *err, size_
                           2 * p->max_seconds + 10.0, err, errlen))
         return -1;
     *r = c->res;
+    r->sync = p->sync;
     r->seconds = c->t_end > c->t_start ? (double)(c->t_end - c->t_start) * 1e-9 : 0.0;
     c->res.events = NULL;
     litmus_ctx_free(c);
@@ -545,19 +714,36 @@ static long long litmus_opt_size;
 static long long litmus_opt_delay = -1;
 static int litmus_opt_all_classes;
 
+static const char *litmus_opt_sync;
+
 static const bench_option litmus_options[] = {
     { "litmus-instances", BENCH_OPT_INT, &litmus_opt_instances,
-      "litmus: at most N instances per test (default 2e7 with --quick, 2e8)", 1, NULL },
+      "litmus: at most N instances per test (default 2e7 with --quick, 2e8)", 1, NULL, NULL },
     { "litmus-seconds", BENCH_OPT_DOUBLE, &litmus_opt_seconds,
-      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all)", 0.001, NULL },
+      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all)", 0.001,
+      NULL, NULL },
     { "litmus-size", BENCH_OPT_INT, &litmus_opt_size,
-      "litmus: instances per round, like litmus7's -s (default 1000)", 1, NULL },
+      "litmus: instances per round, like litmus7's -s (default 1000)", 1, NULL, NULL },
+    { "litmus-sync", BENCH_OPT_STRING, &litmus_opt_sync,
+      "litmus: how the threads line up: timebase (a common start time per instance, the default), instance "
+      "(a flag before every instance, litmus7's -barrier user) or round (once per round)", 0, NULL, litmus_sync_names },
     { "litmus-delay", BENCH_OPT_INT, &litmus_opt_delay,
-      "litmus: random 0..N spin hints per thread before each round (default 16; 0 = none)", 0, NULL },
+      "litmus: --litmus-sync round: random 0..N spin hints per thread before each round (default 16; 0 = none)", 0,
+      NULL, NULL },
     { "litmus-all-classes", BENCH_OPT_FLAG, &litmus_opt_all_classes,
-      "litmus: run the two-thread tests on one pair per pair class (default: the closest non-SMT pair)", 0, NULL },
+      "litmus: run the two-thread tests on one pair per pair class (default: the closest non-SMT pair)", 0, NULL,
+      NULL },
     { 0 },
 };
+
+/* The sync mode chosen (--litmus-sync; timebase by default). */
+static litmus_sync litmus_sync_mode(void)
+{
+    for (int m = 0; litmus_opt_sync && m < LITMUS_SYNC_COUNT; m++)
+        if (strcmp(litmus_opt_sync, litmus_sync_names[m]) == 0)
+            return (litmus_sync)m;
+    return LITMUS_SYNC_TIMEBASE;
+}
 
 /* The pairs the two-thread tests run on: one per pair class present with
  * --litmus-all-classes, else the closest class that is not SMT (SMT only
@@ -685,7 +871,7 @@ static uint64_t litmus_write_rows(const litmus_bench *b, const litmus_result *r,
 {
     static const char *const columns[] = {
         "test", "variant", "outcome", "count", "per_million", "allowed_c11", "allowed_arch",
-        "instances", "instances_per_second", "cpus", "pair_class", "arch", "weak", "repetition",
+        "instances", "instances_per_second", "cpus", "pair_class", "arch", "weak", "repetition", "sync",
     };
     output_table *tab = output_table_get("litmus.csv");
     output_table_columns(tab, columns, (int)(sizeof columns / sizeof columns[0]));
@@ -718,6 +904,7 @@ static uint64_t litmus_write_rows(const litmus_bench *b, const litmus_result *r,
         output_table_set_str(tab, "arch", LITMUS_ARCH);
         output_table_set_int(tab, "weak", !invalid && (unsigned)o == litmus_shapes[b->shape].weak);
         output_table_set_int(tab, "repetition", repetition);
+        output_table_set_str(tab, "sync", litmus_sync_names[r->sync]);
     }
     return forbidden;
 }
@@ -749,6 +936,7 @@ static void litmus_check(cbench_state *st, const litmus_bench *b, const litmus_r
 static void litmus_report(cbench_state *st, const litmus_bench *b, const litmus_result *r)
 {
     double weak = (double)r->counts[litmus_shapes[b->shape].weak];
+    cbench_tag(st, "sync", litmus_sync_names[r->sync]);
     cbench_set_items_processed(st, (int64_t)r->instances);
     cbench_counter(st, "instances", (double)r->instances, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "instances_per_second", r->seconds > 0 ? (double)r->instances / r->seconds : 0,
@@ -756,6 +944,11 @@ static void litmus_report(cbench_state *st, const litmus_bench *b, const litmus_
     cbench_counter(st, "weak_count", weak, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "weak_per_million", r->instances ? 1e6 * weak / (double)r->instances : 0,
                    CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "weak_per_second", r->seconds > 0 ? weak / r->seconds : 0, CBENCH_COUNTER_PLAIN);
+    if (r->sync == LITMUS_SYNC_TIMEBASE && r->rounds) {
+        cbench_counter(st, "late_fraction", (double)r->late / (double)r->starts, CBENCH_COUNTER_PLAIN);
+        cbench_counter(st, "timebase_period_ns", r->period_ns_sum / (double)r->rounds, CBENCH_COUNTER_PLAIN);
+    }
     int nev = counters_event_count();
     for (int t = 0; nev > 0 && t < r->threads; t++)
         cbench_add_thread_counters(st, r->events + (size_t)t * (size_t)nev);
@@ -771,6 +964,7 @@ static void litmus_bench_fn(cbench_state *st)
         .round_instances = litmus_round_size(),
         .max_instances = litmus_instances_per_test,
         .max_seconds = litmus_seconds_per_test,
+        .sync = litmus_sync_mode(),
         .max_delay = litmus_opt_delay >= 0 ? (unsigned)litmus_opt_delay : LITMUS_MAX_DELAY,
     };
     memcpy(p.cpus, b->cpus, sizeof p.cpus);
@@ -792,6 +986,34 @@ static void litmus_bench_fn(cbench_state *st)
     litmus_result_free(&r);
 }
 
+/* The control of "<test>_<variant>" is "<test>_relaxed" (relaxed has none). */
+static int litmus_control(const char *variant, char *ref, size_t len)
+{
+    size_t n = strlen(variant);
+    for (int v = LITMUS_REL_ACQ; v < LITMUS_VARIANT_COUNT; v++) {
+        size_t k = strlen(litmus_variant_names[v]);
+        if (n > k + 1 && variant[n - k - 1] == '_' && strcmp(variant + n - k, litmus_variant_names[v]) == 0) {
+            snprintf(ref, len, "%.*s_%s", (int)(n - k - 1), variant, litmus_variant_names[LITMUS_RELAXED]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static double litmus_control_rate(const output_table *t, size_t row, size_t ref)
+{
+    (void)row;
+    return rows_number(t, ref, "weak_per_million");
+}
+
+/* Every non-relaxed row gets the weak rate of the relaxed variant of its
+ * test, same CPUs and repetition (or median): the power behind its zero. */
+static void litmus_finish(const bench_config *cfg)
+{
+    (void)cfg;
+    rows_derive(rows_results(), "litmus", "control_weak_per_million", litmus_control, litmus_control_rate);
+}
+
 const bench_family bench_family_litmus = {
     .name = "litmus",
     .help = "litmus tests SB, MP, LB, 2+2W, IRIW: which reorderings this CPU shows",
@@ -806,4 +1028,5 @@ const bench_family bench_family_litmus = {
     .min_cpus = 2,
     .options = litmus_options,
     .register_benchmarks = litmus_register,
+    .finish = litmus_finish,
 };

@@ -140,6 +140,19 @@ static int bench_option_check_max(const bench_option *o, const char *value, doub
     return -1;
 }
 
+/* 0 when value is one of o's choices; else -1 with one line in err naming them. */
+static int bench_option_check_choice(const bench_option *o, const char *value, char *err, size_t errlen)
+{
+    size_t used = (size_t)snprintf(err, errlen, "--%s '%s': expected one of", o->name, value);
+    for (int i = 0; o->choices[i]; i++) {
+        if (strcmp(o->choices[i], value) == 0)
+            return 0;
+        if (used < errlen)
+            used += (size_t)snprintf(err + used, errlen - used, "%s %s", i ? "," : "", o->choices[i]);
+    }
+    return -1;
+}
+
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen)
 {
     char *end;
@@ -189,6 +202,8 @@ int bench_option_set(const bench_option *o, const char *value, char *err, size_t
             snprintf(err, errlen, "--%s: expected a value", o->name);
             return -1;
         }
+        if (o->choices && bench_option_check_choice(o, value, err, errlen) != 0)
+            return -1;
         *(const char **)o->target = value;
         return 0;
     }

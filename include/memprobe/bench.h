@@ -37,6 +37,9 @@ typedef struct bench_option {
      * kinds, asked when the option is parsed, for a bound that depends on
      * the machine (e.g. half the RAM).  A larger value is a usage error. */
     double (*max)(void);
+    /* Optional for BENCH_OPT_STRING (NULL: any text): the accepted values, a
+     * NULL-terminated list; another value is a usage error naming them. */
+    const char *const *choices;
 } bench_option;
 
 /* What the run gives a family. */
