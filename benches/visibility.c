@@ -13,11 +13,20 @@
  *   "tsc-not-invariant" when the CPU does not promise it); on aarch64 the
  *   architectural system counter cntvct_el0, common to all cores but often
  *   ticking at only 25-100 MHz (then the numbers are coarse); elsewhere
- *   CLOCK_MONOTONIC_RAW.  Skew between cores would show as negative samples
- *   (counter negative_samples).  The answer to "a write stays invisible until
+ *   CLOCK_MONOTONIC_RAW.  Any offset between the two cores' counters would go
+ *   straight into a one-way difference, so each pair is measured in both
+ *   directions (A writes, B sees; B writes, A sees): the mean of the two
+ *   medians is the latency (the offset cancels), half their difference the
+ *   estimated offset (clock_offset_ns; a warning when it exceeds 10 % of the
+ *   latency), and the distribution pools both directions' samples, each
+ *   corrected by that offset.  The answer to "a write stays invisible until
  *   the cache is flushed to RAM": median, p99 and max of this latency.
  *
  * handoff/<mechanism>: two pinned threads hand messages to each other through
+ *   flag_only      a sequence number and nothing else: the sender stores it
+ *                  (release), the receiver spins until it sees it (acquire);
+ *                  no payload, no ack, so one handoff is one cache-line
+ *                  transfer, as in c2c/load_store (ping-pong only)
  *   relaxed        a flag with relaxed loads and stores (no happens-before)
  *   release_acquire, seq_cst   the same flag with those orders
  *   mutex          a slot guarded by a pthread mutex, polled
@@ -38,6 +47,13 @@
  *   hardware's.  Reported: the one-handoff latency (half a ping-pong round
  *   trip, each round trip timed: median, p99, max; manual time = median) and
  *   handoffs_per_s, one thread streaming to the other for half the budget.
+ *   A flag handoff (relaxed, release_acquire, seq_cst) is more than one line
+ *   transfer: the sender writes the 64-byte payload, waits until the
+ *   receiver's ack of the previous message reaches it, stores the flag; the
+ *   receiver sees the flag, reads and checks the payload (fetching its line)
+ *   and stores its ack: about three line transfers.  over_flag_only_ns (in
+ *   finish(), from flag_only's row of the same pair and repetition) is what
+ *   each mechanism adds to a bare one-line handoff.
  *
  * visibility.csv: per mechanism and pair, the latency distribution at fixed
  * quantiles (for the CDF plot).
@@ -49,6 +65,7 @@
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
 #include "memprobe/rng.h"
+#include "memprobe/rows.h"
 #include "memprobe/topo.h"
 
 #include <errno.h>
@@ -115,6 +132,8 @@ typedef struct vis_box vis_box;
 typedef struct vis_mech {
     const char *name;
     int happens_before;          /* the mechanism orders the payload before the receiver's reads */
+    int bare;                    /* flag_only: no payload and no ack, so ping-pong only (a streaming
+                                    sender would overwrite messages not yet taken) */
     int capacity;                /* messages in flight without a receiver (0: rendezvous) */
     memory_order store_order, load_order;   /* the flags */
     int (*init)(vis_box *b, char *err, size_t errlen);
@@ -170,6 +189,26 @@ static int vis_flag_recv(vis_box *b, uint64_t *msg, const _Atomic int *abandon)
             return -1;
     b->taken = v;
     atomic_store_explicit(&b->ack, v, b->mech->store_order);
+    *msg = v;
+    return 0;
+}
+
+/* flag_only: a sequence number and nothing else; in ping-pong each side
+ * waits for the other's answer, so no ack is needed. */
+static int vis_bare_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
+{
+    (void)abandon;
+    atomic_store_explicit(&b->seq, msg, memory_order_release);
+    return 0;
+}
+
+static int vis_bare_recv(vis_box *b, uint64_t *msg, const _Atomic int *abandon)
+{
+    uint64_t v;
+    while ((v = atomic_load_explicit(&b->seq, memory_order_acquire)) == b->taken)
+        if (pairs_abandoned(abandon))
+            return -1;
+    b->taken = v;
     *msg = v;
     return 0;
 }
@@ -506,11 +545,13 @@ static int vis_futex_recv(vis_box *b, uint64_t *msg, const _Atomic int *abandon)
 }
 
 #define VIS_FLAG(n, hb, st, ld) \
-    {n, hb, 1, st, ld, vis_no_init, vis_no_destroy, vis_flag_send, vis_flag_recv}
+    {n, hb, 0, 1, st, ld, vis_no_init, vis_no_destroy, vis_flag_send, vis_flag_recv}
 #define VIS_SYNC(n, cap, init, send, recv) \
-    {n, 1, cap, memory_order_relaxed, memory_order_relaxed, init, vis_sync_destroy, send, recv}
+    {n, 1, 0, cap, memory_order_relaxed, memory_order_relaxed, init, vis_sync_destroy, send, recv}
 
 static const vis_mech vis_mechs[] = {
+    {"flag_only", 1, 1, 1, memory_order_release, memory_order_acquire, vis_no_init, vis_no_destroy,
+     vis_bare_send, vis_bare_recv},
     VIS_FLAG("relaxed", 0, memory_order_relaxed, memory_order_relaxed),
     VIS_FLAG("release_acquire", 1, memory_order_release, memory_order_acquire),
     VIS_FLAG("seq_cst", 1, memory_order_seq_cst, memory_order_seq_cst),
@@ -519,11 +560,11 @@ static const vis_mech vis_mechs[] = {
     VIS_SYNC("channel_0", 0, vis_chan_init, vis_chan_send, vis_chan_recv),
     VIS_SYNC("channel_1", 1, vis_chan_init, vis_chan_send, vis_chan_recv),
     VIS_SYNC("channel_64", 64, vis_chan_init, vis_chan_send, vis_chan_recv),
-    {"pipe", 1, -1, memory_order_relaxed, memory_order_relaxed, vis_pipe_init, vis_fd_destroy,
+    {"pipe", 1, 0, -1, memory_order_relaxed, memory_order_relaxed, vis_pipe_init, vis_fd_destroy,
      vis_pipe_send, vis_pipe_recv},
-    {"eventfd", 1, 1, memory_order_relaxed, memory_order_relaxed, vis_eventfd_init, vis_fd_destroy,
+    {"eventfd", 1, 0, 1, memory_order_relaxed, memory_order_relaxed, vis_eventfd_init, vis_fd_destroy,
      vis_eventfd_send, vis_eventfd_recv},
-    {"futex", 1, 1, memory_order_relaxed, memory_order_relaxed, vis_no_init, vis_no_destroy,
+    {"futex", 1, 0, 1, memory_order_relaxed, memory_order_relaxed, vis_no_init, vis_no_destroy,
      vis_futex_send, vis_futex_recv},
 };
 #define VIS_MECH_COUNT ((int)(sizeof vis_mechs / sizeof vis_mechs[0]))
@@ -557,6 +598,8 @@ static vis_box *vis_box_open(const vis_mech *m, char *err, size_t errlen)
         return NULL;
     }
     b->ring_len = (size_t)b->capacity + 2;
+    if (m->bare)
+        return b;                /* no payload */
     if (m->happens_before)
         b->plain = pairs_calloc_lines(b->ring_len * sizeof *b->plain);
     else
@@ -580,7 +623,7 @@ typedef struct vis_tally {
 /* Write msg's payload, then hand msg over. */
 static int vis_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
 {
-    if (msg != VIS_STOP) {
+    if (msg != VIS_STOP && !b->mech->bare) {
         size_t s = msg % b->ring_len;
         if (b->plain)
             for (int j = 0; j < VIS_PAYLOAD_WORDS; j++)
@@ -617,7 +660,7 @@ static int vis_recv(vis_box *b, uint64_t expected, uint64_t *msg, vis_tally *tal
         return 0;
     tally->handoffs++;
     tally->disorder += *msg != expected;
-    tally->stale += !vis_payload_intact(b, *msg);
+    tally->stale += !b->mech->bare && !vis_payload_intact(b, *msg);
     return 0;
 }
 
@@ -978,48 +1021,132 @@ static void vis_distribution_rows(const char *mechanism, const topo_pair *p, int
     }
 }
 
+/* One direction of store_to_load: the writer on from, the reader on to;
+ * latencies in ns into *lat (malloc'd, *n of them).  0, or -1 with err. */
+static int vis_observe_direction(const topo_pair *p, int reverse, double budget_s, double **lat, size_t *n,
+                                 size_t *negative, pairs_counters *counters, char *err, size_t errlen)
+{
+    topo_pair dir = reverse ? (topo_pair){p->cpu_b, p->cpu_a, p->pair_class} : *p;
+    size_t max_events = (size_t)(budget_s * 1e9 / 500.0) + 16;
+    vis_observe *o = vis_observe_measure(vis.topo, &dir, budget_s,
+                                         max_events < VIS_MAX_SAMPLES ? max_events : VIS_MAX_SAMPLES, err, errlen);
+    if (!o)
+        return -1;
+    *lat = vis_observe_latencies(o, negative);
+    *n = o->events;
+    int rc = 0;
+    if (!*lat || o->disorder || o->events == 0) {
+        snprintf(err, errlen, "visibility store_to_load: CPU %d to CPU %d: %zu events, %llu out of order",
+                 dir.cpu_a, dir.cpu_b, o->events, (unsigned long long)o->disorder);
+        rc = -1;
+    }
+    for (int i = 0; i < 2; i++) {   /* both directions' events, summed per event at the end */
+        if (!counters[i].values) {
+            counters[i] = o->counters[i];
+            o->counters[i].values = NULL;
+        } else {
+            for (int e = 0; o->counters[i].values && e < counters_event_count(); e++)
+                counters[i].values[e] += o->counters[i].values[e];
+        }
+    }
+    vis_observe_free(o);
+    return rc;
+}
+
+/* The estimated offset of cpu_b's clock against cpu_a's from the two
+ * directions' medians: A->B sees latency + offset, B->A latency - offset. */
+static double vis_clock_offset(double median_ab, double median_ba)
+{
+    return (median_ab - median_ba) / 2.0;
+}
+
 static void vis_observe_bench(cbench_state *st, vis_slot *slot, const topo_pair *p)
 {
     char err[256];
-    size_t max_events = (size_t)(vis.budget_s * 1e9 / 500.0) + 16;
-    vis_observe *o = vis_observe_measure(vis.topo, p, vis.budget_s,
-                                         max_events < VIS_MAX_SAMPLES ? max_events : VIS_MAX_SAMPLES,
-                                         err, sizeof err);
-    if (!o) {
-        cbench_error(st, err);
-        return;
-    }
-    size_t negative;
-    double *lat = vis_observe_latencies(o, &negative);
-    if (!lat || o->disorder || o->events == 0) {
-        snprintf(err, sizeof err, "visibility store_to_load: %zu events, %llu out of order",
-                 o->events, (unsigned long long)o->disorder);
-        cbench_error(st, err);
-        free(lat);
-        vis_observe_free(o);
-        return;
-    }
-    pairs_summary s;
-    pairs_summarize(lat, o->events, &s);
+    double *lat[2] = {NULL, NULL};
+    size_t n[2] = {0, 0}, negative[2] = {0, 0};
+    pairs_counters counters[2] = {{0}, {0}};
+    int rc = 0;
+    for (int d = 0; d < 2 && rc == 0; d++)
+        rc = vis_observe_direction(p, d, vis.budget_s / 2, &lat[d], &n[d], &negative[d], counters, err, sizeof err);
     cbench_tag(st, "timebase", vis_timebase());
+    cbench_counter(st, "negative_samples", (double)(negative[0] + negative[1]), CBENCH_COUNTER_PLAIN);
+    if (rc != 0) {
+        cbench_error(st, err);
+        pairs_counters_discard(counters, 2);
+        free(lat[0]);
+        free(lat[1]);
+        return;
+    }
+    pairs_summary ab, ba;
+    pairs_summarize(lat[0], n[0], &ab);
+    pairs_summarize(lat[1], n[1], &ba);
+    double offset = vis_clock_offset(ab.p50, ba.p50), latency = (ab.p50 + ba.p50) / 2.0;
+    /* the pooled distribution, each sample corrected by the offset */
+    double *all = malloc((n[0] + n[1] + 1) * sizeof *all);
+    if (!all) {
+        cbench_error(st, "visibility store_to_load: out of memory");
+        pairs_counters_discard(counters, 2);
+        free(lat[0]);
+        free(lat[1]);
+        return;
+    }
+    for (size_t i = 0; i < n[0]; i++)
+        all[i] = lat[0][i] - offset;
+    for (size_t i = 0; i < n[1]; i++)
+        all[n[0] + i] = lat[1][i] + offset;
+    pairs_summary s;
+    pairs_summarize(all, n[0] + n[1], &s);
+    s.p50 = latency;   /* the mean of the two medians, as reported */
     pairs_report_summary(st, "", &s);
+    cbench_counter(st, "median_ab_ns", ab.p50, CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "median_ba_ns", ba.p50, CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "clock_offset_ns", offset, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "samples", (double)s.n, CBENCH_COUNTER_PLAIN);
-    cbench_counter(st, "negative_samples", (double)negative, CBENCH_COUNTER_PLAIN);
-    pairs_counters_report(st, o->counters, 2, (double)o->events);
-    vis_distribution_rows("store_to_load", p, slot->repetition++, lat, s.n);
-    pairs_end(st, s.p50 * 1e-9);
-    free(lat);
-    vis_observe_free(o);
+    if (fabs(offset) > 0.1 * latency)
+        fprintf(stderr, "visibility: warning: store_to_load on CPUs %d,%d: the clocks of the two CPUs seem %.1f ns "
+                        "apart, more than 10%% of the latency (%.1f ns); each direction alone would be off by that\n",
+                p->cpu_a, p->cpu_b, offset, latency);
+    pairs_counters_report(st, counters, 2, (double)(n[0] + n[1]));
+    vis_distribution_rows("store_to_load", p, slot->repetition++, all, s.n);
+    pairs_end(st, latency * 1e-9);
+    free(all);
+    free(lat[0]);
+    free(lat[1]);
+}
+
+/* The correctness counters of a handoff run: reported even when the run
+ * fails on them, so that results.csv shows what was seen. */
+static void vis_report_checks(cbench_state *st, const vis_run *lat, const vis_run *thr)
+{
+    uint64_t stale = 0, disorder = 0, handoffs = 0;
+    for (int i = 0; i < 2; i++) {
+        const vis_tally *a = &lat->tally[i], *b = thr ? &thr->tally[i] : NULL;
+        stale += a->stale + (b ? b->stale : 0);
+        disorder += a->disorder + (b ? b->disorder : 0);
+        handoffs += a->handoffs + (b ? b->handoffs : 0);
+    }
+    cbench_counter(st, "handoffs", (double)handoffs, CBENCH_COUNTER_PLAIN);
+    if (!lat->mech->bare)
+        cbench_counter(st, "stale_payloads", (double)stale, CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "out_of_order", (double)disorder, CBENCH_COUNTER_PLAIN);
 }
 
 static void vis_handoff_bench(cbench_state *st, vis_slot *slot, const topo_pair *p)
 {
     const vis_mech *m = &vis_mechs[slot->mech];
     char err[256];
-    vis_run *lat = vis_handoff_measure(vis.topo, p, m, VIS_PINGPONG, vis.budget_s / 2, UINT64_MAX, err, sizeof err);
-    vis_run *thr = lat ? vis_handoff_measure(vis.topo, p, m, VIS_STREAM, vis.budget_s / 2, UINT64_MAX, err, sizeof err)
+    cbench_tag(st, "happens_before", m->happens_before ? "yes" : "no");
+    /* flag_only has no ack, so it cannot stream: its whole budget is ping-pong */
+    double pingpong_s = m->bare ? vis.budget_s : vis.budget_s / 2;
+    vis_run *lat = vis_handoff_measure(vis.topo, p, m, VIS_PINGPONG, pingpong_s, UINT64_MAX, err, sizeof err);
+    vis_run *thr = lat && !m->bare
+                       ? vis_handoff_measure(vis.topo, p, m, VIS_STREAM, vis.budget_s / 2, UINT64_MAX, err, sizeof err)
                        : NULL;
-    if (!lat || !thr || vis_handoff_verify(lat, err, sizeof err) || vis_handoff_verify(thr, err, sizeof err)) {
+    if (lat && (thr || m->bare))
+        vis_report_checks(st, lat, thr);
+    if (!lat || (!thr && !m->bare) || vis_handoff_verify(lat, err, sizeof err) ||
+        (thr && vis_handoff_verify(thr, err, sizeof err))) {
         cbench_error(st, err);
         vis_run_free(lat);
         vis_run_free(thr);
@@ -1027,15 +1154,11 @@ static void vis_handoff_bench(cbench_state *st, vis_slot *slot, const topo_pair 
     }
     pairs_summary s;
     pairs_summarize(lat->samples, lat->n_samples, &s);
-    uint64_t stale = lat->tally[0].stale + lat->tally[1].stale + thr->tally[1].stale;
-    uint64_t handoffs = lat->tally[0].handoffs + lat->tally[1].handoffs + thr->tally[1].handoffs;
     pairs_report_summary(st, "", &s);
     cbench_counter(st, "samples", (double)s.n, CBENCH_COUNTER_PLAIN);
-    cbench_counter(st, "handoffs_per_s", (double)thr->tally[1].handoffs / (thr->tally[1].elapsed_ns * 1e-9),
-                   CBENCH_COUNTER_PLAIN);
-    cbench_counter(st, "handoffs", (double)handoffs, CBENCH_COUNTER_PLAIN);
-    cbench_counter(st, "stale_payloads", (double)stale, CBENCH_COUNTER_PLAIN);
-    cbench_tag(st, "happens_before", m->happens_before ? "yes" : "no");
+    if (thr)
+        cbench_counter(st, "handoffs_per_s", (double)thr->tally[1].handoffs / (thr->tally[1].elapsed_ns * 1e-9),
+                       CBENCH_COUNTER_PLAIN);
     pairs_counters_report(st, lat->counters, 2, 2.0 * (double)lat->round_trips);   /* per handoff */
     vis_distribution_rows(m->name, p, slot->repetition++, lat->samples, s.n);
     pairs_end(st, s.p50 * 1e-9);
@@ -1087,9 +1210,25 @@ static void vis_register(const bench_config *cfg, char *why, size_t whylen)
     free(pairs);
 }
 
+/* Every handoff mechanism but flag_only is compared with flag_only on the
+ * same pair and repetition. */
+static int vis_flag_only_reference(const char *variant, char *ref, size_t len)
+{
+    if (strcmp(variant, "store_to_load") == 0 || strcmp(variant, vis_mechs[0].name) == 0)
+        return -1;
+    snprintf(ref, len, "%s", vis_mechs[0].name);
+    return 0;
+}
+
+static double vis_over_flag_only(const output_table *t, size_t row, size_t ref)
+{
+    return rows_number(t, row, "median_ns") - rows_number(t, ref, "median_ns");
+}
+
 static void vis_finish(const bench_config *cfg)
 {
     (void)cfg;
+    rows_derive(rows_results(), "visibility", "over_flag_only_ns", vis_flag_only_reference, vis_over_flag_only);
     free(vis.slots);
     vis.slots = NULL;
     vis.n_slots = 0;
@@ -1101,12 +1240,13 @@ const bench_family bench_family_visibility = {
     .description =
         "store_to_load: a writer stores a sequence number at random intervals and a reader on "
         "another core spins until it sees it; the store-to-observation latency (common "
-        "timestamp counter) shows how long a write really stays invisible.  handoff/*: two "
-        "pinned threads pass messages with a 64-byte payload through a relaxed, "
-        "release/acquire or seq_cst flag, a mutex, a mutex with a condition variable, a "
-        "channel of capacity 0, 1 or 64 (mutex and condition variables), a pipe, an eventfd "
-        "and a futex: one-handoff latency, handoffs per second, and stale payloads (zero for "
-        "every mechanism that creates happens-before).",
+        "timestamp counter, both directions so that a clock offset cancels) shows how long a "
+        "write really stays invisible.  handoff/*: two pinned threads pass a bare sequence "
+        "number (flag_only: one cache-line transfer), or messages with a 64-byte payload through "
+        "a relaxed, release/acquire or seq_cst flag, a mutex, a mutex with a condition variable, "
+        "a channel of capacity 0, 1 or 64 (mutex and condition variables), a pipe, an eventfd "
+        "and a futex: one-handoff latency, what it adds to flag_only, handoffs per second, and "
+        "stale payloads (zero for every mechanism that creates happens-before).",
     .min_cpus = 2,
     .register_benchmarks = vis_register,
     .finish = vis_finish,

@@ -26,7 +26,7 @@ isrow(op) = strcol("family") eq "falseshare" && strcol("status") eq "ok" && \
             strcol("aggregate") eq bar_aggregate && op_of(strcol("variant")) eq op
 # 5 slots per class (4 layouts and a gap); plain left, fetch_add right
 xpos(off) = 5 * class_index(strcol("pair_class")) + layout_index(layout_of(strcol("variant"))) + off
-slowdown_label(x) = x == x ? sprintf("%.1fx", x) : ""
+slowdown_label(x) = x == x ? sprintf("%.1fx", x) : layout_of(strcol("variant")) eq "pad128" ? "ref" : ""
 
 set title sprintf("False and true sharing: ns per increment per thread — %s (%s)", host, cpu) noenhanced
 set style fill solid 0.7 border -1

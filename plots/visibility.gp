@@ -1,16 +1,21 @@
 # inputs: visibility.csv
 # visibility.gp — how long until another core sees a write: the cumulative
 # distribution of latency per mechanism (store_to_load: a plain store seen by
-# a spinning reader; the others: one handoff, half a ping-pong round trip),
-# from the quantiles in visibility.csv (log x).  One panel per pair class
-# present.  Run with cwd = the run folder, host and cpu set with -e.  Writes
+# a spinning reader, both directions, corrected by the estimated clock
+# offset; flag_only: a bare sequence number, one cache-line transfer; the
+# flags: payload write, flag, payload check and ack, about three transfers;
+# the others: one handoff through the mechanism, half a ping-pong round
+# trip), from the quantiles in visibility.csv (log x).  One curve per
+# mechanism and repetition (each repetition's quantiles are a curve of their
+# own, never joined to the next one's), one panel per pair class present.
+# Run with cwd = the run folder, host and cpu set with -e.  Writes
 # visibility.png and visibility.svg.
 if (!exists("host")) host = "unknown host"
 if (!exists("cpu")) cpu = "unknown CPU"
 set datafile separator ","
 set datafile columnheaders
 
-mechanisms = "store_to_load relaxed release_acquire seq_cst mutex mutex_condvar channel_0 channel_1 channel_64 pipe eventfd futex"
+mechanisms = "store_to_load flag_only relaxed release_acquire seq_cst mutex mutex_condvar channel_0 channel_1 channel_64 pipe eventfd futex"
 # pair classes present, closest first
 classes = ""
 do for [c in "smt l2 llc numa package cross-package"] {
@@ -24,8 +29,10 @@ do for [m in mechanisms] {
     stats 'visibility.csv' using (strcol("mechanism") eq m ? 1 : 0) nooutput
     if (STATS_sum > 0) { present = present . " " . m }
 }
-isrow(m, c) = strcol("mechanism") eq m && strcol("pair_class") eq c
-color(i) = word("#000000 #7f7f7f #1f77b4 #17becf #2ca02c #98df8a #d62728 #ff9896 #9467bd #8c564b #e377c2 #bcbd22", i)
+stats 'visibility.csv' using "repetition" nooutput
+nrep = int(STATS_max) + 1
+isrow(m, c, r) = strcol("mechanism") eq m && strcol("pair_class") eq c && column("repetition") == r
+color(i) = word("#000000 #ff7f0e #7f7f7f #1f77b4 #17becf #2ca02c #98df8a #d62728 #ff9896 #9467bd #8c564b #e377c2 #bcbd22", i)
 
 set grid
 set logscale x
@@ -41,10 +48,11 @@ do for [fmt in "png svg"] {
     do for [k=1:ncls] {
         cls = word(classes, k)
         set title sprintf("pair class %s", cls) noenhanced
-        plot for [i=1:words(present)] 'visibility.csv' \
-             using (isrow(word(present, i), cls) ? column("latency_ns") : NaN):(column("quantile")) \
+        plot for [i=1:words(present)] for [r=0:nrep-1] 'visibility.csv' \
+             using (isrow(word(present, i), cls, r) ? column("latency_ns") : NaN):(column("quantile")) \
              with lines lw (word(present, i) eq "store_to_load" ? 3 : 1.5) \
-             lc rgb color(1 + (i - 1) % 12) title word(present, i)
+             lc rgb color(1 + (i - 1) % 13) \
+             title (r == 0 ? word(present, i) : "")
     }
     unset multiplot
 }

@@ -3,7 +3,9 @@
  * delivers every message, in order, with its payload intact (stale_payloads
  * zero for every happens-before mechanism), in ping-pong and in streaming;
  * the receiver's check catches a corrupted payload and a message out of
- * order; the store-to-observation experiment sees every store; the pairs
+ * order; the store-to-observation experiment sees every store, in both
+ * directions, and half the difference of the directions' medians is the
+ * clock offset; flag_only carries no payload and only ping-pongs; the pairs
  * registered are the topology module's representative pairs.  Includes the
  * family's source to reach its statics.  Runs are bounded by a message count
  * and a generous deadline; the assertions hold for however many messages the
@@ -74,6 +76,8 @@ static void test_every_mechanism_delivers_stream(void **state)
     (void)state;
     for (int i = 0; i < VIS_MECH_COUNT; i++) {
         const vis_mech *m = &vis_mechs[i];
+        if (m->bare)               /* no ack: ping-pong only */
+            continue;
         vis_run *r = handoff(m, VIS_STREAM, STREAM_MESSAGES);
         uint64_t got = r->tally[1].handoffs;
         print_message("%-16s stream: %llu of up to %d messages\n", m->name, (unsigned long long)got,
@@ -97,19 +101,22 @@ static void test_every_mechanism_delivers_stream(void **state)
 static void test_mechanism_table(void **state)
 {
     (void)state;
-    static const char *const want[] = {"relaxed", "release_acquire", "seq_cst", "mutex",
+    static const char *const want[] = {"flag_only", "relaxed", "release_acquire", "seq_cst", "mutex",
                                        "mutex_condvar", "channel_0", "channel_1", "channel_64",
                                        "pipe", "eventfd", "futex"};
-    assert_int_equal(VIS_MECH_COUNT, 11);
+    assert_int_equal(VIS_MECH_COUNT, 12);
     for (int i = 0; i < VIS_MECH_COUNT; i++) {
-        assert_string_equal(vis_mechs[i].name, want[i]);
-        assert_int_equal(vis_mechs[i].happens_before, i != 0);   /* only the relaxed flag lacks it */
+        const vis_mech *m = &vis_mechs[i];
+        assert_string_equal(m->name, want[i]);
+        assert_int_equal(m->happens_before, strcmp(m->name, "relaxed") != 0);   /* only the relaxed flag lacks it */
+        assert_int_equal(m->bare, i == 0);                                      /* flag_only: first, the reference */
         char err[256] = "";
-        vis_box *b = vis_box_open(&vis_mechs[i], err, sizeof err);
+        vis_box *b = vis_box_open(m, err, sizeof err);
         assert_non_null(b);
         assert_true(b->capacity >= 0);
         assert_int_equal(b->ring_len, (size_t)b->capacity + 2);
-        assert_true((b->plain != NULL) == (vis_mechs[i].happens_before != 0));
+        assert_true((b->plain != NULL) == (m->happens_before && !m->bare));   /* flag_only carries no payload */
+        assert_true((b->relaxed != NULL) == !m->happens_before);
         vis_box_close(b);
     }
 }
@@ -132,19 +139,21 @@ static void test_receiver_catches_stale_and_disorder(void **state)
         assert_int_equal(msg, 1);
         assert_int_equal(tally.handoffs, 1);
         assert_int_equal(tally.stale + tally.disorder, 0);
-        /* corrupt message 2's payload after it was written */
+        /* corrupt message 2's payload after it was written; flag_only has
+         * none, so nothing of it can be stale */
+        uint64_t stale = m->bare ? 0 : 1;
         assert_int_equal(vis_send(b, 2, NULL), 0);
         if (b->plain)
             b->plain[2 % b->ring_len].w[3] ^= 1;
-        else
+        else if (b->relaxed)
             atomic_fetch_xor(&b->relaxed[2 % b->ring_len].w[3], 1);
         assert_int_equal(vis_recv(b, 2, &msg, &tally, NULL), 0);
-        assert_int_equal(tally.stale, 1);
+        assert_int_equal(tally.stale, stale);
         /* message 4 where 3 was expected */
         assert_int_equal(vis_send(b, 4, NULL), 0);
         assert_int_equal(vis_recv(b, 3, &msg, &tally, NULL), 0);
         assert_int_equal(tally.disorder, 1);
-        assert_int_equal(tally.stale, 1);
+        assert_int_equal(tally.stale, stale);
         /* VIS_STOP is not a handoff */
         assert_int_equal(vis_send(b, VIS_STOP, NULL), 0);
         assert_int_equal(vis_recv(b, 5, &msg, &tally, NULL), 0);
@@ -158,11 +167,13 @@ static void test_verify_rejects_stale_through_happens_before(void **state)
 {
     (void)state;
     char err[256] = "";
-    vis_run r = {.mech = &vis_mechs[3]};   /* mutex */
+    vis_run r = {.mech = &vis_mechs[4]};   /* mutex */
+    assert_string_equal(r.mech->name, "mutex");
     r.tally[1].stale = 2;
     assert_int_equal(vis_handoff_verify(&r, err, sizeof err), -1);
     assert_non_null(strstr(err, "2 stale payloads"));
-    r.mech = &vis_mechs[0];                /* relaxed: counted, not a failure */
+    r.mech = &vis_mechs[1];                /* relaxed: counted, not a failure */
+    assert_string_equal(r.mech->name, "relaxed");
     assert_int_equal(vis_handoff_verify(&r, err, sizeof err), 0);
     r.tally[0].disorder = 1;
     assert_int_equal(vis_handoff_verify(&r, err, sizeof err), -1);
@@ -184,6 +195,30 @@ static void test_store_to_load_sees_every_store(void **state)
     assert_non_null(lat);
     free(lat);
     vis_observe_free(o);
+}
+
+/* Both directions of store_to_load: A->B sees latency + offset, B->A
+ * latency - offset; half the difference is the offset, and the same
+ * experiment run the other way round sees every store too. */
+static void test_store_to_load_both_directions(void **state)
+{
+    (void)state;
+    assert_true(vis_clock_offset(320, 280) == 20);
+    assert_true(vis_clock_offset(280, 320) == -20);
+    assert_true(vis_clock_offset(300, 300) == 0);
+    topo_pair p = testutil_first_pair(machine);
+    vis.topo = machine;
+    for (int reverse = 0; reverse < 2; reverse++) {
+        char err[256] = "";
+        double *lat = NULL;
+        size_t n = 0, negative = 0;
+        pairs_counters counters[2] = {{0}, {0}};
+        assert_int_equal(vis_observe_direction(&p, reverse, 0.02, &lat, &n, &negative, counters, err, sizeof err), 0);
+        assert_true(n > 0);
+        assert_true(negative <= n);
+        free(lat);
+        pairs_counters_discard(counters, 2);
+    }
 }
 
 static void test_pairs_are_the_representative_pairs(void **state)
@@ -241,6 +276,7 @@ int main(void)
         cmocka_unit_test(test_receiver_catches_stale_and_disorder),
         cmocka_unit_test(test_verify_rejects_stale_through_happens_before),
         cmocka_unit_test(test_store_to_load_sees_every_store),
+        cmocka_unit_test(test_store_to_load_both_directions),
         cmocka_unit_test(test_pairs_are_the_representative_pairs),
         cmocka_unit_test(test_distribution_rows),
     };
