@@ -186,6 +186,14 @@ void cbench_state::fail(const std::string &message, cbench_status status)
     if (failed())
         return;                      /* libbenchmark keeps the first message */
     outcome = {status, message};
+    /* libbenchmark drops the user counters of a failed run: what was counted
+     * so far (a correctness count that made the run fail, say) goes into the
+     * label as tags, which results.csv turns into the same columns */
+    for (const auto &c : gs.counters) {
+        char value[64];
+        std::snprintf(value, sizeof value, "%.17g", c.second.value);
+        tags.emplace_back(c.first, value);
+    }
     /* libbenchmark 1.7 knows errors only: a skip shows as one on its console and in gbench.json */
     std::string shown = status == CBENCH_SKIPPED ? "skipped: " + message : message;
     gs.SkipWithError(shown.c_str());   /* stops the timer */

@@ -395,6 +395,29 @@ static void test_status_per_instance_and_repetition(void **state)
         assert_true(seen[n][0] == 1 && seen[n][1] == 1);
 }
 
+static void bm_fails_on_its_count(cbench_state *st)
+{
+    if (cbench_next_batch(st) > 0) {
+        cbench_tag(st, "cpus", "0,1");
+        cbench_counter(st, "stale_payloads", 3, CBENCH_COUNTER_PLAIN);
+        cbench_error(st, "3 stale payloads");
+    }
+}
+
+/* libbenchmark drops a failed run's counters; cbench keeps them as tags, so
+ * the count that failed the run still reaches results.csv. */
+static void test_error_keeps_counters_as_tags(void **state)
+{
+    (void)state;
+    cbench_bench *b = cbench_register("t/fails", bm_fails_on_its_count, NULL);
+    cbench_iterations(b, 1);
+    run_all(NULL);
+    const result_copy *r = row("t/fails", "");
+    assert_int_equal(r->status, CBENCH_ERROR);
+    assert_string_equal(r->message, "3 stale payloads");
+    assert_string_equal(r->label, "cpus=0,1;stale_payloads=3");
+}
+
 static void bm_manual(cbench_state *st)
 {
     for (int64_t n; (n = cbench_next_batch(st)) > 0;)
@@ -646,6 +669,7 @@ int main(void)
         cmocka_unit_test(test_tags_become_label),
         cmocka_unit_test(test_skip_error_and_early_return),
         cmocka_unit_test(test_status_per_instance_and_repetition),
+        cmocka_unit_test(test_error_keeps_counters_as_tags),
         cmocka_unit_test(test_manual_time),
         cmocka_unit_test(test_json_file),
         cmocka_unit_test(test_filter),

@@ -85,7 +85,9 @@ void cbench_tag(cbench_state *st, const char *key, const char *value);
 /* Skip this run with a message (results.csv: status "skipped"). Return after it.
  * libbenchmark's console and gbench.json show it as the error "skipped: MESSAGE". */
 void cbench_skip(cbench_state *st, const char *message);
-/* Fail this run with a message (status "error"). Return after it. */
+/* Fail this run with a message (status "error"). Return after it.  The user
+ * counters set before it are kept as tags (libbenchmark drops a failed
+ * run's counters), so results.csv still shows them in their columns. */
 void cbench_error(cbench_state *st, const char *message);
 void cbench_pause_timing(cbench_state *st);
 void cbench_resume_timing(cbench_state *st);
