@@ -66,6 +66,7 @@
 #include "memprobe/pin.h"
 #include "memprobe/rng.h"
 #include "memprobe/rows.h"
+#include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
 #include <errno.h>
@@ -1017,7 +1018,7 @@ static void vis_distribution_rows(const char *mechanism, const topo_pair *p, int
         output_table_set_str(t, "pair_class", topo_pair_class_name(p->pair_class));
         output_table_set_int(t, "repetition", repetition);
         output_table_set_num(t, "quantile", q);
-        output_table_set_num(t, "latency_ns", pairs_quantile(sorted, n, q));
+        output_table_set_num(t, "latency_ns", stats_quantile_sorted(sorted, n, q));
     }
 }
 

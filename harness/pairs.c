@@ -203,16 +203,6 @@ void *pairs_run_shared(const topo *t, const int *cpus, int n, pin_thread_fn fn, 
     return status == PAIRS_DONE ? run : NULL;
 }
 
-
-double pairs_quantile(const double *sorted, size_t n, double q)
-{
-    if (n == 0)
-        return NAN;
-    double rank = ceil(q * (double)n);
-    size_t i = rank < 1 ? 0 : (size_t)rank - 1;
-    return sorted[i < n ? i : n - 1];
-}
-
 void pairs_summarize(double *v, size_t n, pairs_summary *out)
 {
     out->n = n;
@@ -227,10 +217,10 @@ void pairs_summarize(double *v, size_t n, pairs_summary *out)
     out->min = v[0];
     out->max = v[n - 1];
     out->mean = sum / (double)n;
-    out->p50 = pairs_quantile(v, n, 0.50);
-    out->p90 = pairs_quantile(v, n, 0.90);
-    out->p99 = pairs_quantile(v, n, 0.99);
-    out->p999 = pairs_quantile(v, n, 0.999);
+    out->p50 = stats_quantile_sorted(v, n, 0.50);
+    out->p90 = stats_quantile_sorted(v, n, 0.90);
+    out->p99 = stats_quantile_sorted(v, n, 0.99);
+    out->p999 = stats_quantile_sorted(v, n, 0.999);
 }
 
 void pairs_report_summary(cbench_state *st, const char *prefix, const pairs_summary *s)

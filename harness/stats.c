@@ -22,21 +22,28 @@ void stats_sort(double *v, size_t n)
         qsort(v, n, sizeof *v, stats_cmp_double);
 }
 
+double stats_quantile_sorted(const double *sorted, size_t n, double q)
+{
+    if (n == 0)
+        return NAN;
+    if (q <= 0)
+        return sorted[0];
+    if (q >= 1)
+        return sorted[n - 1];
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    double frac = pos - (double)lo;
+    if (lo + 1 >= n)
+        return sorted[n - 1];
+    return sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]);
+}
+
 double stats_percentile(double *v, size_t n, double q)
 {
     if (n == 0)
         return NAN;
     stats_sort(v, n);
-    if (q <= 0)
-        return v[0];
-    if (q >= 100)
-        return v[n - 1];
-    double pos = q / 100.0 * (double)(n - 1);
-    size_t lo = (size_t)floor(pos);
-    double frac = pos - (double)lo;
-    if (lo + 1 >= n)
-        return v[n - 1];
-    return v[lo] + frac * (v[lo + 1] - v[lo]);
+    return stats_quantile_sorted(v, n, q / 100.0);
 }
 
 double stats_median(double *v, size_t n)

@@ -2,7 +2,7 @@
  * test_go.c — the Go companion (benches/go.c, benches/go/): the escape
  * report parses into per-function escape flags (a fixture, and the real
  * report when Go is installed); one forced runtime.GC() is exactly one
- * pause; the companion's rows land in results.csv beside C rows with the
+ * pause; the companion's pause percentiles are the C side's definition; the companion's rows land in results.csv beside C rows with the
  * same columns; without a Go toolchain the suite runs and says the
  * companion was skipped.  Tests that need Go skip without it.
  */
@@ -11,6 +11,9 @@
 #include <json-c/json.h>
 
 #include "memprobe/output.h"
+#include "memprobe/stats.h"
+
+#include <math.h>
 
 #define GO_COMPANION "./bin/memprobe-go"
 
@@ -105,6 +108,42 @@ static void test_gc_once_is_one_pause(void **state)
     free(out);
 }
 
+/* The Go companion's pause percentiles are the C side's: recomputed here
+ * with stats_percentile from the pauses it lists, they must match the
+ * pause_p50_ns and pause_p99_ns it reported (one definition, both runtimes). */
+static void test_percentiles_match_c(void **state)
+{
+    (void)state;
+    if (!go_built())
+        skip();
+    char *out = NULL;
+    assert_int_equal(testutil_run(&out, "timeout 60 " GO_COMPANION " -mode gc -live 1000000 -duration 200ms 2>/dev/null"),
+                     0);
+    json_object *doc = json_tokener_parse(out);
+    assert_non_null(doc);
+    json_object *pauses = json_key(doc, "pauses");
+    size_t n = pauses ? json_object_array_length(pauses) : 0;
+    if (n < 3) {
+        print_message("skipped: the collector paused %zu times in 200 ms; 3 needed to compare percentiles\n", n);
+        json_object_put(doc);
+        free(out);
+        skip();
+    }
+    double *v = malloc(n * sizeof *v);
+    assert_non_null(v);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)json_object_get_int64(json_key(json_object_array_get_idx(pauses, i), "pause_ns"));
+    json_object *b = json_object_array_get_idx(json_key(doc, "benchmarks"), 0);
+    json_object *c = json_key(json_object_array_get_idx(json_key(b, "reps"), 0), "counters");
+    double p50 = json_object_get_double(json_key(c, "pause_p50_ns"));
+    double p99 = json_object_get_double(json_key(c, "pause_p99_ns"));
+    assert_true(fabs(stats_percentile(v, n, 50) - p50) <= 1e-9 * p50);
+    assert_true(fabs(stats_percentile(v, n, 99) - p99) <= 1e-9 * p99);
+    free(v);
+    json_object_put(doc);
+    free(out);
+}
+
 static void test_companion_bad_input(void **state)
 {
     (void)state;
@@ -191,6 +230,7 @@ int main(void)
         cmocka_unit_test(test_escape_bad_input),
         cmocka_unit_test(test_escape_real),
         cmocka_unit_test(test_gc_once_is_one_pause),
+        cmocka_unit_test(test_percentiles_match_c),
         cmocka_unit_test(test_companion_bad_input),
         cmocka_unit_test(test_rows_beside_c_rows),
         cmocka_unit_test(test_skipped_without_go),

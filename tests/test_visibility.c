@@ -260,7 +260,7 @@ static void test_distribution_rows(void **state)
     assert_int_equal(output_table_row_count(t), 104);
     assert_string_equal(output_table_cell(t, 0, "mechanism"), "futex");
     assert_string_equal(output_table_cell(t, 0, "latency_ns"), "1");
-    assert_string_equal(output_table_cell(t, 50, "latency_ns"), "100");
+    assert_string_equal(output_table_cell(t, 50, "latency_ns"), "100.5");   /* linear: position 0.5 * 199 */
     assert_string_equal(output_table_cell(t, 103, "quantile"), "1");
     assert_string_equal(output_table_cell(t, 103, "latency_ns"), "200");
     assert_string_equal(output_table_cell(t, 103, "pair_class"), "llc");

@@ -20,6 +20,7 @@
 package main
 
 import (
+	"math"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -240,19 +241,27 @@ func allocateGarbage(stop *atomic.Bool) int64 {
 	return count
 }
 
-// percentile of sorted values (nearest rank).
+// percentile of sorted values, p in [0, 1]: linear interpolation between
+// the closest ranks (position p * (n - 1), numpy's default), the same
+// definition as the C side's stats_quantile_sorted, so that columns of the
+// same name mean the same in both runtimes.
 func percentile(sorted []float64, p float64) float64 {
-	if len(sorted) == 0 {
+	n := len(sorted)
+	if n == 0 {
 		return 0
 	}
-	i := int(p*float64(len(sorted))+0.999999) - 1
-	if i < 0 {
-		i = 0
+	if p <= 0 {
+		return sorted[0]
 	}
-	if i >= len(sorted) {
-		i = len(sorted) - 1
+	if p >= 1 {
+		return sorted[n-1]
 	}
-	return sorted[i]
+	pos := p * float64(n-1)
+	lo := int(math.Floor(pos))
+	if lo+1 >= n {
+		return sorted[n-1]
+	}
+	return sorted[lo] + (pos-float64(lo))*(sorted[lo+1]-sorted[lo])
 }
 
 // gcPressure runs the workload: returns the benchmark row and the pauses.

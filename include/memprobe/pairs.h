@@ -114,12 +114,9 @@ typedef struct pairs_summary {
     size_t n;
     double min, p50, p90, p99, p999, max, mean;
 } pairs_summary;
-/* Sort v in place and summarise it (all NaN when n is 0). */
+/* Sort v in place and summarise it (all NaN when n is 0); the quantiles are
+ * stats.h's (linear interpolation, the project's one definition). */
 void pairs_summarize(double *v, size_t n, pairs_summary *out);
-/* Quantile q (0..1) of sorted samples, nearest rank (an observed value;
- * unlike stats_percentile it does not sort, so many quantiles of one large
- * sample stay cheap); NaN when n is 0. */
-double pairs_quantile(const double *sorted, size_t n, double q);
 /* Report a summary as user counters <prefix>min_ns ... (min, p50/median,
  * p99, max): names median_ns, min_ns, p99_ns, max_ns when prefix is "". */
 void pairs_report_summary(cbench_state *st, const char *prefix, const pairs_summary *s);

@@ -21,8 +21,13 @@ extern "C" {
 
 /* Sort v ascending (the one comparator of doubles). */
 void stats_sort(double *v, size_t n);
-/* Percentile q in [0, 100] of v[0..n) with linear interpolation between the
- * closest ranks (numpy's default); v is sorted in place.  NaN when n == 0. */
+/* The one percentile definition of the project, used by every percentile
+ * column a benchmark writes (C and the Go companion's alike), the claims'
+ * pNN and compare: linear interpolation between the closest ranks, numpy's
+ * default (position q * (n - 1) in the sorted values). */
+/* Quantile q in [0, 1] of already sorted values.  NaN when n == 0. */
+double stats_quantile_sorted(const double *sorted, size_t n, double q);
+/* Percentile q in [0, 100] of v[0..n); v is sorted in place.  NaN when n == 0. */
 double stats_percentile(double *v, size_t n, double q);
 /* The median (percentile 50); sorts v in place.  NaN when n == 0. */
 double stats_median(double *v, size_t n);
