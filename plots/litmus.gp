@@ -5,8 +5,9 @@
 # interleaving produces) is marked by what allows it: C11 and the architecture
 # (blue), C11 only (orange: forbidden by x86-TSO / ARMv8), nobody (red cross:
 # a forbidden outcome; seen at all, the run failed).  Outcomes never seen sit
-# on the "0 seen" line.  Run with cwd = the run folder, host and cpu set with
-# -e.  Writes litmus.png and litmus.svg.
+# on the "0 seen" line.  The title names the sync mode (--litmus-sync).  Run
+# with cwd = the run folder, host and cpu set with -e.  Writes litmus.png and
+# litmus.svg.
 if (!exists("host")) host = "unknown host"
 if (!exists("cpu")) cpu = "unknown CPU"
 set datafile separator ","
@@ -24,8 +25,18 @@ kind(k) = (k == 0 && !weak(0)) || \
           (k == 2 && weak(0) && column("allowed_c11") == 1 && column("allowed_arch") == 0) || \
           (k == 3 && column("allowed_c11") == 0)
 
+# the sync mode(s) of the run (litmus.csv column sync; runs before it had none)
+syncs = ""
+has_sync = system("head -n 1 litmus.csv | tr ',' '\\n' | grep -qx sync && echo 1 || echo 0") + 0
+do for [m in "timebase instance round"] {
+    if (has_sync) {
+        stats 'litmus.csv' using (strcol("sync") eq m ? 1 : 0) nooutput
+        if (STATS_sum > 0) { syncs = syncs . (strlen(syncs) ? ", " : "") . m }
+    }
+}
 set title offset 0,1.5
-set title sprintf("Litmus tests: outcomes per million instances — %s (%s)", host, cpu) noenhanced
+set title sprintf("Litmus tests: outcomes per million instances (sync %s) — %s (%s)", \
+                  strlen(syncs) ? syncs : "unknown", host, cpu) noenhanced
 set xlabel "test and variant" offset 0,-1.5
 set ylabel "outcomes per million instances (log scale)"
 set logscale y
