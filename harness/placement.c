@@ -160,8 +160,8 @@ void placement_mark_rows(output_table *results, const double *ns, int n)
     }
     for (size_t r = 0; r < rows; r++) {        /* aggregates: the worst of their repetitions */
         const char *agg = output_table_cell(results, r, "aggregate"), *bench = output_table_cell(results, r, "benchmark");
-        if (!output_table_cell(results, r, "placement_probe") || !agg || !*agg || !bench)
-            continue;
+        if (!agg || !*agg || !bench)
+            continue;   /* (libbenchmark may leave an aggregate's tags out: matched by benchmark) */
         const char *worst = NULL;
         for (size_t i = 0; i < rows; i++) {
             const char *b = output_table_cell(results, i, "benchmark"), *a = output_table_cell(results, i, "aggregate");
@@ -169,7 +169,8 @@ void placement_mark_rows(output_table *results, const double *ns, int n)
             if (b && strcmp(b, bench) == 0 && (!a || !*a) && placement_rank(mark) > placement_rank(worst))
                 worst = mark;
         }
-        output_table_set_row_str(results, r, "placement", worst ? worst : "unknown");
+        if (worst)   /* none: not a pair benchmark */
+            output_table_set_row_str(results, r, "placement", worst);
     }
 }
 

@@ -108,13 +108,24 @@ static int rows_derivable(const output_table *t, size_t r, const char *family)
            (!agg || !*agg || strcmp(agg, "mean") == 0 || strcmp(agg, "median") == 0);
 }
 
-/* The row of variant ref measured like row r (same CPUs, repetition or
- * aggregate); -1 when there is none. */
+/* The arguments part of row r's benchmark name ("/cpu_a:0/cpu_b:1" of
+ * "c2c/cas/cpu_a:0/cpu_b:1"), "" when it has none. */
+static const char *rows_args(const output_table *t, size_t r)
+{
+    const char *b = output_table_cell(t, r, "benchmark"), *f = output_table_cell(t, r, "family");
+    const char *v = output_table_cell(t, r, "variant");
+    size_t skip = (f ? strlen(f) + 1 : 0) + (v ? strlen(v) : 0);
+    return b && strlen(b) >= skip ? b + skip : "";
+}
+
+/* The row of variant ref measured like row r (same arguments and CPUs,
+ * repetition or aggregate); -1 when there is none. */
 static long rows_reference_row(const output_table *t, size_t r, const char *family, const char *ref)
 {
     static const char *const same[] = {"cpus", "run_type", "aggregate", "repetition", "allocator", "runtime"};
     for (size_t k = 0; k < output_table_row_count(t); k++) {
-        if (k == r || !rows_derivable(t, k, family) || !rows_cell_is(t, k, "variant", ref))
+        if (k == r || !rows_derivable(t, k, family) || !rows_cell_is(t, k, "variant", ref) ||
+            strcmp(rows_args(t, r), rows_args(t, k)) != 0)
             continue;
         int match = 1;
         for (size_t c = 0; match && c < sizeof same / sizeof *same; c++)

@@ -5,7 +5,9 @@
  * a raw PAPI event given with --counters is a counter column everywhere (in
  * the counter block of results.csv, in machine.json, to the run-folder
  * reader); SIGINT keeps completed rows and marks the run incomplete; two runs
- * at once get separate folders.
+ * at once get separate folders; a run of the pair families derives its
+ * comparison columns from rows of the same repetition and marks every pair
+ * row from the placement probes recorded in machine.json.
  */
 #include "testutil.h"
 
@@ -225,6 +227,110 @@ static void test_sigint_keeps_rows(void **state)
     free(listing);
 }
 
+/* The iteration row of family/variant in repetition rep (-1 when none). */
+static long find_row(const output_table *t, const char *variant, int rep)
+{
+    char want[16];
+    snprintf(want, sizeof want, "%d", rep);
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *v = output_table_cell(t, r, "variant"), *k = output_table_cell(t, r, "repetition");
+        const char *a = output_table_cell(t, r, "aggregate");
+        if (v && k && strcmp(v, variant) == 0 && strcmp(k, want) == 0 && (!a || !*a))
+            return (long)r;
+    }
+    return -1;
+}
+
+static double cell(const output_table *t, long r, const char *column)
+{
+    const char *c = r >= 0 ? output_table_cell(t, r, column) : NULL;
+    return c && *c ? strtod(c, NULL) : NAN;
+}
+
+static void assert_near(double got, double want)
+{
+    if (!(fabs(got - want) <= 1e-9 * fabs(want) + 1e-12))
+        print_error("%.17g != %.17g\n", got, want);
+    assert_true(fabs(got - want) <= 1e-9 * fabs(want) + 1e-12);
+}
+
+/* The placement mark a row measured after probe k must have, from the
+ * medians machine.json recorded (the rule of placement.h). */
+static const char *expected_mark(json_object *probes, int k)
+{
+    int n = (int)json_object_array_length(probes);
+    if (k < 0 || k + 1 >= n)
+        return "unknown";
+    json_object *a, *b;
+    if (!json_object_object_get_ex(json_object_array_get_idx(probes, k), "median_ns", &a) || !a ||
+        !json_object_object_get_ex(json_object_array_get_idx(probes, k + 1), "median_ns", &b) || !b)
+        return "unknown";
+    double x = json_object_get_double(a), y = json_object_get_double(b);
+    return (x > y ? x / y : y / x) > 2.0 ? "changed" : "stable";
+}
+
+/* A run of the pair families, repetitions in random order: the derived
+ * columns compare rows of the same repetition (falseshare's slowdown,
+ * litmus's control, visibility's over_flag_only_ns), store_to_load's
+ * median is the mean of its two directions and the offset half their
+ * difference, every litmus row names its sync mode, and machine.json holds a
+ * placement probe at the start, before each further pair family and at the
+ * end, with every pair row marked from the two probes around it. */
+static void test_pair_families_run(void **state)
+{
+    (void)state;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+        print_message("skipped: the pair families need 2 CPUs\n");
+        skip();
+    }
+    char dir[PATH_MAX], *out = NULL;
+    snprintf(dir, sizeof dir, "%s/run-pairs", scratch);
+    int rc = testutil_run(&out, "%s run --quick --repetitions 2 --benchmark_enable_random_interleaving=true "
+                                "--litmus-instances 50000 --filter '%s' --out %s", bin,
+                          "falseshare/plain/(pad128|packed)$|litmus/sb_(relaxed|sc_fence)$|"
+                          "visibility/(store_to_load|flag_only|release_acquire)$", dir);
+    if (rc != 0)
+        print_error("%s\n", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "placement: "));
+    free(out);
+    output_table *t = testutil_read_csv(dir, "results.csv");
+    assert_non_null(t);
+    json_object *m = read_json(dir, "machine.json"), *placement, *probes;
+    assert_non_null(m);
+    assert_true(json_object_object_get_ex(m, "placement", &placement));
+    assert_true(json_object_object_get_ex(placement, "probes", &probes));
+    assert_int_equal((int)json_object_array_length(probes), 4);   /* start, 2 families more, end */
+    for (int rep = 0; rep < 2; rep++) {
+        long pad = find_row(t, "plain/pad128", rep), packed = find_row(t, "plain/packed", rep);
+        assert_true(pad >= 0 && packed >= 0);
+        assert_true(isnan(cell(t, pad, "slowdown_vs_padded128")));
+        assert_near(cell(t, packed, "slowdown_vs_padded128"), cell(t, packed, "real_ns") / cell(t, pad, "real_ns"));
+        long relaxed = find_row(t, "sb_relaxed", rep), fenced = find_row(t, "sb_sc_fence", rep);
+        assert_true(relaxed >= 0 && fenced >= 0);
+        assert_string_equal(output_table_cell(t, fenced, "sync"), "timebase");
+        assert_near(cell(t, fenced, "control_weak_per_million"), cell(t, relaxed, "weak_per_million"));
+        long s2l = find_row(t, "store_to_load", rep), bare = find_row(t, "flag_only", rep);
+        long flag = find_row(t, "release_acquire", rep);
+        double ab = cell(t, s2l, "median_ab_ns"), ba = cell(t, s2l, "median_ba_ns");
+        assert_near(cell(t, s2l, "median_ns"), (ab + ba) / 2);
+        assert_near(cell(t, s2l, "clock_offset_ns"), (ab - ba) / 2);
+        assert_near(cell(t, flag, "over_flag_only_ns"), cell(t, flag, "median_ns") - cell(t, bare, "median_ns"));
+        assert_true(isnan(cell(t, bare, "stale_payloads")));   /* flag_only carries no payload */
+        assert_true(cell(t, flag, "stale_payloads") == 0);
+    }
+    for (size_t r = 0; r < output_table_row_count(t); r++) {   /* every row of this run is a pair row */
+        const char *probe = output_table_cell(t, r, "placement_probe"), *agg = output_table_cell(t, r, "aggregate");
+        assert_non_null(output_table_cell(t, r, "placement"));
+        if (agg && *agg)
+            continue;
+        assert_non_null(probe);
+        assert_string_equal(output_table_cell(t, r, "placement"), expected_mark(probes, atoi(probe)));
+    }
+    json_object_put(m);
+    output_table_free(t);
+}
+
 static void test_two_runs_at_once(void **state)
 {
     (void)state;
@@ -249,6 +355,7 @@ int main(void)
         cmocka_unit_test(test_raw_counter_is_a_counter_column),
         cmocka_unit_test(test_sigint_keeps_rows),
         cmocka_unit_test(test_two_runs_at_once),
+        cmocka_unit_test(test_pair_families_run),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -59,7 +59,7 @@ static void test_mark_rows(void **state)
     output_table *t = output_table_new();
     add_row(t, "c2c/cas", "", "0");            /* 20 -> 25: stable */
     add_row(t, "c2c/cas", "", "1");            /* 25 -> 300: changed */
-    add_row(t, "c2c/cas", "median", "0");      /* its repetitions: stable and changed */
+    add_row(t, "c2c/cas", "median", NULL);     /* its repetitions: stable and changed (no tags of its own) */
     add_row(t, "litmus/sb", "", "2");          /* 300 -> 290: stable */
     add_row(t, "litmus/sb", "median", "2");
     add_row(t, "litmus/mp", "", "3");          /* no probe after it */

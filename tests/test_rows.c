@@ -126,10 +126,14 @@ static void test_touch_expected(void **state)
 static void add_pair_row(output_table *t, const char *variant, const char *cpus, const char *aggregate,
                          int repetition, const char *real_ns)
 {
+    char bench[64];
+    snprintf(bench, sizeof bench, "fam/%s/cpu_a:%c/cpu_b:%c", variant, cpus[0], cpus[2]);
     output_table_row(t);
     output_table_set_str(t, "family", "fam");
+    output_table_set_str(t, "benchmark", bench);
     output_table_set_str(t, "variant", variant);
-    output_table_set_str(t, "cpus", cpus);
+    if (*aggregate != 'm')   /* interleaved medians and means may carry no tags */
+        output_table_set_str(t, "cpus", cpus);
     output_table_set_str(t, "allocator", "glibc");
     output_table_set_str(t, "runtime", "c");
     output_table_set_str(t, "run_type", *aggregate ? "aggregate" : "iteration");
@@ -173,6 +177,8 @@ static void test_derive_matches_repetition_and_cpus(void **state)
     add_pair_row(t, "var", "0,1", "stddev", -1, "50");
     add_pair_row(t, "base", "0,1", "stddev", -1, "25");
     add_pair_row(t, "var", "4,5", "", 0, "7");       /* no reference on these CPUs */
+    add_pair_row(t, "base", "2,3", "median", -1, "1"); /* another pair's median, without its cpus tag */
+    add_pair_row(t, "var", "2,3", "median", -1, "5"); /* compared with it, not with pair 0,1's */
     rows_derive(t, "fam", "slowdown", ref_is_base, ratio_of_real_ns);
     assert_string_equal(output_table_cell(t, 0, "slowdown"), "2");
     assert_null(output_table_cell(t, 1, "slowdown"));
@@ -180,6 +186,7 @@ static void test_derive_matches_repetition_and_cpus(void **state)
     assert_string_equal(output_table_cell(t, 5, "slowdown"), "2");
     assert_null(output_table_cell(t, 7, "slowdown"));
     assert_null(output_table_cell(t, 9, "slowdown"));
+    assert_string_equal(output_table_cell(t, 11, "slowdown"), "5");
     size_t n = output_table_column_count(t);
     assert_string_equal(output_table_column(t, n - 3), "slowdown");
     assert_string_equal(output_table_column(t, n - 2), "label");
