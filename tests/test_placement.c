@@ -14,21 +14,6 @@
 #include "memprobe/pairs.h"
 #include "memprobe/placement.h"
 
-static topo *machine;
-
-static int setup(void **state)
-{
-    (void)state;
-    return testutil_load_machine(&machine, 1);
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    topo_free(machine);
-    return 0;
-}
-
 static void test_differs(void **state)
 {
     (void)state;
@@ -83,7 +68,7 @@ static void test_mark_rows(void **state)
 static void pair_run(cbench_state *st)
 {
     topo_pair p;
-    if (pairs_begin(st, machine, &p) == 0)
+    if (pairs_begin(st, testutil_machine, &p) == 0)
         pairs_end(st, 1e-6);
 }
 
@@ -100,8 +85,8 @@ static void keep_label(const cbench_result *r, void *ctx)
 static void test_probes_around_pair_families(void **state)
 {
     (void)state;
-    topo_pair p = testutil_first_pair(machine);
-    placement_begin(machine);
+    topo_pair p = testutil_first_pair(testutil_machine);
+    placement_begin(testutil_machine);
     assert_int_equal(placement_probe_count(), 1);
     pairs_register("fama/x", pair_run, NULL, &p);
     pairs_register("fama/y", pair_run, NULL, &p);
@@ -134,5 +119,5 @@ int main(void)
         cmocka_unit_test(test_mark_rows),
         cmocka_unit_test(test_probes_around_pair_families),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, testutil_group_setup, testutil_group_teardown);
 }

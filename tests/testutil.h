@@ -107,6 +107,23 @@ static inline int testutil_load_machine(topo **slot, int with_cbench)
     return *slot ? 0 : -1;
 }
 
+/* A test group's machine: testutil_group_setup loads the real topology (and
+ * initialises libbenchmark) into testutil_machine, testutil_group_teardown
+ * frees it; pass both to cmocka_run_group_tests. */
+static topo *testutil_machine __attribute__((unused));
+static inline int testutil_group_setup(void **state)
+{
+    (void)state;
+    return testutil_load_machine(&testutil_machine, 1);
+}
+static inline int testutil_group_teardown(void **state)
+{
+    (void)state;
+    topo_free(testutil_machine);
+    testutil_machine = NULL;
+    return 0;
+}
+
 /* The first two allowed CPUs of t as a pair, or skip the test. */
 static inline topo_pair testutil_first_pair(const topo *t)
 {
