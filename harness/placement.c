@@ -7,6 +7,7 @@
 #include "memprobe/placement.h"
 
 #include <json-c/json.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,8 +156,11 @@ void placement_mark_rows(output_table *results, const double *ns, int n)
         const char *agg = output_table_cell(results, r, "aggregate");
         if (!tag || (agg && *agg))
             continue;
+        char *end;
+        long k = strtol(tag, &end, 10);
         output_table_insert_column(results, "placement", "label");
-        output_table_set_row_str(results, r, "placement", placement_interval_mark(ns, n, atoi(tag)));
+        output_table_set_row_str(results, r, "placement",
+                                 placement_interval_mark(ns, n, *end || k > INT_MAX ? -1 : (int)k));
     }
     for (size_t r = 0; r < rows; r++) {        /* aggregates: the worst of their repetitions */
         const char *agg = output_table_cell(results, r, "aggregate"), *bench = output_table_cell(results, r, "benchmark");
@@ -212,7 +216,7 @@ int placement_finish(output_table *results, sysinfo *si, int take_end_probe, FIL
         return 0;
     if (placement.active && take_end_probe)
         placement_take("end");
-    double ns[PLACEMENT_MAX_PROBES], lo = INFINITY, hi = 0;
+    double ns[PLACEMENT_MAX_PROBES] = {0}, lo = INFINITY, hi = 0;
     int lo_i = -1, hi_i = -1;
     for (int i = 0; i < placement.n_probes; i++) {
         ns[i] = placement.probes[i].median_ns;
