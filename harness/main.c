@@ -409,7 +409,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     char json_tmp[PATH_MAX + 32];
     snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
     if (!o.child_allocator)
-        placement_begin(t);          /* probes the placement; pair rows get placement_probe */
+        placement_begin(t, stderr);  /* probes the placement; pair rows get placement_probe */
     cbench_run(json_tmp, results_add, rows);
     results_build_table(rows);       /* finish hooks read results.csv back */
     if (!o.child_allocator)

@@ -70,7 +70,7 @@ static void placement_take(const char *when)
     pingpong_free(r);
 }
 
-void placement_begin(const topo *t)
+void placement_begin(const topo *t, FILE *out)
 {
     memset(&placement, 0, sizeof placement);
     topo_pair *pairs;
@@ -87,6 +87,13 @@ void placement_begin(const topo *t)
     free(pairs);
     placement.active = 1;
     placement_take("start");
+    const placement_probe *p = &placement.probes[0];
+    if (out && !*p->error)
+        fprintf(out, "placement: start probe of CPUs %d,%d (c2c load_store): %.1f ns median one-way\n",
+                placement.pair.cpu_a, placement.pair.cpu_b, p->median_ns);
+    else if (out)
+        fprintf(out, "placement: start probe of CPUs %d,%d failed: %s\n", placement.pair.cpu_a,
+                placement.pair.cpu_b, p->error);
 }
 
 /* 1 the first time family is seen (remembered), else 0. */

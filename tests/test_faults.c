@@ -557,6 +557,9 @@ static void test_watchdog_frozen_peer(void **state)
      * stays on for this run too. */
     pid_t pid = fault_spawn(&plain, argv, log_path);
     pid_t frozen = 0;
+    /* the run's first pinned threads are the placement probe's (0.1 s): wait
+     * until it is over, so that the thread frozen is a c2c worker */
+    wait_for_log(log_path, "placement: start probe", pid, 60);
     for (double deadline = now_s() + 60; !frozen && now_s() < deadline;) {
         pid_t tid = find_pinned_worker(pid);
         if (tid > 0 && stop_thread(tid) == 0)

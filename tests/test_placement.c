@@ -86,7 +86,7 @@ static void test_probes_around_pair_families(void **state)
 {
     (void)state;
     topo_pair p = testutil_first_pair(testutil_machine);
-    placement_begin(testutil_machine);
+    placement_begin(testutil_machine, NULL);
     assert_int_equal(placement_probe_count(), 1);
     pairs_register("fama/x", pair_run, NULL, &p);
     pairs_register("fama/y", pair_run, NULL, &p);

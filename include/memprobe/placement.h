@@ -34,9 +34,10 @@ extern "C" {
 #define PLACEMENT_CHANGE_RATIO 2.0    /* probes further apart than this: placement changed */
 #define PLACEMENT_MAX_PROBES 32
 
-/* Take the start probe on t's first representative pair and begin tagging
- * pair rows (a machine with one allowed CPU records why there is none). */
-void placement_begin(const topo *t);
+/* Take the start probe on t's first representative pair, say so on out (may
+ * be NULL: "placement: start probe ...") and begin tagging pair rows (a
+ * machine with one allowed CPU records why there is none). */
+void placement_begin(const topo *t, FILE *out);
 /* A pair family's run begins (called by pairs.h): the first run of a pair
  * family after the first one takes a probe; the run is tagged with the
  * index of the latest probe.  Does nothing unless placement_begin ran. */
