@@ -95,7 +95,7 @@ enum {
 #define LITMUS_MAX_DELAY 16            /* round mode: random spin hints before a round, per thread */
 #define LITMUS_MAX_ROUND_BYTES (64ull << 20)
 #define LITMUS_TB_FIRST_PERIOD_NS 200.0 /* timebase: first period between instance starts */
-#define LITMUS_TB_MAX_PERIOD_NS 1e5
+#define LITMUS_TB_MAX_PERIOD_NS 1e4   /* timebase: the period never grows past 10 us */
 #define LITMUS_TB_CHUNK 64             /* timebase: instances per published start time */
 #define LITMUS_TB_LEAD_NS 1000.0       /* timebase: from publishing a chunk's start to the start */
 

@@ -339,9 +339,9 @@ static void test_counts_add_up(void **state)
         for (int s = 0; s < LITMUS_SHAPE_COUNT; s++)
             for (int v = 0; v < LITMUS_VARIANT_COUNT; v++) {
                 litmus_result r;
-                if (run_litmus_sync(s, v, (litmus_sync)m, SMALL_INSTANCES, &r))
+                if (run_litmus_sync(s, v, (litmus_sync)m, scaled(SMALL_INSTANCES), &r))
                     continue;
-                assert_true(r.instances >= SMALL_INSTANCES);
+                assert_true(r.instances >= scaled(SMALL_INSTANCES));
                 assert_int_equal(r.instances % 1000, 0);
                 assert_int_equal(sum_counts(&r, s), r.instances);
                 assert_int_equal(r.invalid, 0);
