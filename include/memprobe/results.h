@@ -10,6 +10,8 @@
  *   threads ... items_per_second                   (RESULTS_MIDDLE_COLUMNS)
  *   one column per counter event, then per derived metric (counters.h)
  *   the families' user counters and tags, in order of first use
+ *   columns derived when the run ends: placement (placement.h) and the
+ *   families' comparisons with a reference row (rows_derive, rows.h)
  *   label, status, message                         (RESULTS_TAIL_COLUMNS)
  * A cell that was never set stays empty (an unavailable counter is empty,
  * never 0).  status is ok, skipped or error; message says why for the last two.
