@@ -15,12 +15,18 @@
  * cannot be had.  Every row says how much of its set the kernel really
  * backed with huge pages (huge_page_fraction).  One set is mapped at a time:
  * it is unmapped when the next size or page policy is asked for.
+ *
+ * At the end the base-page ladder's steps are fitted (caches.h): the cache
+ * levels this process really gets, recorded beside hwloc's in
+ * latency_caches.csv and machine.json.
  */
 #include "memprobe/bench.h"
+#include "memprobe/caches.h"
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
 #include "memprobe/rng.h"
+#include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
@@ -161,18 +167,70 @@ static void latency_register(const bench_config *cfg, char *why, size_t whylen)
     }
 }
 
-/* The cache sizes the plot marks, from hwloc. */
+/* 1 when row r of t is an ok iteration row of latency/chase (base pages)
+ * over a set of `bytes`. */
+static int latency_row_of(const output_table *t, size_t r, unsigned long long bytes)
+{
+    static const char *const want[][2] = {
+        {"family", "latency"}, {"variant", "chase"}, {"run_type", "iteration"}, {"status", "ok"}};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        const char *c = output_table_cell(t, r, want[i][0]);
+        if (!c || strcmp(c, want[i][1]) != 0)
+            return 0;
+    }
+    const char *ws = output_table_cell(t, r, "working_set");
+    return ws && strtoull(ws, NULL, 10) == bytes;
+}
+
+/* The base-page ladder this run measured: per working set, the median ns
+ * per load of its iteration rows, smallest set first.  Returns the number
+ * of points (at most max). */
+static size_t latency_ladder(unsigned long long *bytes, double *ns, size_t max)
+{
+    const output_table *t = output_table_get("results.csv");
+    size_t n = 0;
+    for (unsigned long long size = LATENCY_MIN_BYTES; size <= LATENCY_MAX_BYTES && n < max; size *= 2) {
+        double v[64];
+        size_t k = 0;
+        for (size_t r = 0; r < output_table_row_count(t) && k < 64; r++)
+            if (latency_row_of(t, r, size))
+                v[k++] = strtod(output_table_cell(t, r, "real_ns"), NULL);
+        if (k) {
+            bytes[n] = size;
+            ns[n++] = stats_median(v, k);
+        }
+    }
+    return n;
+}
+
+static void latency_cache_row(output_table *t, int level, unsigned long long bytes, const char *source, double ns)
+{
+    output_table_row(t);
+    output_table_set_int(t, "level", level);
+    output_table_set_int(t, "size_bytes", (long long)bytes);
+    output_table_set_str(t, "source", source);
+    output_table_set_num(t, "ns", ns);
+}
+
+/* The cache sizes the plot marks: hwloc's, and the levels the ladder shows
+ * (recorded for machine.json through caches.h). */
 static void latency_finish(const bench_config *cfg)
 {
     output_table *t = output_table_get("latency_caches.csv");
     int cpu = topo_pu(cfg->topo, 0);
     for (int level = 1; level <= topo_cache_levels(cfg->topo); level++) {
         unsigned long long size = topo_cache_size(cfg->topo, cpu, level);
-        if (!size)
-            continue;
-        output_table_row(t);
-        output_table_set_int(t, "level", level);
-        output_table_set_int(t, "size_bytes", (long long)size);
+        if (size)
+            latency_cache_row(t, level, size, "hwloc", NAN);
+    }
+    unsigned long long bytes[32];
+    double ns[32];
+    caches_levels inferred;
+    if (caches_fit_ladder(bytes, ns, latency_ladder(bytes, ns, 32), &inferred) == 0) {
+        snprintf(inferred.source, sizeof inferred.source, "latency family");
+        caches_record_ladder(&inferred);
+        for (int i = 0; i < inferred.n; i++)
+            latency_cache_row(t, i + 1, inferred.level[i].bytes, "measured", inferred.level[i].ns);
     }
     latency_release();
 }

@@ -41,6 +41,7 @@ typedef struct run_options {
     int quick;
     int repetitions;
     const char *counters;
+    const char *counters_backend;
     const char *cpus;
     const char *out;
     const char *child_allocator;
@@ -94,6 +95,8 @@ static void print_run_help(FILE *out)
           "                       stddev, cv); default 1 with --quick, else 3\n"
           "  --counters SPEC      counter groups or PAPI events: core,cache,sw (default),\n"
           "                       none, or names such as PAPI_TOT_CYC,perf::PAGE-FAULTS\n"
+          "  --counters-backend B auto (PAPI first, the kernel's generic events where PAPI\n"
+          "                       cannot count; the default), papi, or perf\n"
           "  --cpus LIST          use only these CPUs (e.g. 0-3,8); default: all allowed\n"
           "  --out DIR            write the run folder here instead of results/<host>-<UTC>\n"
           "  --benchmark_*        passed to libbenchmark (e.g. --benchmark_min_time=0.1)\n"
@@ -130,14 +133,20 @@ static int option_is(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
 }
 
-static int parse_repetitions(const char *s)
+/* A whole number from min to max given to option, else a usage error. */
+static long parse_whole_number(const char *option, const char *s, long min, long max)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 1 || v > 1000)
-        usage_error("--repetitions '%s': expected a whole number from 1 to 1000", s);
-    return (int)v;
+    if (errno || end == s || *end || v < min || v > max)
+        usage_error("%s '%s': expected a whole number from %ld to %ld", option, s, min, max);
+    return v;
+}
+
+static int parse_repetitions(const char *s)
+{
+    return (int)parse_whole_number("--repetitions", s, 1, 1000);
 }
 
 static void parse_family_option(int argc, char **argv, int *i)
@@ -177,6 +186,8 @@ static void parse_run_options(int argc, char **argv, run_options *o)
             o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
         } else if (option_is(a, "--counters")) {
             o->counters = take_value(argc, argv, &i, "--counters");
+        } else if (option_is(a, "--counters-backend")) {
+            o->counters_backend = take_value(argc, argv, &i, "--counters-backend");
         } else if (option_is(a, "--cpus")) {
             o->cpus = take_value(argc, argv, &i, "--cpus");
         } else if (option_is(a, "--out")) {
@@ -241,10 +252,10 @@ static topo *load_topology(const char *cpus)
     return t;
 }
 
-static void init_counters(const char *spec)
+static void init_counters(const char *spec, const char *backend)
 {
     char err[512];
-    if (counters_init(spec, err, sizeof err) != 0)
+    if (counters_set_backend(backend, err, sizeof err) != 0 || counters_init(spec, err, sizeof err) != 0)
         usage_error("%s", err);
 }
 
@@ -376,7 +387,7 @@ static topo *start_selection(int argc, char **argv, run_options *o, regex_t *re,
     if (o->filter)
         compile_filter(o->filter, re);
     topo *t = load_topology(o->cpus);
-    init_counters(counters ? counters : o->counters);
+    init_counters(counters ? counters : o->counters, counters ? NULL : o->counters_backend);
     return t;
 }
 
@@ -513,22 +524,34 @@ static int command_topo(int argc, char **argv)
 
 static int command_counters(int argc, char **argv)
 {
-    const char *spec = NULL;
+    static const char usage[] = "usage: memprobe counters [--counters SPEC] [--counters-backend auto|papi|perf] "
+                                "[--touch-pages N]";
+    const char *spec = NULL, *backend = NULL;
+    long touch = -1;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            puts("usage: memprobe counters [--counters SPEC]\n"
-                 "Lists the counter groups and events, which of them count here, and why the rest do not.");
+            printf("%s\nLists the counter groups and events, the backend that counts each here, and why the "
+                   "rest do not.\n--touch-pages N touches N fresh pages under the counters and prints the "
+                   "page_faults count (a check against `perf stat -e page-faults`).\n", usage);
             return 0;
         }
         if (option_is(argv[i], "--counters"))
             spec = take_value(argc, argv, &i, "--counters");
+        else if (option_is(argv[i], "--counters-backend"))
+            backend = take_value(argc, argv, &i, "--counters-backend");
+        else if (option_is(argv[i], "--touch-pages"))
+            touch = parse_whole_number("--touch-pages", take_value(argc, argv, &i, "--touch-pages"), 0, 1048576);
         else
-            usage_error("unexpected argument '%s'; usage: memprobe counters [--counters SPEC]", argv[i]);
+            usage_error("unexpected argument '%s'; %s", argv[i], usage);
     }
-    init_counters(spec);
-    counters_print(stdout);
+    init_counters(spec, backend);
+    int rc = 0;
+    if (touch >= 0)
+        rc = counters_touch_pages(touch, stdout);
+    else
+        counters_print(stdout);
     counters_shutdown();
-    return 0;
+    return rc == 0 ? 0 : 1;
 }
 
 static int command_child(int argc, char **argv)

@@ -10,17 +10,25 @@
  */
 #include "memprobe/sysinfo.h"
 
+#include <ctype.h>
 #include <gc.h>
+#include <math.h>
 #include <gnu/libc-version.h>
 #include <json-c/json.h>
 #include <papi.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
+#include "memprobe/caches.h"
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/output.h"
@@ -58,6 +66,8 @@ struct sysinfo {
     json_object *root;
     char *warnings[SYSINFO_MAX_WARNINGS];
     int n_warnings;
+    int caches_warning;      /* index of the caches warning, -1 when none */
+    unsigned long long hwloc_llc;
     char host[256];
 };
 
@@ -110,10 +120,11 @@ static void utc_now(char *buf, size_t len)
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* PAPI's view of the hardware, only when the counters started PAPI (it is
+ * not started for this alone). */
 static const PAPI_hw_info_t *papi_hw(void)
 {
-    counters_hardware_countable();   /* makes sure PAPI is initialised */
-    return PAPI_is_initialized() ? PAPI_get_hardware_info() : NULL;
+    return counters_papi_started() ? PAPI_get_hardware_info() : NULL;
 }
 
 static int first_allowed_cpu(const topo *t)
@@ -241,6 +252,7 @@ static void collect_topology(json_object *root, const topo *t)
         json_object_array_add(caches, e);
     }
     json_object_object_add(root, "caches", caches);
+    put_str(root, "caches_source", "hwloc");
 
     char cpus[1024] = "unknown";
     if (t)
@@ -311,19 +323,142 @@ static const char *hypervisor_name(const char *signature)
     return signature;
 }
 
+static void lower_word(char *s)
+{
+    procfs_trim(s);
+    for (char *p = s; *p; p++)
+        *p = (char)tolower((unsigned char)*p);
+}
+
+/* The kernel's own "Hypervisor detected: NAME" boot line (needs the kernel
+ * log to be readable: root, or kernel.dmesg_restrict=0).  0, or -1. */
+static int hypervisor_from_kernel_log(char *buf, size_t len)
+{
+    int size = klogctl(10, NULL, 0);   /* SYSLOG_ACTION_SIZE_BUFFER */
+    if (size <= 0)
+        return -1;
+    char *log = malloc((size_t)size + 1);
+    if (!log)
+        return -1;
+    int got = klogctl(3, log, size);   /* SYSLOG_ACTION_READ_ALL: does not consume */
+    int found = -1;
+    if (got > 0) {
+        log[got] = '\0';
+        const char *key = "Hypervisor detected: ";
+        const char *p = strstr(log, key);
+        if (p) {
+            p += strlen(key);
+            snprintf(buf, len, "%.*s", (int)strcspn(p, "\r\n"), p);
+            lower_word(buf);
+            found = buf[0] ? 0 : -1;
+        }
+    }
+    free(log);
+    return found;
+}
+
+/* The hypervisor's CPUID leaf 0x40000000 signature, read directly. 0, or -1. */
+static int hypervisor_from_cpuid(char *buf, size_t len)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    __cpuid(0x40000000, a, b, c, d);
+    (void)a;
+    char sig[13];
+    memcpy(sig, &b, 4);
+    memcpy(sig + 4, &c, 4);
+    memcpy(sig + 8, &d, 4);
+    sig[12] = '\0';
+    if (!sig[0])
+        return -1;
+    snprintf(buf, len, "%s", hypervisor_name(sig));
+    procfs_trim(buf);
+    return 0;
+#else
+    (void)buf;
+    (void)len;
+    return -1;
+#endif
+}
+
+/* systemd-detect-virt --vm, when it is installed.  0, or -1 ("none" too). */
+static int hypervisor_from_systemd(char *buf, size_t len)
+{
+    if (access("/usr/bin/systemd-detect-virt", X_OK) != 0 && access("/bin/systemd-detect-virt", X_OK) != 0)
+        return -1;
+    FILE *p = popen("systemd-detect-virt --vm 2>/dev/null", "r");
+    if (!p)
+        return -1;
+    int ok = fgets(buf, (int)len, p) != NULL;
+    pclose(p);
+    if (!ok)
+        return -1;
+    lower_word(buf);
+    return buf[0] && strcmp(buf, "none") != 0 ? 0 : -1;
+}
+
+static struct {
+    pthread_once_t once;
+    char name[64], source[64], cpuid[64];
+} hypervisor = {.once = PTHREAD_ONCE_INIT};
+
+/* The kernel's word first: /sys/hypervisor/type, its boot log line, then
+ * the CPUID signature when /proc/cpuinfo flags a hypervisor, then
+ * systemd-detect-virt. */
+static void hypervisor_detect(void)
+{
+    char *name = hypervisor.name;
+    size_t len = sizeof hypervisor.name;
+    const char *source;
+    int flagged = cpuinfo_has_flag("hypervisor");
+#if defined(__x86_64__) || defined(__i386__)
+    int maybe = flagged;   /* every x86 hypervisor sets the flag */
+#else
+    int maybe = 1;
+#endif
+    if (!flagged || hypervisor_from_cpuid(hypervisor.cpuid, sizeof hypervisor.cpuid) != 0)
+        hypervisor.cpuid[0] = '\0';
+    if (procfs_read_line("/sys/hypervisor/type", name, len) == 0 && name[0]) {
+        source = "/sys/hypervisor/type";
+    } else if (maybe && hypervisor_from_kernel_log(name, len) == 0) {
+        source = "the kernel log";
+    } else if (hypervisor.cpuid[0]) {
+        snprintf(name, len, "%s", hypervisor.cpuid);
+        source = "CPUID 0x40000000";
+    } else if (maybe && hypervisor_from_systemd(name, len) == 0) {
+        source = "systemd-detect-virt";
+    } else {
+        snprintf(name, len, "%s", flagged ? "unknown" : "none");
+        source = flagged ? "/proc/cpuinfo's hypervisor flag" : "no hypervisor flag or signature";
+    }
+    lower_word(name);
+    snprintf(hypervisor.source, sizeof hypervisor.source, "%s", source);
+}
+
+const char *sysinfo_hypervisor(const char **source)
+{
+    pthread_once(&hypervisor.once, hypervisor_detect);
+    if (source)
+        *source = hypervisor.source;
+    return hypervisor.name;
+}
+
 static void collect_hypervisor(json_object *root)
 {
+    const char *source;
+    const char *name = sysinfo_hypervisor(&source);
+    put_str(root, "hypervisor", name);
+    put_str(root, "hypervisor_source", source);
+    /* the other views, as second fields, where they say something else */
+    if (hypervisor.cpuid[0] && strcmp(hypervisor.cpuid, name) != 0)
+        put_str(root, "hypervisor_cpuid", hypervisor.cpuid);
     const PAPI_hw_info_t *hw = papi_hw();
-    int flagged = cpuinfo_has_flag("hypervisor");
-    char type[64];
-    if (!flagged && !(hw && hw->virtualized)) {
-        put_str(root, "hypervisor", "none");
-    } else if (procfs_read_line("/sys/hypervisor/type", type, sizeof type) == 0 && type[0]) {
-        put_str(root, "hypervisor", type);
-    } else if (hw && hw->virtualized && hw->virtual_vendor_string[0]) {
-        put_str(root, "hypervisor", hypervisor_name(hw->virtual_vendor_string));
-    } else {
-        put_str(root, "hypervisor", "unknown");
+    if (hw && hw->virtualized && hw->virtual_vendor_string[0]) {
+        char papi_view[PAPI_MAX_STR_LEN];
+        snprintf(papi_view, sizeof papi_view, "%s", hypervisor_name(hw->virtual_vendor_string));
+        procfs_trim(papi_view);
+        if (strcmp(papi_view, name) != 0)
+            put_str(root, "hypervisor_papi", papi_view);
     }
 }
 
@@ -373,16 +508,23 @@ static void collect_counters(json_object *root)
     else
         json_object_object_add(root, "perf_event_paranoid", NULL);
     put_bool(root, "hardware_counters", counters_hardware_countable());
+    put_str(root, "counters_backend", counters_backend_name());
     json_object *arr = json_object_new_array();
     for (int i = 0; i < counters_event_count(); i++) {
         json_object *e = json_object_new_object();
         put_str(e, "column", counters_event_column(i));
+        put_str(e, "backend", counters_event_backend(i));   /* "papi", "perf" or null (not counted) */
         put_str(e, "papi_name", counters_event_papi_name(i));
+        put_str(e, "kernel_event", counters_event_generic_name(i));
         put_bool(e, "available", counters_event_available(i));
         put_str(e, "reason", counters_event_reason(i));
+        put_str(e, "papi_reason", counters_event_papi_reason(i));
         json_object_array_add(arr, e);
     }
     json_object_object_add(root, "counters", arr);
+    const char *messages = counters_library_messages();
+    if (messages[0])
+        put_str(root, "library_messages", messages);
 }
 
 /* ---------- pages and build flags (self-contained: the page policy
@@ -515,6 +657,24 @@ static void collect_run(json_object *root, int argc, char **argv)
     put_int(root, "ram_bytes", (long long)sysinfo_ram_bytes());
 }
 
+/* The effective levels (caches.h) with their source, beside hwloc's. */
+static void collect_caches_inferred(json_object *root, const caches_levels *c)
+{
+    json_object *o = json_object_new_object(), *levels = json_object_new_array();
+    put_str(o, "source", c->source);
+    for (int i = 0; i < c->n; i++) {
+        json_object *e = json_object_new_object();
+        put_int(e, "level", i + 1);
+        put_int(e, "size_bytes", (long long)c->level[i].bytes);
+        json_object_object_add(e, "ns", isnan(c->level[i].ns) ? NULL : json_object_new_double(c->level[i].ns));
+        json_object_array_add(levels, e);
+    }
+    json_object_object_add(o, "levels", levels);
+    json_object_object_add(o, "memory_ns", isnan(c->memory_ns) ? NULL : json_object_new_double(c->memory_ns));
+    put_str(o, "note", c->note[0] ? c->note : NULL);
+    json_object_object_add(root, "caches_inferred", o);
+}
+
 /* ---------- warnings ---------- */
 
 static void add_warning(sysinfo *s, const char *fmt, ...)
@@ -529,6 +689,17 @@ static void add_warning(sysinfo *s, const char *fmt, ...)
     s->warnings[s->n_warnings] = strdup(buf);
     if (s->warnings[s->n_warnings])
         s->n_warnings++;
+}
+
+/* The warning that hwloc's and the measured caches disagree; 1 when added. */
+static int add_caches_warning(sysinfo *s, const char *text)
+{
+    int before = s->n_warnings;
+    add_warning(s, "%s", text);
+    if (s->n_warnings == before)
+        return 0;
+    s->caches_warning = before;
+    return 1;
 }
 
 static const char *field(const sysinfo *s, const char *key)
@@ -570,8 +741,10 @@ static void decide_warnings(sysinfo *s, const topo *t)
                        "/sys/devices/system/cpu/cpufreq/boost (or 1 > .../intel_pstate/no_turbo)");
     const char *hyp = field(s, "hypervisor");
     if (strcmp(hyp, "none") != 0)
-        add_warning(s, "running under a hypervisor (%s): vCPUs may share physical cores with other guests and "
-                       "topology, caches and timings are the host's, seen through virtualisation", hyp);
+        add_warning(s, "running under a hypervisor (%s, from %s): vCPUs may share physical cores with other "
+                       "guests; topology, caches and timings are the host's, seen through virtualisation, and pair "
+                       "classes (smt, l2, llc, ...) describe the guest's topology as presented, not where the vCPUs "
+                       "really run", hyp, field(s, "hypervisor_source"));
     if (!counters_hardware_countable())
         add_warning(s, "no hardware counters: cycles, instructions and cache-miss columns stay empty "
                        "(see `memprobe counters`)");
@@ -584,6 +757,10 @@ static void decide_warnings(sysinfo *s, const topo *t)
     if (smt_siblings_in_use(t, sib, sizeof sib))
         add_warning(s, "SMT siblings in use: %s; pairs of them share one core's caches and pipelines "
                        "(use --cpus to allow one PU per core)", sib);
+    s->caches_warning = -1;
+    char caches[512];
+    if (caches_disagreement(caches_inferred(), s->hwloc_llc, caches, sizeof caches))
+        add_caches_warning(s, caches);
     if (cbench_library_is_debug())
         add_warning(s, "libbenchmark was built as DEBUG: the library's own code has asserts enabled; this affects "
                        "libbenchmark's bookkeeping between batches, not the timed loop bodies, since memprobe's "
@@ -607,6 +784,8 @@ sysinfo *sysinfo_collect(const topo *t, int argc, char **argv)
     put_str(s->root, "host", s->host);
     collect_cpu_identity(s->root);
     collect_topology(s->root, t);
+    s->hwloc_llc = t ? topo_cache_size(t, first_allowed_cpu(t), topo_cache_levels(t)) : 0;
+    collect_caches_inferred(s->root, caches_inferred());
     collect_frequency(s->root, t);
     collect_hypervisor(s->root);
     collect_software(s->root);
@@ -659,6 +838,41 @@ const char *sysinfo_warning(const sysinfo *s, int i)
     return s && i >= 0 && i < s->n_warnings ? s->warnings[i] : NULL;
 }
 
+static void print_size(FILE *out, unsigned long long bytes)
+{
+    if (bytes >= (1ull << 20))
+        fprintf(out, "%.1f MiB", (double)bytes / (double)(1ull << 20));
+    else
+        fprintf(out, "%.0f KiB", (double)bytes / 1024.0);
+}
+
+/* "caches: hwloc L1 48 KiB, L2 1.0 MiB, ...; measured (probe) L1 ..." */
+static void print_caches(const sysinfo *s, FILE *out)
+{
+    json_object *hw, *inf, *levels, *src;
+    fprintf(out, "caches: hwloc");
+    if (json_object_object_get_ex(s->root, "caches", &hw))
+        for (size_t i = 0; i < json_object_array_length(hw); i++) {
+            json_object *e = json_object_array_get_idx(hw, i), *lv, *sz;
+            if (json_object_object_get_ex(e, "level", &lv) && json_object_object_get_ex(e, "size_bytes", &sz)) {
+                fprintf(out, "%s L%d ", i ? "," : "", json_object_get_int(lv));
+                print_size(out, (unsigned long long)json_object_get_int64(sz));
+            }
+        }
+    if (json_object_object_get_ex(s->root, "caches_inferred", &inf) && json_object_object_get_ex(inf, "levels", &levels) &&
+        json_object_object_get_ex(inf, "source", &src)) {
+        fprintf(out, "; measured (%s)", json_object_get_string(src));
+        for (size_t i = 0; i < json_object_array_length(levels); i++) {
+            json_object *sz;
+            if (json_object_object_get_ex(json_object_array_get_idx(levels, i), "size_bytes", &sz)) {
+                fprintf(out, "%s L%zu ", i ? "," : "", i + 1);
+                print_size(out, (unsigned long long)json_object_get_int64(sz));
+            }
+        }
+    }
+    fputc('\n', out);
+}
+
 void sysinfo_print_summary(const sysinfo *s, FILE *out)
 {
     if (!s)
@@ -673,8 +887,9 @@ void sysinfo_print_summary(const sysinfo *s, FILE *out)
     fprintf(out, "topology: %s package(s), %s cores, %s PUs (SMT %s), %s NUMA node(s); allowed CPUs %s\n",
             field(s, "packages"), field(s, "cores"), field(s, "pus"), field(s, "smt"), field(s, "numa_nodes"),
             field(s, "allowed_cpus"));
-    fprintf(out, "counters: %d of %d selected events count here (see `memprobe counters`)\n",
-            counters_available_count(), counters_event_count());
+    print_caches(s, out);
+    fprintf(out, "counters: %d of %d selected events count here, backend %s (see `memprobe counters`)\n",
+            counters_available_count(), counters_event_count(), counters_backend_name());
     for (int i = 0; i < s->n_warnings; i++)
         fprintf(out, "warning: %s\n", s->warnings[i]);
 }
@@ -693,9 +908,31 @@ void sysinfo_put(sysinfo *s, const char *key, struct json_object *value)
         json_object_put(value);
 }
 
+/* The latency family's ladder may have run since collection: record its
+ * levels, and warn (once, printed) when it disagrees with hwloc. */
+static void refresh_caches(sysinfo *s)
+{
+    const caches_levels *c = caches_inferred();
+    collect_caches_inferred(s->root, c);
+    char text[512];
+    if (!caches_disagreement(c, s->hwloc_llc, text, sizeof text))
+        return;
+    if (s->caches_warning >= 0) {
+        char *copy = strdup(text);   /* the same warning, from the better ladder */
+        if (copy) {
+            free(s->warnings[s->caches_warning]);
+            s->warnings[s->caches_warning] = copy;
+        }
+        return;
+    }
+    if (add_caches_warning(s, text))
+        fprintf(stderr, "warning: %s\n", text);
+}
+
 int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen)
 {
     char now[32], path[4096];
+    refresh_caches(s);
     utc_now(now, sizeof now);
     put_str(s->root, "end_utc", now);
     put_bool(s->root, "completed", completed);

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/quiet.h"
+
 /* CPU numbers a list may name (Linux NR_CPUS is at most 8192 today). */
 #define TOPO_MAX_CPU 65535
 #define TOPO_LIST_ACCEPTED "accepted: CPU numbers and ranges separated by commas, e.g. 0-3,8"
@@ -183,6 +185,16 @@ static int topo_index(topo *t)
     return 0;
 }
 
+/* CPUs, caches and NUMA nodes only: no I/O, GPU or accelerator discovery
+ * (whose libraries may print, and which memprobe never uses). */
+static void topo_skip_devices(hwloc_topology_t hw)
+{
+    static const char *const devices[] = {"cuda", "nvml", "rsmi", "levelzero", "opencl", "gl", "pci", "linux:io"};
+    hwloc_topology_set_io_types_filter(hw, HWLOC_TYPE_FILTER_KEEP_NONE);
+    for (size_t i = 0; i < sizeof devices / sizeof devices[0]; i++)
+        hwloc_topology_set_components(hw, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, devices[i]);
+}
+
 static topo *topo_new(char *err, size_t errlen)
 {
     topo *t = calloc(1, sizeof *t);
@@ -191,6 +203,7 @@ static topo *topo_new(char *err, size_t errlen)
         free(t);
         return NULL;
     }
+    topo_skip_devices(t->hw);
     t->allowed = hwloc_bitmap_alloc();
     return t;
 }
@@ -253,8 +266,12 @@ topo *topo_load(const char *cpulist, char *err, size_t errlen)
     topo *t = topo_new(err, errlen);
     if (!t)
         return NULL;
-    if (hwloc_topology_load(t->hw) < 0) {
-        snprintf(err, errlen, "topology: hwloc cannot read this machine: %s", strerror(errno));
+    quiet_capture q;
+    quiet_begin(&q);   /* what a plugin prints is not memprobe's to say */
+    int rc = hwloc_topology_load(t->hw), load_errno = errno;
+    quiet_end(&q, NULL, 0);
+    if (rc < 0) {
+        snprintf(err, errlen, "topology: hwloc cannot read this machine: %s", strerror(load_errno));
         topo_free(t);
         return NULL;
     }

@@ -41,18 +41,12 @@ ARM64_PKGS=(libpapi-dev libhwloc-dev libbenchmark-dev libgc-dev libjson-c-dev
 # is preloaded and drops it; a name the binary lacks fails the run, so the list
 # cannot go stale).  Everything else in $BUILD/tests runs, later tests too.
 NO_EXEC="without binfmt_misc the host kernel cannot execute an aarch64 file, so a test that starts an aarch64 binary through a host program (env, sh) cannot run"
-NO_PERF="qemu-user does not emulate perf_event_open (ENOSYS), so not even software events count; the test expects them to when perf_event_paranoid allows"
 NO_MADVISE="qemu-user answers madvise advice it does not implement (MADV_NOHUGEPAGE, MADV_HUGEPAGE, MADV_POPULATE_WRITE) with success and does nothing, and its /proc/self/smaps describes the emulator, so page policies cannot be checked"
 declare -A QEMU_SKIP=(
   [test_allocators:test_active_under_ld_preload]="$NO_EXEC (env LD_PRELOAD=... /proc/self/exe)"
   [test_gc:test_every_parameter_in_its_column]="$NO_EXEC (the gc family runs its collector child from /proc/self/exe)"
   [test_hoard:test_cli_hoard_cap]="$NO_EXEC (the hoard family runs its child from /proc/self/exe)"
   [test_faults:test_watchdog_frozen_peer]="qemu-user does not implement ptrace, which the test uses to freeze a pinned worker thread"
-  [test_counters:test_sw_group_columns_and_availability]=$NO_PERF
-  [test_counters:test_duplicates_and_raw_columns]=$NO_PERF
-  [test_counters:test_unavailable_event_is_nan]=$NO_PERF
-  [test_counters:test_page_faults_counted]=$NO_PERF
-  [test_counters:test_second_thread_counts]=$NO_PERF
   [test_litmus:test_forbidden_outcomes_never_seen]="qemu's TCG emits the STLR barrier before the store and the LDAR one after the load, so the x86 host's store buffer lets a load-acquire pass an earlier store-release: SB rel_acq shows the outcome ARMv8 (RCsc LDAR) forbids"
   [test_passing:test_collected_heap_alone_and_in_the_full_list]="$NO_EXEC (passing/ptr_gc runs each batch in a child from /proc/self/exe)"
   [test_pages:test_base_pages_never_huge]=$NO_MADVISE

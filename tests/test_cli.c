@@ -1,7 +1,8 @@
 /*
  * test_cli.c — every bad input to the command line gets exactly one line
- * naming the input, exit status 2, and leaves no run folder behind; the
- * informational commands succeed.
+ * naming the input, exit status 2, and leaves no run folder behind — also
+ * with a GPU library installed that speaks when probed; the informational
+ * commands succeed.
  */
 #include "testutil.h"
 
@@ -141,6 +142,49 @@ static void test_hoard_cap_above_ram(void **state)
     expect_usage_error("run --quick --hoard-cap 64M --filter '^nothing-matches-this$'", "selects no benchmark");
 }
 
+/* A GPU library that speaks when PAPI probes for GPUs: Debian's
+ * librocm-smi64-1 (Slurm's packages pull it in, as on any node with AMD GPU
+ * tooling).  PAPI finds it under $PAPI_ROCMSMI_ROOT/lib; the package has
+ * only the versioned name, so a scratch root links it.  0, or -1 when it
+ * is not installed. */
+static int point_papi_at_rocm_smi(void)
+{
+    static const char *const libs[] = {"/usr/lib/librocm_smi64.so.1", "/usr/lib/x86_64-linux-gnu/librocm_smi64.so.1",
+                                       "/opt/rocm/lib/librocm_smi64.so"};
+    for (size_t i = 0; i < sizeof libs / sizeof *libs; i++) {
+        if (access(libs[i], R_OK) != 0)
+            continue;
+        char root[128];
+        snprintf(root, sizeof root, "%s/rocm", scratch);
+        testutil_run(NULL, "mkdir -p %s/lib && ln -sf %s %s/lib/librocm_smi64.so", root, libs[i], root);
+        setenv("PAPI_ROCMSMI_ROOT", root, 1);
+        return 0;
+    }
+    return -1;
+}
+
+/* With that library present, usage errors are still one line each and no
+ * command lets it speak: memprobe disables PAPI's GPU components before PAPI
+ * starts and keeps what libraries print out of its own output. */
+static void test_usage_errors_with_gpu_library(void **state)
+{
+    (void)state;
+    if (point_papi_at_rocm_smi() != 0) {
+        print_message("skipped: librocm-smi64 is not installed (scripts/deps.sh test installs it on amd64)\n");
+        skip();
+    }
+    expect_usage_error("run --quick --counters nogroup", "nogroup");
+    expect_usage_error("counters --counters PAPI_NO_SUCH_EVENT", "PAPI_NO_SUCH_EVENT");
+    expect_usage_error("run --quick --filter '^nothing-matches-this$'", "selects no benchmark");
+    expect_usage_error("run --quick --filter latency --out /proc/memprobe-cannot-write", "/proc/memprobe-cannot-write");
+    char *out = NULL;
+    assert_int_equal(testutil_run(&out, "cd %s && %s counters", scratch, bin), 0);
+    assert_null(strstr(out, "rsmi"));
+    assert_null(strstr(out, "drm"));
+    free(out);
+    unsetenv("PAPI_ROCMSMI_ROOT");
+}
+
 static void test_informational_commands(void **state)
 {
     (void)state;
@@ -170,6 +214,7 @@ int main(void)
         cmocka_unit_test(test_bad_repetitions),
         cmocka_unit_test(test_bad_family_option_value),
         cmocka_unit_test(test_hoard_cap_above_ram),
+        cmocka_unit_test(test_usage_errors_with_gpu_library),
         cmocka_unit_test(test_informational_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -2,12 +2,16 @@
  * test_sysinfo.c — machine.json parses with json-c and holds every key of
  * the fingerprint with the right JSON types; the console summary is short
  * and its warnings agree with the machine (hypervisor flag, counters,
- * libbenchmark debug build), so the test holds on a VM and on bare metal.
+ * libbenchmark debug build, hwloc's against the measured caches), so the
+ * test holds on a VM and on bare metal.  The hypervisor is the kernel's
+ * word where the kernel says one; each counter column names its backend.
  */
 #include "testutil.h"
 
+#include <ctype.h>
 #include <json-c/json.h>
 
+#include "memprobe/caches.h"
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
 #include "memprobe/pages.h"
@@ -17,7 +21,8 @@
 static const char *const top_keys[] = {
     "host", "cpu_vendor", "cpu_model", "cpu_family", "cpu_model_number", "cpu_stepping", "microcode",
     "packages", "cores", "pus", "numa_nodes", "caches", "base_mhz", "max_mhz", "governor", "boost", "smt",
-    "hypervisor", "kernel", "glibc", "compiler", "cflags", "libraries", "perf_event_paranoid", "counters",
+    "hypervisor", "hypervisor_source", "kernel", "glibc", "compiler", "cflags", "libraries",
+    "perf_event_paranoid", "counters", "counters_backend", "caches_source", "caches_inferred",
     "memprobe_version", "git_revision", "command_line", "start_utc", "end_utc", "completed", "load_average",
     "allowed_cpus", "pages", "build_flags",
 };
@@ -90,6 +95,25 @@ static void remove_scratch(const char *dir)
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
+}
+
+/* The measured caches: a source, levels growing in size, a note for a fallback. */
+static void check_caches_inferred(json_object *inf)
+{
+    assert_true(json_object_is_type(inf, json_type_object));
+    const char *source = json_object_get_string(member(inf, "source"));
+    assert_true(!strcmp(source, "probe") || !strcmp(source, "hwloc") || !strcmp(source, "latency family"));
+    json_object *levels = member(inf, "levels");
+    long long last = 0;
+    for (size_t i = 0; i < json_object_array_length(levels); i++) {
+        json_object *l = json_object_array_get_idx(levels, i);
+        assert_int_equal(json_object_get_int(member(l, "level")), (int)i + 1);
+        long long size = json_object_get_int64(member(l, "size_bytes"));
+        assert_true(size > last);
+        last = size;
+    }
+    if (!strcmp(source, "hwloc"))
+        assert_true(json_object_is_type(member(inf, "note"), json_type_string));
 }
 
 static void test_machine_json_has_every_key(void **state)
@@ -171,7 +195,14 @@ static void test_machine_json_has_every_key(void **state)
         assert_string_equal(json_object_get_string(member(c, "papi_name")), counters_event_papi_name(i));
         assert_int_equal(json_object_get_boolean(member(c, "available")), counters_event_available(i));
         assert_int_equal(json_object_is_type(member(c, "reason"), json_type_string), !counters_event_available(i));
+        const char *backend = counters_event_backend(i);   /* the backend of each column */
+        if (backend)
+            assert_string_equal(json_object_get_string(member(c, "backend")), backend);
+        else
+            assert_null(member(c, "backend"));
     }
+    assert_string_equal(json_object_get_string(member(root, "counters_backend")), counters_backend_name());
+    check_caches_inferred(member(root, "caches_inferred"));
     json_object_put(root);
 
     /* an interrupted run is marked incomplete */
@@ -259,6 +290,74 @@ static void test_summary_and_warnings(void **state)
     f->summary = NULL;
 }
 
+/* The kernel's word on the hypervisor wins over CPUID's and PAPI's, which
+ * appear as second fields only where they say something else. */
+static void test_hypervisor_from_kernel(void **state)
+{
+    fixture *f = *state;
+    const char *source = NULL;
+    const char *name = sysinfo_hypervisor(&source);
+    assert_string_equal(sysinfo_get(f->s, "hypervisor"), name);
+    assert_string_equal(sysinfo_get(f->s, "hypervisor_source"), source);
+    print_message("hypervisor: %s (from %s)\n", name, source);
+    char *out = NULL;
+    int sys = testutil_run(&out, "cat /sys/hypervisor/type") == 0 && out && out[0];
+    free(out);
+    out = NULL;
+    if (sys) {
+        assert_string_equal(source, "/sys/hypervisor/type");
+    } else if (cpuinfo_hypervisor_flag() && testutil_run(&out, "dmesg 2>/dev/null | grep -m1 -o 'Hypervisor detected: .*'") == 0) {
+        char want[64];
+        snprintf(want, sizeof want, "%s", out + strlen("Hypervisor detected: "));
+        want[strcspn(want, "\n")] = '\0';
+        for (char *p = want; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        assert_string_equal(name, want);   /* e.g. "pvm", where CPUID says "bhyve" */
+        assert_string_equal(source, "the kernel log");
+    }
+    free(out);
+    const char *cpuid = sysinfo_get(f->s, "hypervisor_cpuid"), *papi = sysinfo_get(f->s, "hypervisor_papi");
+    if (cpuid)
+        assert_string_not_equal(cpuid, name);
+    if (papi)
+        assert_string_not_equal(papi, name);
+}
+
+/* The caches warning is there iff hwloc's LLC and the measured one differ
+ * by more than 2x; a latency ladder recorded later replaces the probe's in
+ * machine.json (run last: it changes the process's inferred caches). */
+static void test_caches_warning_and_ladder(void **state)
+{
+    fixture *f = *state;
+    unsigned long long hwloc_llc = topo_cache_size(f->t, topo_pu(f->t, 0), topo_cache_levels(f->t));
+    char text[512];
+    int disagree = caches_disagreement(caches_inferred(), hwloc_llc, text, sizeof text);
+    assert_int_equal(has_warning(f->s, "last-level cache"), disagree);
+    if (!hwloc_llc)
+        skip();   /* hwloc reports no cache here: nothing to disagree with */
+
+    caches_levels ladder;
+    memset(&ladder, 0, sizeof ladder);
+    ladder.n = 1;
+    ladder.level[0] = (caches_level){hwloc_llc / 16 + 4096, 2.0};   /* 16x below hwloc's: must warn */
+    ladder.memory_ns = 100.0;
+    snprintf(ladder.source, sizeof ladder.source, "latency family");
+    caches_record_ladder(&ladder);
+    char dir[256];
+    json_object *root = write_and_parse(f, 1, dir, sizeof dir);
+    json_object *inf = member(root, "caches_inferred");
+    assert_string_equal(json_object_get_string(member(inf, "source")), "latency family");
+    check_caches_inferred(inf);
+    json_object *warnings = member(root, "warnings");
+    int found = 0;
+    for (size_t i = 0; i < json_object_array_length(warnings); i++)
+        found += strstr(json_object_get_string(json_object_array_get_idx(warnings, i)), "latency family") != NULL;
+    assert_int_equal(found, 1);   /* one caches warning, from the better ladder */
+    assert_true(has_warning(f->s, "last-level cache"));
+    json_object_put(root);
+    remove_scratch(dir);
+}
+
 /* SMT-sibling warning follows the allowed set: on a synthetic SMT machine
  * with every PU allowed it must appear; with one PU per core it must not. */
 static void test_smt_sibling_warning(void **state)
@@ -291,6 +390,8 @@ int main(void)
         cmocka_unit_test(test_get_matches_json),
         cmocka_unit_test(test_summary_and_warnings),
         cmocka_unit_test(test_smt_sibling_warning),
+        cmocka_unit_test(test_hypervisor_from_kernel),
+        cmocka_unit_test(test_caches_warning_and_ladder),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

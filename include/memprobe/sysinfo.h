@@ -2,11 +2,14 @@
  * sysinfo.h — the machine fingerprint (machine.json) and experimenter warnings.
  *
  * Collected once at start: CPU vendor/model/family/model/stepping/microcode,
- * sockets/cores/PUs/NUMA, caches (hwloc), MHz, governor, boost, SMT,
- * hypervisor, kernel, glibc, compiler and flags, library versions (PAPI,
+ * sockets/cores/PUs/NUMA, caches (hwloc's, and the measured ones from
+ * caches.h with their source), MHz, governor, boost, SMT, hypervisor (the
+ * kernel's word first; CPUID's and PAPI's as second fields where they
+ * differ), kernel, glibc, compiler and flags, library versions (PAPI,
  * hwloc, libbenchmark and whether it is a debug build, libgc),
- * perf_event_paranoid, counter availability, memprobe version and git
- * revision, the command line, UTC start/end and whether the run completed.
+ * perf_event_paranoid, counter availability and the backend of each
+ * column, memprobe version and git revision, the command line, UTC
+ * start/end and whether the run completed.
  */
 #ifndef MEMPROBE_SYSINFO_H
 #define MEMPROBE_SYSINFO_H
@@ -33,6 +36,11 @@ int sysinfo_warning_count(const sysinfo *s);
 const char *sysinfo_warning(const sysinfo *s, int i);
 /* A field by its machine.json key ("cpu_model", "host", ...) or NULL. */
 const char *sysinfo_get(const sysinfo *s, const char *key);
+/* The hypervisor as the kernel sees it: "none", a lower-case name ("kvm",
+ * "pvm", "xen", ...) or "unknown"; *source (when non-NULL) says where it
+ * came from (/sys/hypervisor/type, the kernel log, CPUID 0x40000000,
+ * systemd-detect-virt).  Decided once per process. */
+const char *sysinfo_hypervisor(const char **source);
 /* Physical RAM in bytes. */
 unsigned long long sysinfo_ram_bytes(void);
 /* Host name (short). */
@@ -43,7 +51,9 @@ void sysinfo_add_warning(sysinfo *s, const char *text);
 /* Record value (a json-c object, ownership taken) under key in machine.json. */
 struct json_object;
 void sysinfo_put(sysinfo *s, const char *key, struct json_object *value);
-/* Record end time and completion, then write machine.json atomically into dir. */
+/* Record end time, completion and the measured caches as they stand (the
+ * latency family's ladder when it ran; a new disagreement with hwloc is
+ * warned about on stderr), then write machine.json atomically into dir. */
 int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen);
 
 #ifdef __cplusplus
