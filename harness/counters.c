@@ -18,7 +18,6 @@
  * prints while it starts is captured (quiet.h) and shown labelled.
  */
 #include "memprobe/counters.h"
-#include "memprobe/procfs.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -32,6 +31,7 @@
 #include <unistd.h>
 
 #include "memprobe/perfev.h"
+#include "memprobe/procfs.h"
 #include "memprobe/quiet.h"
 #include "memprobe/sysinfo.h"
 
