@@ -227,12 +227,7 @@ typedef struct access_cold_variant {
 
 static MEASURE_NOINLINE uint64_t access_cold_malloc(size_t size, uint64_t seed)
 {
-    unsigned char *p = malloc(size);
-    if (!p)
-        return 0;
-    uint64_t sum = measure_touch_lines(p, size, access_stride, seed);
-    free(p);
-    return sum;
+    return measure_malloc_touch_free(size, access_stride, seed);
 }
 
 /* Map with a page policy, touch, unmap. */
@@ -439,9 +434,8 @@ static void access_summary_row(output_table **out, const output_table *rows, con
     static const char *const cols[] = {"allocator", "kind", "variant", "baseline", "size", "ratio",
                                        "ratio_low", "ratio_high", "ratio_cpu", "ratio_cpu_low",
                                        "ratio_cpu_high", "repetitions"};
-    rows_ratio wall = rows_ratio_of(rows, "access", variant, baseline, allocator, size, "real_ns");
-    rows_ratio cpu = rows_ratio_of(rows, "access", variant, baseline, allocator, size, "cpu_ns");
-    if (wall.count == 0)
+    rows_ratio wall, cpu;
+    if (rows_ratio_times(rows, "access", variant, baseline, allocator, size, &wall, &cpu) == 0)
         return;
     output_table *t = rows_side_row(out, "access_summary.csv", cols, (int)(sizeof cols / sizeof cols[0]));
     output_table_set_str(t, "allocator", allocator);

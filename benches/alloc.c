@@ -93,12 +93,7 @@ static MEASURE_NOINLINE uint64_t alloc_stack_vla(size_t size, uint64_t seed)
 
 static MEASURE_NOINLINE uint64_t alloc_heap_malloc_free(size_t size, uint64_t seed)
 {
-    unsigned char *p = malloc(size);
-    if (!p)
-        return 0;
-    uint64_t sum = measure_touch_lines(p, size, alloc_stride, seed);
-    free(p);
-    return sum;
+    return measure_malloc_touch_free(size, alloc_stride, seed);
 }
 
 static MEASURE_NOINLINE uint64_t alloc_heap_calloc(size_t size, uint64_t seed)

@@ -95,10 +95,7 @@ static void c2c_bench(cbench_state *st)
         pingpong_free(r);
         return;
     }
-    pairs_summary s;
-    pairs_summarize(r->samples, r->n_samples, &s);
-    pairs_report_summary(st, "", &s);
-    cbench_counter(st, "samples", (double)s.n, CBENCH_COUNTER_PLAIN);
+    pairs_summary s = pairs_report_samples(st, r->samples, r->n_samples);
     cbench_counter(st, "round_trips", (double)r->round_trips, CBENCH_COUNTER_PLAIN);
     pairs_counters_report(st, r->counters, 2, 2.0 * (double)r->round_trips);  /* per one-way */
     if (c2c.all)

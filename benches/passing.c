@@ -342,9 +342,8 @@ static int passing_ratios(output_table **ratios, const output_table *rows, const
     *wall_x = *cpu_x = (passing_crossing){-1, NAN};
     for (int k = 0; k < PASSING_SIZE_COUNT; k++) {
         long long size = passing_sizes[k];
-        rows_ratio wall = rows_ratio_of(rows, "passing", v, "by_value", allocator, size, "real_ns");
-        rows_ratio cpu = rows_ratio_of(rows, "passing", v, "by_value", allocator, size, "cpu_ns");
-        if (wall.count == 0)
+        rows_ratio wall, cpu;
+        if (rows_ratio_times(rows, "passing", v, "by_value", allocator, size, &wall, &cpu) == 0)
             continue;
         output_table *t = rows_side_row(ratios, "passing_ratios.csv", cols, (int)(sizeof cols / sizeof cols[0]));
         output_table_set_str(t, "allocator", allocator);

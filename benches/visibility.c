@@ -1153,10 +1153,7 @@ static void vis_handoff_bench(cbench_state *st, vis_slot *slot, const topo_pair 
         vis_run_free(thr);
         return;
     }
-    pairs_summary s;
-    pairs_summarize(lat->samples, lat->n_samples, &s);
-    pairs_report_summary(st, "", &s);
-    cbench_counter(st, "samples", (double)s.n, CBENCH_COUNTER_PLAIN);
+    pairs_summary s = pairs_report_samples(st, lat->samples, lat->n_samples);
     if (thr)
         cbench_counter(st, "handoffs_per_s", (double)thr->tally[1].handoffs / (thr->tally[1].elapsed_ns * 1e-9),
                        CBENCH_COUNTER_PLAIN);

@@ -235,6 +235,15 @@ void pairs_report_summary(cbench_state *st, const char *prefix, const pairs_summ
     }
 }
 
+pairs_summary pairs_report_samples(cbench_state *st, double *v, size_t n)
+{
+    pairs_summary s;
+    pairs_summarize(v, n, &s);
+    pairs_report_summary(st, "", &s);
+    cbench_counter(st, "samples", (double)s.n, CBENCH_COUNTER_PLAIN);
+    return s;
+}
+
 void pairs_counters_start(pairs_counters *c)
 {
     int n = counters_event_count();

@@ -82,6 +82,14 @@ rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *
     return r;
 }
 
+int rows_ratio_times(const output_table *t, const char *family, const char *variant, const char *baseline,
+                     const char *allocator, long long size, rows_ratio *wall, rows_ratio *cpu)
+{
+    *wall = rows_ratio_of(t, family, variant, baseline, allocator, size, "real_ns");
+    *cpu = rows_ratio_of(t, family, variant, baseline, allocator, size, "cpu_ns");
+    return wall->count;
+}
+
 void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r)
 {
     char col[64];

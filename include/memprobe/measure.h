@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
@@ -64,6 +65,18 @@ static inline uint64_t measure_touch_lines(unsigned char *p, size_t n, size_t st
     for (size_t off = 0; off < n - 1; off += stride)
         sum += p[off];
     return sum + p[n - 1];
+}
+
+/* malloc(n), measure_touch_lines over it, free it: the sum, or 0 when malloc
+ * fails (the caller's checksum then tells). */
+static inline uint64_t measure_malloc_touch_free(size_t n, size_t stride, uint64_t seed)
+{
+    unsigned char *p = malloc(n);
+    if (!p)
+        return 0;
+    uint64_t sum = measure_touch_lines(p, n, stride, seed);
+    free(p);
+    return sum;
 }
 
 /* What measure_touch_lines(p, n, stride, seed) returns when the memory works. */

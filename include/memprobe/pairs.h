@@ -120,6 +120,9 @@ void pairs_summarize(double *v, size_t n, pairs_summary *out);
 /* Report a summary as user counters <prefix>min_ns ... (min, p50/median,
  * p99, max): names median_ns, min_ns, p99_ns, max_ns when prefix is "". */
 void pairs_report_summary(cbench_state *st, const char *prefix, const pairs_summary *s);
+/* Summarise the n samples v (sorted in place), report the summary (prefix "")
+ * and a "samples" counter; returns the summary. */
+pairs_summary pairs_report_samples(cbench_state *st, double *v, size_t n);
 
 /* Event counts of one worker thread (see counters.h). */
 typedef struct pairs_counters {

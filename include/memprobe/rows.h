@@ -53,6 +53,11 @@ rows_stats rows_stats_of(const output_table *t, const char *family, const char *
 rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *variant,
                          const char *baseline, const char *allocator, long long size, const char *column);
 
+/* rows_ratio_of for real_ns into *wall and cpu_ns into *cpu; returns
+ * wall->count (0: no row to compare, nothing to write). */
+int rows_ratio_times(const output_table *t, const char *family, const char *variant, const char *baseline,
+                     const char *allocator, long long size, rows_ratio *wall, rows_ratio *cpu);
+
 /* Write r into the current row of out as <prefix>, <prefix>_low and
  * <prefix>_high (NaN cells stay empty). */
 void rows_set_ratio(output_table *out, const char *prefix, rows_ratio r);
