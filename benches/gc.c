@@ -237,6 +237,7 @@ typedef struct gc_node {
 #define GC_RING 64          /* short-lived objects kept for a moment (power of 2) */
 #define GC_BATCH 256        /* allocations between clock reads */
 #define GC_COLLECTION_PATIENCE 10   /* how much longer than max_ms to wait for min_collections */
+#define GC_PATIENCE_FLOOR_NS 60000000000ull   /* ... but at least 60 s (a TSan build on a loaded machine) */
 #define GC_EVENT_CAP (1u << 18)
 
 enum gc_heap { GC_HEAP_COLLECTED, GC_HEAP_MALLOC };
@@ -323,11 +324,17 @@ static void gc_free_tree(gc_node *o)
  * both reached (within max_ns on a machine as fast as intended).  A
  * collected heap still short of min_collections at max_ns (a slow or busy
  * machine, a sanitizer build) goes on for them, up to
- * GC_COLLECTION_PATIENCE times max_ns: a run without its collections
+ * gc_patience_ns: a run without its collections
  * measures no pauses. */
+static uint64_t gc_patience_ns(const gc_job *j)
+{
+    uint64_t patience = GC_COLLECTION_PATIENCE * j->max_ns;
+    return patience > GC_PATIENCE_FLOOR_NS ? patience : GC_PATIENCE_FLOOR_NS;
+}
+
 static int gc_churn_done(const gc_job *j, uint64_t elapsed)
 {
-    if (gcheap_mutator_abandoned() || j->error || elapsed >= GC_COLLECTION_PATIENCE * j->max_ns)
+    if (gcheap_mutator_abandoned() || j->error || elapsed >= gc_patience_ns(j))
         return 1;
     int collected = j->heap == GC_HEAP_MALLOC || atomic_load(&gc_marks_seen) >= j->min_collections;
     return collected && elapsed >= j->min_ns;
@@ -469,7 +476,7 @@ static int gc_child_main(int argc, char **argv)
         }
     }
     char err[512];
-    double timeout_s = 60.0 + GC_COLLECTION_PATIENCE * (double)j.max_ns * 1e-9 + (double)j.live / (8.0 * GC_MIB);
+    double timeout_s = 60.0 + (double)gc_patience_ns(&j) * 1e-9 + (double)j.live / (8.0 * GC_MIB);
     int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == GC_HEAP_COLLECTED, gc_mutator, &j, timeout_s,
                                  err, sizeof err);
     topo_free(t);
@@ -698,7 +705,7 @@ static void gc_bench(cbench_state *st)
     gc_case_cpus(&c, cpus, sizeof cpus, &pair_class);
     cbench_no_self_counters(st);
     char *out;
-    double timeout = 120.0 + (double)c.live / (4.0 * GC_MIB);
+    double timeout = 180.0 + (double)c.live / (4.0 * GC_MIB);   /* above the child's own limit */
     const char *result = child_run_timed(st, "gc", argv, argc, timeout, "wall_ns", &out);
     if (!result)
         return;

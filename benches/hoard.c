@@ -265,6 +265,7 @@ static const char *const hoard_variant_names[] = {"unbounded", "bounded"};
 typedef struct hoard_job {
     int variant, heap;
     unsigned long long value, rate, bound, cap, duration_ns, sample_ns;
+    unsigned long long min_entries;   /* go on past duration_ns until this many inserts (tests) */
     /* results */
     unsigned long long entries, inserted_bytes, evicted, elapsed_ns;
     unsigned long long rss_start, rss_max, heap_max;
@@ -325,10 +326,29 @@ static int hoard_insert_one(hoard_job *j, hoard_cache *c)
 
 /* Insert at j->rate entries per second until the duration ends or the
  * resident set reaches the cap, sampling every j->sample_ns. */
+/* How long a run short of min_entries at duration_ns may go on: ten times
+ * the duration, at least 60 s (a sanitizer build on a loaded machine). */
+static uint64_t hoard_patience_ns(const hoard_job *j)
+{
+    uint64_t patience = 10 * j->duration_ns, floor_ns = 60000000000ull;
+    return patience > floor_ns ? patience : floor_ns;
+}
+
+/* Still inserting at elapsed ns?  Until duration_ns, and then until
+ * min_entries (within hoard_patience_ns). */
+static int hoard_running(const hoard_job *j, uint64_t elapsed)
+{
+    if (j->cap_hit || j->alloc_failed || j->readback_failed || gcheap_mutator_abandoned())
+        return 0;
+    if (elapsed < j->duration_ns)
+        return 1;
+    return j->entries < j->min_entries && elapsed < hoard_patience_ns(j);
+}
+
 static void hoard_run(hoard_job *j, hoard_cache *c)
 {
     uint64_t t0 = clock_now_ns(), now = t0, next_sample = t0;
-    while (!j->cap_hit && !j->alloc_failed && !j->readback_failed && now - t0 < j->duration_ns && !gcheap_mutator_abandoned()) {
+    while (hoard_running(j, now - t0)) {
         unsigned long long due = (unsigned long long)((double)(now - t0) * 1e-9 * (double)j->rate) + 1;
         while (j->entries < due && !j->cap_hit) {
             int rc = hoard_insert_one(j, c);
@@ -380,7 +400,8 @@ static int hoard_child_args(int argc, char **argv, hoard_job *j)
         child_arg_size(argc, argv, "bound", 32 * HOARD_MIB, 1, 1ull << 40, &j->bound) ||
         child_arg_size(argc, argv, "cap", 512 * HOARD_MIB, HOARD_MIB, 1ull << 44, &j->cap) ||
         child_arg_size(argc, argv, "duration_ms", 4000, 1, 600000, &duration_ms) ||
-        child_arg_size(argc, argv, "sample_ms", 50, 1, 60000, &sample_ms))
+        child_arg_size(argc, argv, "sample_ms", 50, 1, 60000, &sample_ms) ||
+        child_arg_size(argc, argv, "min_entries", 0, 0, 1ull << 40, &j->min_entries))
         return -1;
     if (j->variant == HOARD_BOUNDED && j->bound < j->value) {
         fprintf(stderr, "__child hoard: bound=%llu: expected at least one value (value=%llu bytes)\n", j->bound,
@@ -394,7 +415,7 @@ static int hoard_child_args(int argc, char **argv, hoard_job *j)
 
 /* `memprobe __child hoard variant=unbounded|bounded heap=malloc|gc
  *  value=BYTES rate=PER_S bound=BYTES cap=BYTES duration_ms=N sample_ms=N
- *  cpus=LIST` — prints "sample ..." lines and one "result ..." line. */
+ *  min_entries=N cpus=LIST` — prints "sample ..." lines and one "result ..." line. */
 static int hoard_child_main(int argc, char **argv)
 {
     hoard_job j = {0};
@@ -406,7 +427,7 @@ static int hoard_child_main(int argc, char **argv)
     if (j.heap == HOARD_HEAP_GC)
         gcheap_start(t, (unsigned)topo_pu_count(t), 0, 0);
     char err[512];
-    double timeout_s = 30.0 + (double)j.duration_ns * 1e-9;
+    double timeout_s = 30.0 + (double)(j.min_entries ? hoard_patience_ns(&j) : j.duration_ns) * 1e-9;
     int rc = gcheap_run_mutator(t, topo_pu(t, 0), j.heap == HOARD_HEAP_GC, hoard_mutator, &j, timeout_s,
                                  err, sizeof err);
     topo_free(t);

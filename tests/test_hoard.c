@@ -185,7 +185,8 @@ static void test_bounded_within_bound(void **state)
     for (int h = 0; h < 2; h++) {
         char *out = NULL;
         int rc = testutil_run(&out, "%s __child hoard variant=bounded heap=%s bound=4M cap=256M"
-                                    " duration_ms=600 sample_ms=10", MEMPROBE_BIN, heaps[h]);
+                                    " duration_ms=600 sample_ms=10 min_entries=%d", MEMPROBE_BIN, heaps[h],
+                                    (int)(3 * 4.0 * 1024 * 1024 / 4000) + 1);
         assert_int_equal(rc, 0);
         const char *r = test_result(out);
         double start = test_field(r, "rss_start"), max = test_field(r, "rss_max");
