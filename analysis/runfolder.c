@@ -137,6 +137,19 @@ static const char *runfolder_known_field(const runfolder *r, size_t i, const cha
     return json_object_get_string(v);
 }
 
+/* The numeric columns of results.csv (the contract's, the counters') hold
+ * numbers or nothing: 0, or -1 with err naming the file, line and cell. */
+static int runfolder_check_numbers(const runfolder *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < output_table_column_count(r->results); i++) {
+        const char *c = output_table_column(r->results, i);
+        if ((results_column_is_numeric(c) || runfolder_is_counter_column(r, c)) &&
+            output_table_check_numbers(r->results, c, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
@@ -157,6 +170,10 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
     free(path);
     if (!r->results || runfolder_load_json(r, "machine.json", &r->machine, err, errlen) != 0 ||
         runfolder_load_json(r, "families.json", &r->families_json, err, errlen) != 0) {
+        runfolder_free(r);
+        return NULL;
+    }
+    if (runfolder_check_numbers(r, err, errlen) != 0) {
         runfolder_free(r);
         return NULL;
     }

@@ -9,6 +9,7 @@
 #include "memprobe/output.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -109,6 +110,7 @@ struct output_table {
     size_t ncols, capcols;
     char ***rows;          /* rows[r][c], c < ncols at the time of use (grown lazily) */
     size_t *row_width;     /* allocated cells per row */
+    size_t *row_line;      /* line of the file each row starts on (read tables; else NULL) */
     size_t nrows, caprows;
     struct output_table *next;
 };
@@ -170,7 +172,11 @@ void output_table_row(output_table *t)
         t->caprows = t->caprows ? t->caprows * 2 : 64;
         t->rows = xalloc_array(t->rows, t->caprows, sizeof *t->rows);
         t->row_width = xalloc_array(t->row_width, t->caprows, sizeof *t->row_width);
+        if (t->row_line)
+            t->row_line = xalloc_array(t->row_line, t->caprows, sizeof *t->row_line);
     }
+    if (t->row_line)
+        t->row_line[t->nrows] = 0;
     t->rows[t->nrows] = NULL;
     t->row_width[t->nrows] = 0;
     t->nrows++;
@@ -343,6 +349,7 @@ void output_table_free(output_table *t)
         free(t->columns[c]);
     free(t->rows);
     free(t->row_width);
+    free(t->row_line);
     free(t->columns);
     free(t->file_name);
     free(t);
@@ -369,11 +376,17 @@ void output_table_append(output_table *dst, const output_table *src)
 
 /* ---- CSV reading (libcsv) ---- */
 
+/* Strict: the header names distinct, non-empty columns; every row has
+ * exactly as many fields as the header; the file ends with a line end (a
+ * file cut mid-line is refused, not read as a shorter last row); a UTF-8
+ * byte-order mark before the header is skipped.  Errors name the physical
+ * line a record starts on. */
 typedef struct csv_reader {
     output_table *t;
     int header_done;
     size_t field;          /* index of the next field in the current record */
-    size_t line;           /* current record number (1-based, header = 1) */
+    size_t line;           /* physical line the current record starts on (1-based) */
+    size_t newlines;       /* line ends inside the current record's quoted fields */
     char **header;
     size_t nheader;
     int row_started;
@@ -387,9 +400,7 @@ static void csv_reader_fail(csv_reader *rd, const char *fmt, ...)
     if (rd->error)
         return;
     rd->error = xalloc_malloc(256);
-    if (!rd->error)
-        return;
-    int n = snprintf(rd->error, 256, "line %zu: ", rd->line + 1);
+    int n = snprintf(rd->error, 256, "%zu: ", rd->line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rd->error + n, 256 - (size_t)n, fmt, ap);
@@ -411,6 +422,13 @@ static void csv_reader_header_field(csv_reader *rd, const char *name)
     rd->nheader++;
 }
 
+static void csv_reader_start_row(csv_reader *rd)
+{
+    output_table_row(rd->t);
+    rd->t->row_line[rd->t->nrows - 1] = rd->line;
+    rd->row_started = 1;
+}
+
 static void csv_reader_field(void *data, size_t len, void *ctx)
 {
     csv_reader *rd = ctx;
@@ -418,18 +436,20 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
         csv_reader_fail(rd, "NUL byte in a field (not a text CSV file)");
         len = strnlen(data, len);
     }
+    for (size_t i = 0; data && i < len; i++)
+        rd->newlines += ((const char *)data)[i] == '\n';
     if (!rd->header_done) {
         char *name = xalloc_strndup(data ? data : "", len);
         csv_reader_header_field(rd, name);
         free(name);
+        rd->field++;
         return;
     }
-    if (!rd->row_started) {
-        output_table_row(rd->t);
-        rd->row_started = 1;
-    }
+    if (!rd->row_started)
+        csv_reader_start_row(rd);
     if (rd->field >= rd->nheader) {
-        csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
+        if (rd->field == rd->nheader)
+            csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
     } else if (len > 0 && data) {
         char *v = xalloc_strndup(data, len);
         output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
@@ -442,14 +462,40 @@ static void csv_reader_record(int c, void *ctx)
 {
     (void)c;
     csv_reader *rd = ctx;
-    rd->line++;
     if (!rd->header_done) {
         rd->header_done = 1;
-    } else if (!rd->row_started) {
-        output_table_row(rd->t);   /* a record of one empty field */
+    } else {
+        if (!rd->row_started)
+            csv_reader_start_row(rd);   /* a record of one empty field */
+        size_t fields = rd->field ? rd->field : 1;
+        if (fields < rd->nheader)
+            csv_reader_fail(rd, "%zu field%s where the header has %zu columns (a row cut short?)", fields,
+                            fields == 1 ? "" : "s", rd->nheader);
     }
+    rd->line += 1 + rd->newlines;
+    rd->newlines = 0;
     rd->field = 0;
     rd->row_started = 0;
+}
+
+/* Feed the file to libcsv; 0, or -1 when libcsv refused it.  *last is the
+ * file's last byte (-1 when it is empty). */
+static int csv_reader_parse(FILE *in, struct csv_parser *p, csv_reader *rd, int *last)
+{
+    char buf[65536];
+    size_t n, skip = 0;
+    int first = 1;
+    *last = -1;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+            skip = 3;   /* a UTF-8 byte-order mark (spreadsheets write one) */
+        first = 0;
+        *last = (unsigned char)buf[n - 1];
+        if (csv_parse(p, buf + skip, n - skip, csv_reader_field, csv_reader_record, rd) != n - skip)
+            return -1;
+        skip = 0;
+    }
+    return csv_fini(p, csv_reader_field, csv_reader_record, rd) != 0 ? -1 : 0;
 }
 
 output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
@@ -461,31 +507,66 @@ output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
     }
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI);
-    csv_reader rd = {.t = output_table_named(path)};
-    char buf[65536];
-    size_t n;
-    int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        bad = csv_parse(&p, buf, n, csv_reader_field, csv_reader_record, &rd) != n;
-    if (!bad)
-        bad = csv_fini(&p, csv_reader_field, csv_reader_record, &rd) != 0;
+    csv_reader rd = {.t = output_table_named(path), .line = 1};
+    rd.t->row_line = xalloc_calloc(1, sizeof *rd.t->row_line);
+    int last;
+    int bad = csv_reader_parse(in, &p, &rd, &last);
     fclose(in);
-    if (bad || rd.error || !rd.header_done) {
-        if (rd.error)
-            snprintf(err, errlen, "%s:%s", path, rd.error + 5);
+    if (bad || rd.error || !rd.header_done || (last != '\n' && last != '\r')) {
+        if (bad)
+            snprintf(err, errlen, "%s:%zu: malformed CSV (%s)", path, rd.line, csv_strerror(csv_error(&p)));
+        else if (rd.error)
+            snprintf(err, errlen, "%s:%s", path, rd.error);
         else if (!rd.header_done)
             snprintf(err, errlen, "%s: empty file, expected a CSV header line", path);
         else
-            snprintf(err, errlen, "%s:%zu: malformed CSV (%s)", path, rd.line + 1, csv_strerror(csv_error(&p)));
+            snprintf(err, errlen, "%s:%zu: the last line has no line end (the file was cut short)", path,
+                     rd.line > 1 ? rd.line - 1 : 1);
         output_table_free(rd.t);
         rd.t = NULL;
     }
     csv_free(&p);
-    for (size_t i = 0; i < rd.nheader; i++)
-        free(rd.header[i]);
-    free(rd.header);
+    xalloc_free_list(rd.header, rd.nheader);
     free(rd.error);
     return rd.t;
+}
+
+const char *output_table_source(const output_table *t)
+{
+    return t->row_line ? t->file_name : NULL;
+}
+
+size_t output_table_row_line(const output_table *t, size_t r)
+{
+    return t->row_line && r < t->nrows ? t->row_line[r] : 0;
+}
+
+int output_parse_number(const char *s, double *v)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || isnan(d) || (errno == ERANGE && isinf(d)))
+        return 0;
+    *v = d;
+    return 1;
+}
+
+int output_table_check_numbers(const output_table *t, const char *column, char *err, size_t errlen)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *s = output_table_cell(t, r, column);
+        double v;
+        if (!s || output_parse_number(s, &v))
+            continue;
+        const char *source = output_table_source(t);
+        snprintf(err, errlen, "%s:%zu: column '%s' holds '%.40s', not a number", source ? source : "table",
+                 output_table_row_line(t, r), column, s);
+        return -1;
+    }
+    return 0;
 }
 
 /* ----------------------------------------------------------- run folder */

@@ -5,7 +5,6 @@
  */
 #include "memprobe/results.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 static const char *const results_lead[] = {RESULTS_LEAD_COLUMNS};
 static const char *const results_middle[] = {RESULTS_MIDDLE_COLUMNS};
 static const char *const results_tail[] = {RESULTS_TAIL_COLUMNS};
+static const char *const results_numeric[] = {RESULTS_NUMERIC_COLUMNS};
 #define RESULTS_COUNT(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 struct results {
@@ -41,6 +41,11 @@ int results_column_is_fixed(const char *column)
     return results_in_list(results_lead, RESULTS_COUNT(results_lead), column) ||
            results_in_list(results_middle, RESULTS_COUNT(results_middle), column) ||
            results_in_list(results_tail, RESULTS_COUNT(results_tail), column);
+}
+
+int results_column_is_numeric(const char *column)
+{
+    return results_in_list(results_numeric, RESULTS_COUNT(results_numeric), column);
 }
 
 results *results_new(const char *allocator)
@@ -206,16 +211,5 @@ results_row_kind results_row_kind_of(const output_table *t, size_t r)
 
 int results_cell_number(const output_table *t, size_t r, const char *column, double *v)
 {
-    const char *s = output_table_cell(t, r, column);
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end || errno == ERANGE || isnan(d))
-        return 0;
-    *v = d;
-    return 1;
+    return output_parse_number(output_table_cell(t, r, column), v);
 }

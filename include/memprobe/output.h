@@ -59,8 +59,22 @@ void output_table_write_csv(const output_table *t, FILE *out);
 /* Write every table into dir atomically.  0 or -1 with err. */
 int output_tables_write_all(const char *dir, char *err, size_t errlen);
 /* Read a CSV file (header row first) into a new table that is not among the
- * run's tables; NULL with err (file:line) when it cannot be read or parsed. */
+ * run's tables; NULL with err ("file:line: what") when it cannot be read or
+ * is not what memprobe writes: a header with an empty or repeated column
+ * name, a row with more or fewer fields than the header, a NUL byte, a last
+ * line without its line end (a file cut short).  A UTF-8 byte-order mark
+ * before the header is skipped. */
 output_table *output_table_read_csv(const char *path, char *err, size_t errlen);
+/* The file a table was read from (NULL for a table built in memory) and
+ * the line of that file row r starts on (0 when not read from a file). */
+const char *output_table_source(const output_table *t);
+size_t output_table_row_line(const output_table *t, size_t r);
+/* Every non-empty cell of column is a number (output_parse_number): 0, or
+ * -1 with err naming the file, the line, the column and the cell. */
+int output_table_check_numbers(const output_table *t, const char *column, char *err, size_t errlen);
+/* s as a whole is a number (decimal or exponent notation, or inf; not NaN,
+ * no blanks, nothing after it): 1 with *v set, else 0. */
+int output_parse_number(const char *s, double *v);
 /* A new empty table that is not among the run's tables (not written by
  * output_tables_write_all); free it with output_table_free. */
 output_table *output_table_new(void);

@@ -33,9 +33,14 @@ extern "C" {
     "threads", "cpus", "pair_class", "allocator", "runtime", "run_type", "aggregate", "repetition",        \
         "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"
 #define RESULTS_TAIL_COLUMNS "label", "status", "message"
+#define RESULTS_NUMERIC_COLUMNS                                                                            \
+    "threads", "repetition", "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"
 
 /* 1 when column is one of the fixed columns above (lead, middle or tail). */
 int results_column_is_fixed(const char *column);
+/* 1 when column is a fixed column that holds numbers (threads, repetition,
+ * iterations, real_ns, cpu_ns, bytes_per_second, items_per_second). */
+int results_column_is_numeric(const char *column);
 
 /* ---- building a run's rows ---- */
 
