@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "memprobe/args.h"
 #include "memprobe/output.h"
 #include "memprobe/paths.h"
 #include "memprobe/stats.h"
@@ -212,11 +213,10 @@ int commands_compare_main(int argc, char **argv)
                    STATS_UTEST_ALPHA, STATS_UTEST_MIN_REPETITIONS);
             return 0;
         }
-        if (strcmp(argv[i], "--out") == 0) {
-            if (i + 1 >= argc || !commands_is_dir(argv[i + 1]))
-                return commands_usage_error(cmd, "--out '%s': expected an existing folder",
-                                          i + 1 < argc ? argv[i + 1] : "");
-            out_dir = argv[++i];
+        if (args_option_is(argv[i], "--out")) {
+            out_dir = args_value(argc, argv, &i);
+            if (!out_dir || !commands_is_dir(out_dir))
+                return commands_usage_error(cmd, "--out '%s': expected an existing folder", out_dir ? out_dir : "");
         } else if (strcmp(argv[i], "--no-plots") == 0) {
             plot = 0;
         } else if (argv[i][0] == '-' || ndirs == 2) {

@@ -8,6 +8,7 @@
  * input and what is accepted, exit status 2, no run folder left behind.
  */
 #include "memprobe/allocators.h"
+#include "memprobe/args.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
@@ -118,19 +119,10 @@ static void print_run_help(FILE *out)
 
 static const char *take_value(int argc, char **argv, int *i, const char *name)
 {
-    const char *arg = argv[*i];
-    const char *eq = strchr(arg, '=');
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc)
+    const char *value = args_value(argc, argv, i);
+    if (!value)
         usage_error("%s needs a value", name);
-    return argv[++*i];
-}
-
-static int option_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+    return value;
 }
 
 /* A whole number from min to max given to option, else a usage error. */
@@ -178,21 +170,21 @@ static void parse_run_options(int argc, char **argv, run_options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             print_run_help(stdout);
             exit(0);
-        } else if (option_is(a, "--filter")) {
+        } else if (args_option_is(a, "--filter")) {
             o->filter = take_value(argc, argv, &i, "--filter");
         } else if (strcmp(a, "--quick") == 0) {
             o->quick = 1;
-        } else if (option_is(a, "--repetitions")) {
+        } else if (args_option_is(a, "--repetitions")) {
             o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
-        } else if (option_is(a, "--counters")) {
+        } else if (args_option_is(a, "--counters")) {
             o->counters = take_value(argc, argv, &i, "--counters");
-        } else if (option_is(a, "--counters-backend")) {
+        } else if (args_option_is(a, "--counters-backend")) {
             o->counters_backend = take_value(argc, argv, &i, "--counters-backend");
-        } else if (option_is(a, "--cpus")) {
+        } else if (args_option_is(a, "--cpus")) {
             o->cpus = take_value(argc, argv, &i, "--cpus");
-        } else if (option_is(a, "--out")) {
+        } else if (args_option_is(a, "--out")) {
             o->out = take_value(argc, argv, &i, "--out");
-        } else if (option_is(a, "--child-allocator")) {
+        } else if (args_option_is(a, "--child-allocator")) {
             o->child_allocator = take_value(argc, argv, &i, "--child-allocator");
         } else if (strncmp(a, "--benchmark_", 12) == 0) {
             if (o->nbench_args < 60)
@@ -497,7 +489,7 @@ static void no_arguments(int argc, char **argv, const char *help)
             puts(help);
             exit(0);
         }
-        if (option_is(argv[i], "--cpus")) {
+        if (args_option_is(argv[i], "--cpus")) {
             take_value(argc, argv, &i, "--cpus");   /* read by find_cpus_option */
             continue;
         }
@@ -508,7 +500,7 @@ static void no_arguments(int argc, char **argv, const char *help)
 static const char *find_cpus_option(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
-        if (option_is(argv[i], "--cpus"))
+        if (args_option_is(argv[i], "--cpus"))
             return take_value(argc, argv, &i, "--cpus");
     return NULL;
 }
@@ -535,11 +527,11 @@ static int command_counters(int argc, char **argv)
                    "page_faults count (a check against `perf stat -e page-faults`).\n", usage);
             return 0;
         }
-        if (option_is(argv[i], "--counters"))
+        if (args_option_is(argv[i], "--counters"))
             spec = take_value(argc, argv, &i, "--counters");
-        else if (option_is(argv[i], "--counters-backend"))
+        else if (args_option_is(argv[i], "--counters-backend"))
             backend = take_value(argc, argv, &i, "--counters-backend");
-        else if (option_is(argv[i], "--touch-pages"))
+        else if (args_option_is(argv[i], "--touch-pages"))
             touch = parse_whole_number("--touch-pages", take_value(argc, argv, &i, "--touch-pages"), 0, 1048576);
         else
             usage_error("unexpected argument '%s'; %s", argv[i], usage);
