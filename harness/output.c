@@ -11,14 +11,11 @@
 #include <csv.h>
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "memprobe/xalloc.h"
@@ -111,6 +108,8 @@ struct output_table {
     char ***rows;          /* rows[r][c], c < ncols at the time of use (grown lazily) */
     size_t *row_width;     /* allocated cells per row */
     size_t *row_line;      /* line of the file each row starts on (read tables; else NULL) */
+    unsigned long long *row_edit;   /* the value of edits at each row's latest change */
+    unsigned long long edits;       /* cells set so far */
     size_t nrows, caprows;
     struct output_table *next;
 };
@@ -137,6 +136,21 @@ output_table *output_table_get(const char *file_name)
             return *p;
     *p = output_table_named(file_name);
     return *p;
+}
+
+output_table *output_tables_first(void)
+{
+    return tables;
+}
+
+output_table *output_tables_next(const output_table *t)
+{
+    return t->next;
+}
+
+const char *output_table_name(const output_table *t)
+{
+    return t->file_name;
 }
 
 static long output_table_find_column(const output_table *t, const char *name)
@@ -172,6 +186,7 @@ void output_table_row(output_table *t)
         t->caprows = t->caprows ? t->caprows * 2 : 64;
         t->rows = xalloc_array(t->rows, t->caprows, sizeof *t->rows);
         t->row_width = xalloc_array(t->row_width, t->caprows, sizeof *t->row_width);
+        t->row_edit = xalloc_array(t->row_edit, t->caprows, sizeof *t->row_edit);
         if (t->row_line)
             t->row_line = xalloc_array(t->row_line, t->caprows, sizeof *t->row_line);
     }
@@ -179,6 +194,7 @@ void output_table_row(output_table *t)
         t->row_line[t->nrows] = 0;
     t->rows[t->nrows] = NULL;
     t->row_width[t->nrows] = 0;
+    t->row_edit[t->nrows] = ++t->edits;
     t->nrows++;
 }
 
@@ -194,6 +210,7 @@ static void output_table_put(output_table *t, size_t r, const char *column, cons
     }
     free(t->rows[r][c]);
     t->rows[r][c] = value ? xalloc_strdup(value) : NULL;
+    t->row_edit[r] = ++t->edits;
 }
 
 void output_table_insert_column(output_table *t, const char *name, const char *before)
@@ -265,6 +282,12 @@ void output_table_set_int(output_table *t, const char *column, long long value)
 }
 
 size_t output_table_row_count(const output_table *t) { return t->nrows; }
+unsigned long long output_table_edit_count(const output_table *t) { return t->edits; }
+
+unsigned long long output_table_row_edited(const output_table *t, size_t r)
+{
+    return r < t->nrows ? t->row_edit[r] : 0;
+}
 size_t output_table_column_count(const output_table *t) { return t->ncols; }
 const char *output_table_column(const output_table *t, size_t i) { return i < t->ncols ? t->columns[i] : NULL; }
 
@@ -349,6 +372,7 @@ void output_table_free(output_table *t)
         free(t->columns[c]);
     free(t->rows);
     free(t->row_width);
+    free(t->row_edit);
     free(t->row_line);
     free(t->columns);
     free(t->file_name);
@@ -567,85 +591,6 @@ int output_table_check_numbers(const output_table *t, const char *column, char *
         return -1;
     }
     return 0;
-}
-
-/* ----------------------------------------------------------- run folder */
-
-int output_run_dir_create(const char *base, const char *explicit_dir,
-                          char *out, size_t outlen, char *err, size_t errlen)
-{
-    if (explicit_dir) {
-        snprintf(out, outlen, "%s", explicit_dir);
-    } else {
-        char host[256] = "host";
-        gethostname(host, sizeof host - 1);
-        char *dot = strchr(host, '.');
-        if (dot)
-            *dot = '\0';
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        if (mkdir(base, 0777) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create results folder '%s': %s", base, strerror(errno));
-            return -1;
-        }
-        /* two runs in the same second get distinct folders */
-        for (int i = 0;; i++) {
-            if (i == 0)
-                snprintf(out, outlen, "%s/%s-%s", base, host, stamp);
-            else
-                snprintf(out, outlen, "%s/%s-%s-%d", base, host, stamp, i);
-            if (mkdir(out, 0777) == 0)
-                return 0;
-            if (errno != EEXIST || i > 1000) {
-                snprintf(err, errlen, "cannot create run folder '%s': %s", out, strerror(errno));
-                return -1;
-            }
-        }
-    }
-    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "--out '%s': cannot create folder: %s", out, strerror(errno));
-        return -1;
-    }
-    char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", out, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "--out '%s': folder is not writable: %s", out, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    return 0;
-}
-
-int output_point_latest(const char *base, const char *run_dir)
-{
-    char link[PATH_MAX], tmp[PATH_MAX];
-    snprintf(link, sizeof link, "%s/latest", base);
-    snprintf(tmp, sizeof tmp, "%s/.latest.tmp.%ld", base, (long)getpid());
-    const char *target = run_dir;
-    char absolute[PATH_MAX];
-    size_t bl = strlen(base);
-    if (strncmp(run_dir, base, bl) == 0 && run_dir[bl] == '/')
-        target = run_dir + bl + 1;   /* relative link inside base */
-    else if (realpath(run_dir, absolute))
-        target = absolute;
-    unlink(tmp);
-    if (symlink(target, tmp) != 0)
-        return -1;
-    if (rename(tmp, link) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
-void output_run_dir_remove(const char *run_dir)
-{
-    rmdir(run_dir);   /* only an empty folder: never delete results */
 }
 
 /* ---- text ---- */
