@@ -262,6 +262,7 @@ static void test_both_option_forms_everywhere(void **state)
         {"run", "--out", "%s/form-%d", "--quick --filter harness/clock_now --counters none --repetitions 1"},
         {"run", "--filter", "harness/clock_now", "--quick --out %s/form-%d"},
         {"run", "--cpus", "0", "--quick --filter harness/clock_now --out %s/form-%d"},
+        {"run", "--benchmark_min_time", "0.01", "--quick --filter harness/clock_now --out %s/form-%d"},
     };
     char cwd[PATH_MAX];
     assert_non_null(getcwd(cwd, sizeof cwd));
@@ -277,6 +278,48 @@ static void test_both_option_forms_everywhere(void **state)
             snprintf(cmd, sizeof cmd, "%s %s%s%s %s", cases[i].cmd, cases[i].option, joined ? "=" : " ", value, rest);
             expect_success(cmd);
         }
+}
+
+/* libbenchmark's flags pass memprobe's checks too (before: a filter that
+ * matched nothing, listing and zero repetitions "completed" a run without
+ * results, -3 repetitions aborted, an unwritable --benchmark_out failed
+ * only after the run folder was made); results/latest never moves. */
+static void test_benchmark_flags_are_checked(void **state)
+{
+    (void)state;
+    const char *const refused[][2] = {
+        {"--benchmark_filter=nomatch", "--benchmark_filter 'nomatch' selects no benchmark"},
+        {"--benchmark_list_tests=true", "memprobe list"},
+        {"--benchmark_list_tests", "memprobe list"},
+        {"--benchmark_repetitions=0", "--benchmark_repetitions '0'"},
+        {"--benchmark_repetitions=-3", "--benchmark_repetitions '-3'"},
+        {"--benchmark_out=/nonexistent/x", "--benchmark_out '/nonexistent/x'"},
+        {"--benchmark_min_time=-1", "--benchmark_min_time '-1'"},
+        {"--benchmark_report_aggregates_only=true", "results.csv keeps every repetition"},
+        {"--benchmark_frobnicate=1", "unknown libbenchmark flag"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "run --quick --filter harness/clock_now %s", refused[i][0]);
+        expect_usage_error(args, refused[i][1]);
+    }
+}
+
+/* An --out longer than the system accepts is refused whole: one complete
+ * line (not cut off), and no folder made under a shortened name. */
+static void test_out_too_long(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    /* existing folders down to ~4090 characters, then a new name past PATH_MAX */
+    assert_int_equal(testutil_run(&out, "(cd %s && p=$(printf 'd/%%.0s' $(seq 1 2045)) && mkdir -p \"$p\" && "
+                                        "%s run --quick --filter harness/clock_now --out \"$p/newfolder\"; echo \"rc=$?\"; "
+                                        "ls \"$p\" | wc -l)", scratch, bin), 0);
+    if (!strstr(out, "rc=2") || !strstr(out, "expected a path of 1 to") || testutil_count_lines(out) != 3 ||
+        !strstr(out, "\n0\n"))
+        fail_msg("a path past PATH_MAX: %d lines:\n%s", testutil_count_lines(out), out);
+    free(out);
+    testutil_run(NULL, "rm -rf %s/d", scratch);
 }
 
 static void test_informational_commands(void **state)
@@ -312,6 +355,8 @@ int main(void)
         cmocka_unit_test(test_every_family_option_has_a_range),
         cmocka_unit_test(test_option_accepts_exponent_notation),
         cmocka_unit_test(test_both_option_forms_everywhere),
+        cmocka_unit_test(test_benchmark_flags_are_checked),
+        cmocka_unit_test(test_out_too_long),
         cmocka_unit_test(test_informational_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "memprobe/output.h"
+#include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
 
 static char *slurp(const char *path)
@@ -243,25 +244,27 @@ static void test_full_disk_keeps_old_file(void **state)
 static void test_run_dirs_are_distinct(void **state)
 {
     (void)state;
-    char base[64], a[4096], b[4096], err[256];
+    char base[64], err[256];
     testutil_scratch(base, sizeof base);
-    assert_int_equal(output_run_dir_create(base, NULL, a, sizeof a, err, sizeof err), 0);
-    assert_int_equal(output_run_dir_create(base, NULL, b, sizeof b, err, sizeof err), 0);
-    assert_string_not_equal(a, b);
-    assert_int_equal(output_point_latest(base, b), 0);
+    rundir *a = rundir_take(base, NULL, 0, err, sizeof err), *b = rundir_take(base, NULL, 0, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_not_equal(rundir_path(a), rundir_path(b));
+    assert_true(rundir_in_base(base, rundir_path(b)));
+    assert_int_equal(rundir_point_latest(base, rundir_path(b)), 0);
     char link[128], target[4096];
     snprintf(link, sizeof link, "%s/latest", base);
     ssize_t n = readlink(link, target, sizeof target - 1);
     assert_true(n > 0);
     target[n] = '\0';
-    assert_non_null(strstr(b, target));
-    assert_int_equal(output_run_dir_create(base, "/proc/memprobe-no", a, sizeof a, err, sizeof err), -1);
+    assert_non_null(strstr(rundir_path(b), target));
+    rundir_release(a, 0);
+    rundir_release(b, 0);
+    assert_null(rundir_take(base, "/proc/memprobe-no", 0, err, sizeof err));
     assert_non_null(strstr(err, "/proc/memprobe-no"));
     testutil_run(NULL, "rm -rf %s", base);
 }
 
-/* Growth that cannot be satisfied ends the process with one line on stderr
- * naming the size and XALLOC_EXIT_STATUS, never a NULL handed back. */
 static void test_out_of_memory_exits_cleanly(void **state)
 {
     (void)state;
