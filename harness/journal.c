@@ -221,7 +221,7 @@ static output_table *journal_table(journal_tables *jt, const char *name)
         if (strcmp(jt->names[i], name) == 0)
             return jt->tables[i];
     jt->names = xalloc_array(jt->names, jt->n + 1, sizeof *jt->names);
-    jt->tables = xalloc_array(jt->tables, jt->n + 1, sizeof *jt->tables);
+    jt->tables = xalloc_array(jt->tables, jt->n + 1, sizeof(output_table *));
     jt->names[jt->n] = xalloc_strdup(name);
     jt->tables[jt->n] = output_table_new();
     return jt->tables[jt->n++];
