@@ -1,8 +1,9 @@
 /*
  * test_rundir.c — the run folder's own modules, without running a
  * benchmark: the journal (rows appended, then written back as the run's
- * CSVs in results.csv's column order; a line cut by a kill left out, a
- * damaged one refused with its line), the folder rules of rundir (what
+ * CSVs in results.csv's column order, cells set on rows already journaled
+ * kept; a line cut by a kill left out, a damaged one refused with its
+ * line), the folder rules of rundir (what
  * --replace removes, and never anything outside the folder), and the
  * machine-wide lock (where it lives, who holds it, a second taker refused).
  */
@@ -109,6 +110,47 @@ static void test_journal_round_trip(void **state)
     testutil_run(NULL, "rm -rf %s", dir);
 }
 
+/* Cells a finish hook sets on rows already journaled (falseshare's
+ * slowdown, the placement marks: a column inserted before "label") reach
+ * the CSVs, in the declared column order, and a row set twice keeps its
+ * last value. */
+static void test_journal_keeps_late_edits(void **state)
+{
+    (void)state;
+    char dir[64], err[512];
+    journal *j = journal_with_rows(dir, sizeof dir);
+    output_table *r = output_table_get(RESULTS_FILE);
+    output_table_insert_column(r, "placement", "status");
+    output_table_set_row_str(r, 0, "placement", "changed");
+    output_table_set_row_str(r, 1, "placement", "unknown");
+    assert_int_equal(journal_flush(j, 0, err, sizeof err), 0);
+    output_table_set_row_str(r, 1, "placement", "stable");
+    output_table *side = output_table_get("side.csv");
+    output_table_insert_column(side, "derived", "bytes");
+    output_table_set_row_num(side, 0, "derived", 0.5);
+    journal_close(j);
+    output_tables_reset();
+
+    journal_summary sum;
+    assert_int_equal(journal_write_tables(dir, &sum, err, sizeof err), 0);
+    assert_int_equal(sum.rows, 2);
+    journal_summary_free(&sum);
+    output_table *t = testutil_read_csv(dir, RESULTS_FILE);
+    assert_non_null(t);
+    assert_int_equal(output_table_row_count(t), 2);
+    assert_string_equal(output_table_cell(t, 0, "placement"), "changed");
+    assert_string_equal(output_table_cell(t, 1, "placement"), "stable");
+    assert_string_equal(output_table_cell(t, 1, "real_ns"), "2.5");   /* the rest of the row kept */
+    output_table_free(t);
+    side = testutil_read_csv(dir, "side.csv");
+    assert_non_null(side);
+    assert_string_equal(output_table_column(side, 1), "derived");
+    assert_string_equal(output_table_cell(side, 0, "derived"), "0.5");
+    assert_string_equal(output_table_cell(side, 0, "level"), "0");
+    output_table_free(side);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
 /* A last line cut by a kill is left out (and said so); a damaged line
  * before it is refused with its line number. */
 static void test_journal_cut_and_damaged(void **state)
@@ -200,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_journal_round_trip),
         cmocka_unit_test(test_journal_cut_and_damaged),
+        cmocka_unit_test(test_journal_keeps_late_edits),
         cmocka_unit_test(test_replace_stays_inside),
         cmocka_unit_test(test_lock_refuses_a_second_taker),
     };
