@@ -292,9 +292,14 @@ static void report_families(doc *d, runfolder *run)
         doc_paragraph(d, description ? description : "(not described: the run folder's families.json does not name it)");
         char **images;
         size_t ni = plot_images(runfolder_dir(run), name, &images);
-        for (size_t k = 0; k < ni; k++)
-            if (runfolder_has_file(run, images[k]))   /* drawn for this run */
-                doc_image(d, runfolder_dir(run), images[k]);
+        for (size_t k = 0; k < ni; k++) {
+            if (!runfolder_has_file(run, images[k]))   /* not drawn for this run */
+                continue;
+            char svg[256];
+            size_t len = strlen(images[k]);
+            snprintf(svg, sizeof svg, "%.*s.svg", (int)(len - 4), images[k]);   /* plot_images: NAME.png */
+            doc_image(d, images[k], runfolder_has_file(run, svg));
+        }
         xalloc_free_list(images, ni);
         report_key_numbers(d, run, name);
     }
