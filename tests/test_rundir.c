@@ -58,16 +58,6 @@ static journal *journal_with_rows(char *dir, size_t len)
     return j;
 }
 
-static void append(const char *dir, const char *text)
-{
-    char path[256];
-    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
-    FILE *f = fopen(path, "a");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 /* Rows appended in two flushes come back as the run's CSVs: results.csv
  * in the contract's order (names, arguments, fixed columns, counters, the
  * family's own, the tail), a side table with its declared columns. */
@@ -159,14 +149,14 @@ static void test_journal_cut_and_damaged(void **state)
     char dir[64], err[512];
     journal_close(journal_with_rows(dir, sizeof dir));
     output_tables_reset();
-    append(dir, "{\"table\":\"results.csv\",\"row\":{\"family\":\"lat");
+    testutil_write_file(dir, JOURNAL_FILE, "a", "{\"table\":\"results.csv\",\"row\":{\"family\":\"lat");
     journal_summary sum;
     assert_int_equal(journal_write_tables(dir, &sum, err, sizeof err), 0);
     assert_int_equal(sum.rows, 2);
     assert_int_equal(sum.cut, 1);
     journal_summary_free(&sum);
 
-    append(dir, "\n{\"table\":\"results.csv\",\"row\":{\"family\":\"x\"}}\n");   /* the cut line is now whole, and bad */
+    testutil_write_file(dir, JOURNAL_FILE, "a", "\n{\"table\":\"results.csv\",\"row\":{\"family\":\"x\"}}\n");   /* the cut line is now whole, and bad */
     assert_int_equal(journal_write_tables(dir, &sum, err, sizeof err), -1);
     journal_summary_free(&sum);
     assert_non_null(strstr(err, "journal.jsonl:"));

@@ -187,6 +187,17 @@ static inline void testutil_remove_run(const char *run)
     testutil_run(NULL, "rm -rf \"$(dirname '%s')\"", run);
 }
 
+/* Write text into dir/name, replacing it (mode "w") or at its end ("a"). */
+static inline void testutil_write_file(const char *dir, const char *name, const char *mode, const char *text)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 /* dir/file (a CSV: results.csv, a side table) parsed; NULL, with the reason
  * printed, when it cannot be read. */
 static inline output_table *testutil_read_csv(const char *dir, const char *file)
