@@ -74,12 +74,43 @@ static int results_next_arg(const char **p, int index, char *name, size_t namele
     return 1;
 }
 
+/* Declare column (when new) just before the first of the tail columns
+ * (label, status, message) that t has, so that they stay last while rows
+ * are added: a column derived when the run ends (placement, rows_derive),
+ * declared just before "label", then follows every family's column, as in
+ * results.csv. */
+static void results_declare_before_tail(output_table *t, const char *column)
+{
+    for (size_t i = 0; i < output_table_column_count(t); i++)
+        if (results_in_list(results_tail, RESULTS_COUNT(results_tail), output_table_column(t, i))) {
+            output_table_insert_column(t, column, output_table_column(t, i));
+            return;
+        }
+    output_table_insert_column(t, column, NULL);
+}
+
+/* Set a column that is not one of the tail's (see above). */
+static void results_set_before_tail(output_table *t, const char *column, const char *value)
+{
+    results_declare_before_tail(t, column);
+    output_table_set_str(t, column, value);
+}
+
+/* The fixed columns before the tail (lead, middle), declared before it. */
+static void results_declare_fixed(output_table *t)
+{
+    for (int i = 0; i < RESULTS_COUNT(results_lead); i++)
+        results_declare_before_tail(t, results_lead[i]);
+    for (int i = 0; i < RESULTS_COUNT(results_middle); i++)
+        results_declare_before_tail(t, results_middle[i]);
+}
+
 /* "size:64/n:2" -> columns size=64, n=2 ("64/2" -> arg0=64, arg1=2). */
 static void results_set_arg_columns(output_table *t, const char *args)
 {
     char name[64], value[256];
     for (int i = 0; results_next_arg(&args, i, name, sizeof name, value, sizeof value); i++)
-        output_table_set_str(t, name, value);
+        results_set_before_tail(t, name, value);
 }
 
 /* label "k=v;k=v" -> one column per key */
@@ -91,7 +122,7 @@ static void results_set_tag_columns(output_table *t, const char *label)
         if (!eq || eq == kv)
             continue;
         *eq = '\0';
-        output_table_set_str(t, kv, eq + 1);
+        results_set_before_tail(t, kv, eq + 1);
     }
     free(copy);
 }
@@ -114,6 +145,7 @@ void results_add(const cbench_result *res, void *ctx)
     results *r = ctx;
     output_table *t = output_table_get(RESULTS_FILE);
     output_table_row(t);
+    results_declare_fixed(t);
     results_set_names(t, res);
     results_set_arg_columns(t, res->args);
     output_table_set_int(t, "threads", res->threads);
@@ -132,8 +164,10 @@ void results_add(const cbench_result *res, void *ctx)
         if (!res->manual_time)
             output_table_set_num(t, "cpu_ns", res->cpu_ns);
     }
-    for (int i = 0; i < res->n_counters; i++)
+    for (int i = 0; i < res->n_counters; i++) {
+        results_declare_before_tail(t, res->counter_names[i]);
         output_table_set_num(t, res->counter_names[i], res->counter_values[i]);
+    }
     output_table_set_str(t, "label", res->label);
     static const char *const status_names[] = {[CBENCH_OK] = "ok", [CBENCH_SKIPPED] = "skipped",
                                                [CBENCH_ERROR] = "error"};
@@ -146,6 +180,7 @@ void results_add_skip(results *r, const char *family, const char *why)
 {
     output_table *t = output_table_get(RESULTS_FILE);
     output_table_row(t);
+    results_declare_fixed(t);
     output_table_set_str(t, "family", family);
     output_table_set_str(t, "allocator", r->allocator);
     output_table_set_str(t, "runtime", "c");

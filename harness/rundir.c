@@ -374,7 +374,10 @@ static int rundir_make_explicit(const char *base, const char *given, int replace
 static int rundir_probe_writable(const char *path, const char *shown, char *err, size_t errlen)
 {
     char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.tmp.%ld", path, (long)getpid());
+    if (snprintf(probe, sizeof probe, "%s/.memprobe-write-test.tmp.%ld", path, (long)getpid()) >= (int)sizeof probe) {
+        snprintf(err, errlen, "--out '%s': path too long", shown);
+        return -1;
+    }
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
         snprintf(err, errlen, "--out '%s': folder is not writable: %s", shown, strerror(errno));
