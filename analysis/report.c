@@ -446,8 +446,10 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
 }
 
 /* Every claims/NAME.ini of the data folder judged against run (*nv
- * verdicts); what to say about them into note. */
-static claims_verdict *report_judge(runfolder *run, FILE *out, size_t *nv, char *note, size_t notelen)
+ * verdicts, which point into *set: free them, then it); what to say about
+ * them into note. */
+static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_out, size_t *nv, char *note,
+                                    size_t notelen)
 {
     char claims_dir[PATH_MAX], err[1024];
     snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
@@ -465,7 +467,7 @@ static claims_verdict *report_judge(runfolder *run, FILE *out, size_t *nv, char 
     claims_verdict *v = set ? claims_evaluate(set, run, nv) : NULL;
     if (*nv)
         claims_print_table(v, *nv, out);
-    claims_free(set);
+    *set_out = set;
     xalloc_free_list(paths, npaths);
     return v;
 }
@@ -498,7 +500,8 @@ int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn 
         report_plots(run, out, &notes, note, ctx);
     char claims_note[PATH_MAX + 1200];
     size_t nv;
-    claims_verdict *v = report_judge(run, out, &nv, claims_note, sizeof claims_note);
+    claims_set *set;
+    claims_verdict *v = report_judge(run, out, &set, &nv, claims_note, sizeof claims_note);
     int rc = report_write(run, v, nv, claims_note, &notes, err, sizeof err);
     if (rc == 0) {
         fprintf(out, "report: %s/report.html\n", run_dir);
@@ -511,6 +514,7 @@ int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn 
     }
     int failed = rc != 0 || (draw_plots && notes.n > 0 && plot_gnuplot_available());
     claims_verdicts_free(v, nv);
+    claims_free(set);
     xalloc_free_list(notes.lines, notes.n);
     runfolder_free(run);
     return failed ? -1 : 0;
