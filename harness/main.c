@@ -689,6 +689,8 @@ static int command_list(int argc, char **argv)
     select_benchmarks(&cfg, &o, &re, NULL);
     cbench_run(NULL, NULL, NULL);
     topo_free(t);
+    if (o.filter)
+        regfree(&re);
     free_run_options(&o);
     return 0;
 }
