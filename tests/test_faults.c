@@ -785,7 +785,7 @@ static pid_t start_long_run(const fault_setup *s, const char *dir, const char *l
 {
     char *argv[] = {bin, "run", "--filter", "latency/chase$", "--repetitions", "1", "--out", (char *)dir, NULL};
     pid_t pid = fault_spawn(s, argv, log_path);
-    if (!wait_for_lines(log_path, "] latency/", n, pid, 120)) {
+    if (!wait_for_lines(log_path, "] latency/", n, pid, FAULT_DEADLINE_S)) {
         kill(pid, SIGKILL);
         fault_wait(pid);
         char *log = NULL;
@@ -952,7 +952,7 @@ static void test_ctrl_c_while_plotting(void **state)
     pid_t pid = fault_spawn(&s, argv, log_path);
     unsetenv("MEMPROBE_DATADIR");
     int plotting = 0;
-    for (double deadline = now_s() + 120; !plotting && now_s() < deadline && still_running(pid); sleep_ms(50)) {
+    for (double deadline = now_s() + FAULT_DEADLINE_S; !plotting && now_s() < deadline && still_running(pid); sleep_ms(50)) {
         char *n = NULL;
         testutil_run(&n, "ls %s/.plot-latency.tmp.*/plotting 2>/dev/null | wc -l", dir);
         plotting = atoi(n) > 0;
