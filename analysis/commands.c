@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "memprobe/args.h"
 #include "memprobe/output.h"
 #include "memprobe/paths.h"
 #include "memprobe/stats.h"
@@ -98,11 +99,14 @@ int commands_plot_main(int argc, char **argv)
     runfolder *run = commands_open_run(argv[0], dir);
     if (!run)
         return 2;
-    int drawn = plot_run_all(run, stdout);
+    char **failures;
+    size_t nfailures;
+    int drawn = plot_run_all(run, stdout, &failures, &nfailures);
     if (drawn >= 0)
         printf("plots: %d drawn in %s\n", drawn, runfolder_dir(run));
+    xalloc_free_list(failures, nfailures);
     runfolder_free(run);
-    return drawn < 0 ? 1 : 0;
+    return drawn < 0 || nfailures ? 1 : 0;
 }
 
 int commands_claims_main(int argc, char **argv)
@@ -167,11 +171,17 @@ int commands_report_main(int argc, char **argv)
                                             &no_plots, &status);
     if (!dir)
         return status;
+    char note[512], err[1024];
+    int recovered = runfolder_recover(dir, note, sizeof note, err, sizeof err);
+    if (recovered < 0)
+        return commands_usage_error(argv[0], "%s", err);
+    if (recovered > 0)
+        printf("report: %s\n", note);
     runfolder *run = commands_open_run(argv[0], dir);
     if (!run)
         return 2;
     runfolder_free(run);
-    return report_build(dir, stdout, !no_plots) == 0 ? 0 : 1;
+    return report_build(dir, stdout, !no_plots, NULL, NULL) == 0 ? 0 : 1;
 }
 
 /* "hostA vs hostB" style label from two runs' machine.json key. */
@@ -187,13 +197,16 @@ static void commands_compare_plot(runfolder *a, runfolder *b, const char *out_di
         printf("%s\n", plot_install_hint());
         return;
     }
-    char script[PATH_MAX], err[512];
+    char script[PATH_MAX], err[1024], **drawn = NULL;
+    size_t ndrawn = 0;
     snprintf(script, sizeof script, "%s/plots/compare.gp", paths_data_dir());
     char *host = commands_pair_label(a, b, "host"), *cpu = commands_pair_label(a, b, "cpu_model");
-    if (plot_run_script(script, out_dir, host, cpu, 120, err, sizeof err) == 0)
+    char *const inputs[] = {"compare.csv", "compare_families.csv"};
+    if (plot_run_script(script, out_dir, inputs, 2, host, cpu, 120, &drawn, &ndrawn, err, sizeof err) == 0)
         printf("compare: plot %s/compare.png\n", out_dir);
     else
         printf("plots: %s\n", err);
+    xalloc_free_list(drawn, ndrawn);
     free(host);
     free(cpu);
 }
@@ -212,11 +225,10 @@ int commands_compare_main(int argc, char **argv)
                    STATS_UTEST_ALPHA, STATS_UTEST_MIN_REPETITIONS);
             return 0;
         }
-        if (strcmp(argv[i], "--out") == 0) {
-            if (i + 1 >= argc || !commands_is_dir(argv[i + 1]))
-                return commands_usage_error(cmd, "--out '%s': expected an existing folder",
-                                          i + 1 < argc ? argv[i + 1] : "");
-            out_dir = argv[++i];
+        if (args_option_is(argv[i], "--out")) {
+            out_dir = args_value(argc, argv, &i);
+            if (!out_dir || !commands_is_dir(out_dir))
+                return commands_usage_error(cmd, "--out '%s': expected an existing folder", out_dir ? out_dir : "");
         } else if (strcmp(argv[i], "--no-plots") == 0) {
             plot = 0;
         } else if (argv[i][0] == '-' || ndirs == 2) {

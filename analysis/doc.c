@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "memprobe/output.h"
 
@@ -105,14 +104,11 @@ void doc_list(doc *d, const char *const *items, size_t n, const char *css_class)
     fprintf(d->html, "</ul>\n");
 }
 
-void doc_image(doc *d, const char *dir, const char *file)
+void doc_image(doc *d, const char *file, int has_svg)
 {
-    char svg[PATH_MAX], svg_name[256];
+    char svg_name[256];
     size_t len = strlen(file);
     snprintf(svg_name, sizeof svg_name, "%.*s.svg", (int)(len > 4 ? len - 4 : len), file);
-    snprintf(svg, sizeof svg, "%s/%s", dir, svg_name);
-    struct stat st;
-    int has_svg = stat(svg, &st) == 0;
     fprintf(d->md, "![%s](%s)%s%s%s\n\n", file, file, has_svg ? " ([SVG](" : "", has_svg ? svg_name : "",
             has_svg ? "))" : "");
     fprintf(d->html, "<p><img src=\"");

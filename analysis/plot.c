@@ -1,21 +1,27 @@
 /*
  * plot.c — decide which gnuplot scripts of the data folder (paths.h) apply
  * to a run folder, and run them headless with a time limit, reducing any
- * failure to one line.
+ * failure to one line.  A script runs in a scratch folder inside the run
+ * folder that links to the run's files and to nothing else; only when it
+ * succeeds are its images renamed into the run folder, so a failing script
+ * never leaves a half-drawn or empty image, nor replaces a good one.
  */
 #include "analysis/plot.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memprobe/output.h"
 #include "memprobe/paths.h"
 #include "memprobe/proc.h"
+#include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
 
 #define PLOT_TIMEOUT_S 120.0
@@ -112,44 +118,123 @@ static void plot_last_error_line(const char *text, char *out, size_t outlen)
     }
 }
 
-int plot_run_script(const char *script, const char *dir, const char *host, const char *cpu,
-                    double timeout_s, char *err, size_t errlen)
+/* Why gnuplot's run r (rc) failed, into err. */
+static void plot_describe_failure(const proc_result *r, const char *base, double timeout_s, char *err,
+                                  size_t errlen)
 {
-    char abs[PATH_MAX];
+    char last[400];
+    plot_last_error_line(r->output, last, sizeof last);
+    if (r->status == PROC_TIMED_OUT)
+        snprintf(err, errlen, "%s: gnuplot took longer than %.0f s and was stopped", base, timeout_s);
+    else if (r->status == PROC_NOT_STARTED && strcmp(r->failed_step, "chdir") == 0)
+        snprintf(err, errlen, "%s: cannot enter its scratch folder", base);
+    else if (r->status == PROC_NOT_STARTED)
+        snprintf(err, errlen, "%s: gnuplot could not be started", base);
+    else
+        snprintf(err, errlen, "%s: gnuplot failed: %s", base, *last ? last : "no message");
+}
+
+/* A scratch folder dir/.plot-NAME.tmp.PID (a temporary a later run cleans
+ * if this process dies) holding links to the inputs; its name into out.
+ * 0, or -1 with err. */
+static int plot_make_scratch(const char *dir, const char *name, char *const *inputs, size_t ninputs, char *out,
+                             size_t outlen, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    if (snprintf(out, outlen, ".plot-%s.tmp.%ld", name, (long)getpid()) >= (int)outlen ||
+        snprintf(path, sizeof path, "%s/%s", dir, out) >= (int)sizeof path) {
+        snprintf(err, errlen, "%s.gp: the run folder's path is too long", name);
+        return -1;
+    }
+    rundir_remove_tree(dir, out);
+    if (mkdir(path, 0700) != 0) {
+        snprintf(err, errlen, "%s.gp: cannot make a scratch folder in %s: %s", name, dir, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < ninputs; i++) {
+        char link[PATH_MAX], target[PATH_MAX];
+        if (snprintf(link, sizeof link, "%s/%s", path, inputs[i]) < (int)sizeof link &&
+            snprintf(target, sizeof target, "../%s", inputs[i]) < (int)sizeof target && symlink(target, link) != 0) {
+            snprintf(err, errlen, "%s.gp: cannot link %s into its scratch folder: %s", name, inputs[i], strerror(errno));
+            rundir_remove_tree(dir, out);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Rename every file gnuplot wrote into the scratch folder (not the links)
+ * into dir, adding their names to *drawn.  0, or -1 with err. */
+static int plot_place_images(const char *dir, const char *scratch, char ***drawn, size_t *ndrawn, char *err,
+                             size_t errlen)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, scratch);
+    DIR *d = opendir(path);
+    int into = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = d && into >= 0 ? 0 : -1;
+    if (rc != 0)
+        snprintf(err, errlen, "cannot read the plots drawn in '%s': %s", path, strerror(errno));
+    for (struct dirent *e; rc == 0 && (e = readdir(d)) != NULL;) {
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (renameat(dirfd(d), e->d_name, into, e->d_name) != 0) {
+            snprintf(err, errlen, "cannot write '%s/%s': %s", dir, e->d_name, strerror(errno));
+            rc = -1;
+            break;
+        }
+        *drawn = xalloc_array(*drawn, *ndrawn + 1, sizeof **drawn);
+        (*drawn)[(*ndrawn)++] = xalloc_strdup(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    if (into >= 0)
+        close(into);
+    return rc;
+}
+
+int plot_run_script(const char *script, const char *dir, char *const *inputs, size_t ninputs, const char *host,
+                    const char *cpu, double timeout_s, char ***drawn, size_t *ndrawn, char *err, size_t errlen)
+{
+    char abs[PATH_MAX], gnuplot[PATH_MAX], scratch[NAME_MAX + 1], scratch_path[PATH_MAX];
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
     if (!realpath(script, abs)) {
         snprintf(err, errlen, "%s: %s", script, strerror(errno));
         return -1;
     }
-    char vars[1024] = "host=";
-    plot_quote(vars, sizeof vars, host ? host : "unknown host");
-    strncat(vars, "; cpu=", sizeof vars - strlen(vars) - 1);
-    plot_quote(vars, sizeof vars, cpu ? cpu : "unknown CPU");
-    const char *base = strrchr(script, '/');
-    base = base ? base + 1 : script;
-    char gnuplot[PATH_MAX];
     if (proc_find_in_path("gnuplot", gnuplot, sizeof gnuplot) != 0) {
         snprintf(err, errlen, "%s: gnuplot could not be started (not found on PATH)", base);
         return -1;
     }
+    char *name = plot_script_name(script);
+    int rc = plot_make_scratch(dir, name, inputs, ninputs, scratch, sizeof scratch, err, errlen);
+    free(name);
+    if (rc != 0)
+        return -1;
+    snprintf(scratch_path, sizeof scratch_path, "%s/%s", dir, scratch);
+    char vars[1024] = "host=", tmpdir[PATH_MAX + 8] = "TMPDIR=";
+    plot_quote(vars, sizeof vars, host ? host : "unknown host");
+    strncat(vars, "; cpu=", sizeof vars - strlen(vars) - 1);
+    plot_quote(vars, sizeof vars, cpu ? cpu : "unknown CPU");
+    if (!realpath(scratch_path, tmpdir + 7))
+        snprintf(tmpdir + 7, sizeof tmpdir - 7, "%s", scratch_path);
+    char *const settings[] = {tmpdir};   /* gnuplot and its libraries write nothing outside the run folder */
+    char **env = proc_env_with(settings, 1);
     char *argv[] = {"gnuplot", "-e", vars, abs, NULL};
-    proc_spec spec = {.path = gnuplot, .argv = argv, .cwd = dir, .in = PROC_NULL, .out = PROC_NULL,
-                      .err = PROC_CAPTURE, .timeout_s = timeout_s};
+    proc_spec spec = {.path = gnuplot, .argv = argv, .envp = env, .cwd = scratch_path, .in = PROC_NULL,
+                      .out = PROC_NULL, .err = PROC_CAPTURE, .timeout_s = timeout_s};
     proc_result r;
-    int rc = proc_run(&spec, &r);
-    char last[400];
-    plot_last_error_line(r.output, last, sizeof last);
-    proc_result_free(&r);
-    if (rc == 0)
-        return 0;
-    if (r.status == PROC_TIMED_OUT)
-        snprintf(err, errlen, "%s: gnuplot took longer than %.0f s and was stopped", base, timeout_s);
-    else if (r.status == PROC_NOT_STARTED && strcmp(r.failed_step, "chdir") == 0)
-        snprintf(err, errlen, "%s: cannot enter the run folder %s", base, dir);
-    else if (r.status == PROC_NOT_STARTED)
-        snprintf(err, errlen, "%s: gnuplot could not be started", base);
+    rc = proc_run(&spec, &r);
+    if (rc != 0)
+        plot_describe_failure(&r, base, timeout_s, err, errlen);
     else
-        snprintf(err, errlen, "%s: gnuplot failed: %s", base, *last ? last : "no message");
-    return -1;
+        rc = plot_place_images(dir, scratch, drawn, ndrawn, err, errlen);
+    proc_result_free(&r);
+    free(env);
+    rundir_remove_tree(dir, scratch);
+    return rc;
 }
 
 static int plot_cmp_str(const void *a, const void *b)
@@ -208,29 +293,43 @@ size_t plot_images(const char *dir, const char *name, char ***files)
     return kept;
 }
 
-int plot_run_all(runfolder *run, FILE *out)
+int plot_run_all(runfolder *run, FILE *out, char ***failures, size_t *nfailures)
 {
+    *failures = NULL;
+    *nfailures = 0;
     if (!plot_gnuplot_available()) {
         fprintf(out, "%s\n", plot_install_hint());
         return -1;
     }
     char plots[PATH_MAX];
     snprintf(plots, sizeof plots, "%s/plots", paths_data_dir());
-    char **scripts;
-    size_t n = plot_list_dir(plots, plot_is_script, NULL, &scripts);
+    char **scripts, **inputs, **drawn = NULL;
+    size_t n = plot_list_dir(plots, plot_is_script, NULL, &scripts), ninputs = runfolder_files(run, &inputs), ndrawn = 0;
     int ok = 0;
     const char *host = runfolder_machine_get(run, "host");
     const char *cpu = runfolder_machine_get(run, "cpu_model");
     for (size_t i = 0; i < n; i++) {
-        char path[PATH_MAX + 256], err[512];
+        char path[PATH_MAX + 256], err[1024];
         snprintf(path, sizeof path, "%s/%s", plots, scripts[i]);
         if (!plot_script_applies(path, run))
             continue;
-        if (plot_run_script(path, runfolder_dir(run), host, cpu, PLOT_TIMEOUT_S, err, sizeof err) == 0)
+        if (plot_run_script(path, runfolder_dir(run), inputs, ninputs, host, cpu, PLOT_TIMEOUT_S, &drawn, &ndrawn,
+                            err, sizeof err) == 0) {
             ok++;
-        else
-            fprintf(out, "plots: %s\n", err);
+            continue;
+        }
+        fprintf(out, "plots: %s\n", err);
+        *failures = xalloc_array(*failures, *nfailures + 1, sizeof **failures);
+        (*failures)[(*nfailures)++] = output_strdupf("plot %s", err);
     }
+    char err[1024];
+    if (runfolder_add_files(run, drawn, ndrawn, err, sizeof err) != 0) {
+        fprintf(out, "plots: %s\n", err);
+        *failures = xalloc_array(*failures, *nfailures + 1, sizeof **failures);
+        (*failures)[(*nfailures)++] = output_strdupf("plots not listed in machine.json: %s", err);
+    }
+    xalloc_free_list(drawn, ndrawn);
+    xalloc_free_list(inputs, ninputs);
     xalloc_free_list(scripts, n);
     return ok;
 }

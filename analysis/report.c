@@ -292,8 +292,14 @@ static void report_families(doc *d, runfolder *run)
         doc_paragraph(d, description ? description : "(not described: the run folder's families.json does not name it)");
         char **images;
         size_t ni = plot_images(runfolder_dir(run), name, &images);
-        for (size_t k = 0; k < ni; k++)
-            doc_image(d, runfolder_dir(run), images[k]);
+        for (size_t k = 0; k < ni; k++) {
+            if (!runfolder_has_file(run, images[k]))   /* not drawn for this run */
+                continue;
+            char svg[256];
+            size_t len = strlen(images[k]);
+            snprintf(svg, sizeof svg, "%.*s.svg", (int)(len - 4), images[k]);   /* plot_images: NAME.png */
+            doc_image(d, images[k], runfolder_has_file(run, svg));
+        }
         xalloc_free_list(images, ni);
         report_key_numbers(d, run, name);
     }
@@ -311,8 +317,20 @@ static void report_add_unique(char ***list, size_t *n, char *s)
     (*list)[(*n)++] = s;
 }
 
+/* What the report says could not be done: plots, with the reason. */
+typedef struct report_notes {
+    char **lines;
+    size_t n;
+} report_notes;
+
+static void report_note(report_notes *notes, const char *line)
+{
+    notes->lines = xalloc_array(notes->lines, notes->n + 1, sizeof *notes->lines);
+    notes->lines[notes->n++] = xalloc_strdup(line);
+}
+
 static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, size_t nv,
-                              const char *plot_note)
+                              const report_notes *notes)
 {
     doc_heading(d, "What could not be measured here");
     char **items = NULL;
@@ -355,8 +373,8 @@ static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, s
     for (size_t i = 0; i < nv; i++)
         if (v[i].outcome == CLAIMS_NOT_MEASURABLE)
             report_add_unique(&items, &n, output_strdupf("claim %s: %s", v[i].id, v[i].reason));
-    if (plot_note && *plot_note)
-        report_add_unique(&items, &n, xalloc_strdup(plot_note));
+    for (size_t i = 0; i < notes->n; i++)
+        report_add_unique(&items, &n, xalloc_strdup(notes->lines[i]));
     if (n == 0)
         doc_paragraph(d, "Everything asked for was measured.");
     else
@@ -383,9 +401,28 @@ static void report_summary(doc *d, runfolder *run, const claims_verdict *v, size
     free(text);
 }
 
-/* Write report.md and report.html for run. */
+/* Why the run in run did not complete, for the report's first line; NULL
+ * when it did (or is completing now: the report that ends a run is written
+ * before machine.json says "completed": true). */
+static char *report_incomplete_reason(const runfolder *run)
+{
+    const char *signal = runfolder_machine_get(run, "interrupted");
+    const char *rebuilt = runfolder_machine_get(run, "rebuilt_from_journal");
+    const char *completed = runfolder_machine_get(run, "completed");
+    if (signal && *signal)
+        return output_strdupf("This run was interrupted (%s) and did not complete: only the benchmarks it "
+                              "finished are reported.", signal);
+    if (rebuilt && strcmp(rebuilt, "true") == 0)
+        return xalloc_strdup("This run stopped before it finished (killed?) and did not complete: results.csv was "
+                             "written afterwards from its journal, so only the benchmarks it finished are reported.");
+    if (completed && strcmp(completed, "false") == 0 && !runfolder_machine_get(run, "files"))
+        return xalloc_strdup("This run did not complete (interrupted): only the rows it finished are reported.");
+    return NULL;
+}
+
+/* Write report.md and report.html for run, and list them in its machine.json. */
 static int report_write(runfolder *run, const claims_verdict *v, size_t nv, const char *claims_note,
-                        const char *plot_note, char *err, size_t errlen)
+                        const report_notes *notes, char *err, size_t errlen)
 {
     const char *host = runfolder_machine_get(run, "host"), *start = runfolder_machine_get(run, "start_utc");
     char *title = output_strdupf("memprobe report: %s%s%s", host ? host : runfolder_dir(run), start ? ", " : "",
@@ -393,18 +430,64 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
     doc d;
     doc_open(&d, title);
     free(title);
-    const char *completed = runfolder_machine_get(run, "completed");
-    if (completed && strcmp(completed, "false") == 0)
-        doc_paragraph(&d, "This run did not complete (interrupted): only the rows it finished are reported.");
+    char *incomplete = report_incomplete_reason(run);
+    if (incomplete)
+        doc_paragraph(&d, incomplete);
+    free(incomplete);
     report_summary(&d, run, v, nv);
     report_machine(&d, run);
     report_claims(&d, v, nv, claims_note);
     report_families(&d, run);
-    report_unmeasured(&d, run, v, nv, plot_note);
-    return doc_write(&d, runfolder_dir(run), "report", err, errlen);
+    report_unmeasured(&d, run, v, nv, notes);
+    if (doc_write(&d, runfolder_dir(run), "report", err, errlen) != 0)
+        return -1;
+    char *const written[] = {"report.md", "report.html"};
+    return runfolder_add_files(run, written, 2, err, errlen);
 }
 
-int report_build(const char *run_dir, FILE *out, int draw_plots)
+/* Every claims/NAME.ini of the data folder judged against run (*nv
+ * verdicts, which point into *set: free them, then it); what to say about
+ * them into note. */
+static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_out, size_t *nv, char *note,
+                                    size_t notelen)
+{
+    char claims_dir[PATH_MAX], err[1024];
+    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
+    char **paths;
+    size_t npaths = claims_list_dir(claims_dir, &paths);
+    claims_set *set = NULL;
+    *nv = 0;
+    note[0] = '\0';
+    if (npaths == 0) {
+        snprintf(note, notelen, "No claim files found in %s.", claims_dir);
+    } else if (!(set = claims_load((const char *const *)paths, npaths, err, sizeof err))) {
+        snprintf(note, notelen, "Claim files not evaluated: %s", err);
+        fprintf(out, "claims: %s\n", err);
+    }
+    claims_verdict *v = set ? claims_evaluate(set, run, nv) : NULL;
+    if (*nv)
+        claims_print_table(v, *nv, out);
+    *set_out = set;
+    xalloc_free_list(paths, npaths);
+    return v;
+}
+
+/* Draw the plots: each one that failed into notes (and to note). */
+static void report_plots(runfolder *run, FILE *out, report_notes *notes, report_note_fn note, void *ctx)
+{
+    char **failures;
+    size_t nfailures;
+    if (plot_run_all(run, out, &failures, &nfailures) < 0)
+        report_note(notes, plot_install_hint());
+    for (size_t i = 0; i < nfailures; i++) {
+        report_note(notes, failures[i]);
+        if (note)
+            note(ctx, failures[i]);
+    }
+    xalloc_free_list(failures, nfailures);
+}
+
+int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn note, void *ctx)
 {
     char err[1024];
     runfolder *run = runfolder_open(run_dir, err, sizeof err);
@@ -412,37 +495,32 @@ int report_build(const char *run_dir, FILE *out, int draw_plots)
         fprintf(out, "report: not written: %s\n", err);
         return -1;
     }
-    const char *plot_note = NULL;
-    if (draw_plots && plot_run_all(run, out) < 0)
-        plot_note = plot_install_hint();
-    char claims_dir[PATH_MAX], claims_note[PATH_MAX + 1200] = "";
-    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
-    char **paths;
-    size_t npaths = claims_list_dir(claims_dir, &paths);
-    claims_set *set = NULL;
-    if (npaths == 0) {
-        snprintf(claims_note, sizeof claims_note, "No claim files found in %s.", claims_dir);
-    } else if (!(set = claims_load((const char *const *)paths, npaths, err, sizeof err))) {
-        snprintf(claims_note, sizeof claims_note, "Claim files not evaluated: %s", err);
-        fprintf(out, "claims: %s\n", err);
-    }
-    size_t nv = 0;
-    claims_verdict *v = set ? claims_evaluate(set, run, &nv) : NULL;
-    if (nv)
-        claims_print_table(v, nv, out);
-    int rc = report_write(run, v, nv, claims_note, plot_note, err, sizeof err);
-    if (rc == 0)
+    report_notes notes = {NULL, 0};
+    if (draw_plots)
+        report_plots(run, out, &notes, note, ctx);
+    char claims_note[PATH_MAX + 1200];
+    size_t nv;
+    claims_set *set;
+    claims_verdict *v = report_judge(run, out, &set, &nv, claims_note, sizeof claims_note);
+    int rc = report_write(run, v, nv, claims_note, &notes, err, sizeof err);
+    if (rc == 0) {
         fprintf(out, "report: %s/report.html\n", run_dir);
-    else
+    } else {
         fprintf(out, "report: not written: %s\n", err);
+        char *line = output_strdupf("report not written: %s", err);
+        if (note)
+            note(ctx, line);
+        free(line);
+    }
+    int failed = rc != 0 || (draw_plots && notes.n > 0 && plot_gnuplot_available());
     claims_verdicts_free(v, nv);
     claims_free(set);
-    xalloc_free_list(paths, npaths);
+    xalloc_free_list(notes.lines, notes.n);
     runfolder_free(run);
-    return rc;
+    return failed ? -1 : 0;
 }
 
-int report_after_run(const char *run_dir, FILE *out)
+int report_after_run(const char *run_dir, FILE *out, report_note_fn note, void *ctx)
 {
-    return report_build(run_dir, out, 1);
+    return report_build(run_dir, out, 1, note, ctx);
 }

@@ -5,13 +5,18 @@
  */
 #include "analysis/runfolder.h"
 
+#include <dirent.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "memprobe/counters.h"
+#include "memprobe/journal.h"
+#include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
 
 typedef struct runfolder_side {
@@ -22,6 +27,9 @@ typedef struct runfolder_side {
 
 struct runfolder {
     char *dir;
+    char **listed;            /* machine.json's "files": what the run wrote */
+    size_t nlisted;
+    int has_list;             /* 0: a run of a memprobe that did not list its files */
     output_table *results;
     json_object *machine;
     json_object *families_json;   /* families.json, NULL when absent */
@@ -137,6 +145,38 @@ static const char *runfolder_known_field(const runfolder *r, size_t i, const cha
     return json_object_get_string(v);
 }
 
+/* The numeric columns of results.csv (the contract's, the counters') hold
+ * numbers or nothing: 0, or -1 with err naming the file, line and cell. */
+static int runfolder_check_numbers(const runfolder *r, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < output_table_column_count(r->results); i++) {
+        const char *c = output_table_column(r->results, i);
+        if ((results_column_is_numeric(c) || runfolder_is_counter_column(r, c)) &&
+            output_table_check_numbers(r->results, c, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The files machine.json lists (an older run's folder lists none: then
+ * whatever is in the folder is read, as before lists existed). */
+static void runfolder_collect_listed(runfolder *r)
+{
+    long n = rundir_listed_files(r->dir, &r->listed);
+    r->has_list = n >= 0;
+    r->nlisted = n > 0 ? (size_t)n : 0;
+}
+
+/* Why dir has no results.csv to read (one line into err). */
+static void runfolder_no_results(const runfolder *r, char *err, size_t errlen)
+{
+    if (runfolder_has_file(r, JOURNAL_FILE))
+        snprintf(err, errlen, "'%s': the run stopped before writing results.csv (killed?); `memprobe report %s` "
+                 "writes it from the run's journal", r->dir, r->dir);
+    else
+        snprintf(err, errlen, "'%s': no results.csv in it (expected a folder written by memprobe run)", r->dir);
+}
+
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
 {
     struct stat st;
@@ -146,17 +186,19 @@ runfolder *runfolder_open(const char *dir, char *err, size_t errlen)
     }
     runfolder *r = xalloc_calloc(1, sizeof *r);
     r->dir = xalloc_strdup(dir);
-    char *path = runfolder_path(r, "results.csv");
-    if (stat(path, &st) != 0) {
-        snprintf(err, errlen, "'%s': no results.csv in it (expected a folder written by memprobe run)", dir);
-        free(path);
+    runfolder_collect_listed(r);
+    if (!runfolder_has_file(r, RESULTS_FILE)) {
+        runfolder_no_results(r, err, errlen);
         runfolder_free(r);
         return NULL;
     }
+    char *path = runfolder_path(r, RESULTS_FILE);
     r->results = output_table_read_csv(path, err, errlen);
     free(path);
     if (!r->results || runfolder_load_json(r, "machine.json", &r->machine, err, errlen) != 0 ||
-        runfolder_load_json(r, "families.json", &r->families_json, err, errlen) != 0) {
+        (runfolder_has_file(r, "families.json") &&
+         runfolder_load_json(r, "families.json", &r->families_json, err, errlen) != 0) ||
+        runfolder_check_numbers(r, err, errlen) != 0) {
         runfolder_free(r);
         return NULL;
     }
@@ -175,6 +217,7 @@ void runfolder_free(runfolder *r)
     }
     free(r->sides);
     free(r->dir);
+    xalloc_free_list(r->listed, r->nlisted);
     xalloc_free_list(r->families, r->nfamilies);
     xalloc_free_list(r->warnings, r->nwarnings);
     output_table_free(r->results);
@@ -187,13 +230,119 @@ const char *runfolder_dir(const runfolder *r) { return r->dir; }
 const output_table *runfolder_results(const runfolder *r) { return r->results; }
 struct json_object *runfolder_machine(const runfolder *r) { return r->machine; }
 
+/* 1 when the run's machine.json lists file_name. */
+static int runfolder_listed(const runfolder *r, const char *file_name)
+{
+    for (size_t i = 0; i < r->nlisted; i++)
+        if (strcmp(r->listed[i], file_name) == 0)
+            return 1;
+    return 0;
+}
+
 int runfolder_has_file(const runfolder *r, const char *file_name)
 {
+    if (r->has_list && !runfolder_listed(r, file_name))
+        return 0;
     char *path = runfolder_path(r, file_name);
     struct stat st;
     int ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
     free(path);
     return ok;
+}
+
+size_t runfolder_files(const runfolder *r, char ***names)
+{
+    *names = NULL;
+    size_t n = 0;
+    DIR *d = opendir(r->dir);
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        if (e->d_name[0] == '.' || !runfolder_has_file(r, e->d_name))
+            continue;
+        *names = xalloc_array(*names, n + 1, sizeof **names);
+        (*names)[n++] = xalloc_strdup(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Write machine (a run's machine.json) into dir, as memprobe run does. */
+static int runfolder_write_machine(const char *dir, json_object *machine, char *err, size_t errlen)
+{
+    char *path = output_strdupf("%s/machine.json", dir);
+    const char *text = json_object_to_json_string_ext(machine, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *line = output_strdupf("%s\n", text);
+    int rc = output_write_atomic(path, line, strlen(line), err, errlen);
+    free(line);
+    free(path);
+    return rc;
+}
+
+/* Add names to the "files" list of machine (no duplicates). */
+static void runfolder_list_more(json_object *machine, char *const *names, size_t n)
+{
+    json_object *files;
+    if (!json_object_object_get_ex(machine, "files", &files) || !json_object_is_type(files, json_type_array))
+        return;
+    for (size_t i = 0; i < n; i++) {
+        int there = 0;
+        for (size_t k = 0; k < json_object_array_length(files) && !there; k++)
+            there = strcmp(json_object_get_string(json_object_array_get_idx(files, k)), names[i]) == 0;
+        if (!there)
+            json_object_array_add(files, json_object_new_string(names[i]));
+    }
+}
+
+int runfolder_add_files(runfolder *r, char *const *names, size_t n, char *err, size_t errlen)
+{
+    if (!r->has_list || !r->machine || n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!runfolder_listed(r, names[i])) {
+            r->listed = xalloc_array(r->listed, r->nlisted + 1, sizeof *r->listed);
+            r->listed[r->nlisted++] = xalloc_strdup(names[i]);
+        }
+    runfolder_list_more(r->machine, names, n);
+    return runfolder_write_machine(r->dir, r->machine, err, errlen);
+}
+
+int runfolder_recover(const char *dir, char *note, size_t notelen, char *err, size_t errlen)
+{
+    char **listed, path[PATH_MAX];
+    long n = rundir_listed_files(dir, &listed);
+    int wanted = 0, has_results = 0;
+    for (long i = 0; i < n; i++) {
+        has_results |= strcmp(listed[i], RESULTS_FILE) == 0;
+        wanted |= strcmp(listed[i], JOURNAL_FILE) == 0;
+    }
+    xalloc_free_list(listed, n > 0 ? (size_t)n : 0);
+    snprintf(path, sizeof path, "%s/%s", dir, JOURNAL_FILE);
+    if (!wanted || has_results || access(path, R_OK) != 0)
+        return 0;
+    if (rundir_busy(dir)) {
+        snprintf(err, errlen, "'%s': a run is writing into it right now; report on it once it has finished", dir);
+        return -1;
+    }
+    journal_summary sum;
+    if (journal_write_tables(dir, &sum, err, errlen) != 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/machine.json", dir);
+    json_object *machine = json_object_from_file(path);
+    int rc = -1;
+    if (machine && json_object_is_type(machine, json_type_object)) {
+        runfolder_list_more(machine, sum.files, sum.nfiles);
+        json_object_object_add(machine, "rebuilt_from_journal", json_object_new_boolean(1));
+        json_object_object_add(machine, "completed", json_object_new_boolean(0));
+        rc = runfolder_write_machine(dir, machine, err, errlen);
+    } else {
+        snprintf(err, errlen, "%s: not a JSON object (%s)", path, json_util_get_last_err());
+    }
+    json_object_put(machine);
+    rundir_clean_stale(dir);
+    snprintf(note, notelen, "the run stopped before it finished (killed?): results.csv written from its journal, "
+             "%zu rows%s", sum.rows, sum.cut ? "; the last row, cut short by the kill, is left out" : "");
+    journal_summary_free(&sum);
+    return rc == 0 ? 1 : -1;
 }
 
 const output_table *runfolder_table(runfolder *r, const char *file_name, char *err, size_t errlen)

@@ -716,20 +716,27 @@ static int litmus_opt_all_classes;
 
 static const char *litmus_opt_sync;
 
+/* The options' ranges: what a test of sensible length can use. */
+static double litmus_max_instances(void) { return 1e11; }
+static double litmus_max_seconds(void) { return 600; }
+static double litmus_max_size(void) { return 1e6; }
+static double litmus_max_delay(void) { return 4096; }
+
 static const bench_option litmus_options[] = {
     { "litmus-instances", BENCH_OPT_INT, &litmus_opt_instances,
-      "litmus: at most N instances per test (default 2e7 with --quick, 2e8)", 1, NULL, NULL },
+      "litmus: at most N instances per test (default 2e7 with --quick, 2e8; at most 1e11)", 1,
+      litmus_max_instances, NULL },
     { "litmus-seconds", BENCH_OPT_DOUBLE, &litmus_opt_seconds,
-      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all)", 0.001,
-      NULL, NULL },
+      "litmus: at most S seconds per test and repetition (default: 6 s with --quick, else 30 s, shared by all; "
+      "at most 600)", 0.001, litmus_max_seconds, NULL },
     { "litmus-size", BENCH_OPT_INT, &litmus_opt_size,
-      "litmus: instances per round, like litmus7's -s (default 1000)", 1, NULL, NULL },
+      "litmus: instances per round, like litmus7's -s (default 1000; at most 1e6)", 1, litmus_max_size, NULL },
     { "litmus-sync", BENCH_OPT_STRING, &litmus_opt_sync,
       "litmus: how the threads line up: timebase (a common start time per instance, the default), instance "
       "(a flag before every instance, litmus7's -barrier user) or round (once per round)", 0, NULL, litmus_sync_names },
     { "litmus-delay", BENCH_OPT_INT, &litmus_opt_delay,
-      "litmus: --litmus-sync round: random 0..N spin hints per thread before each round (default 16; 0 = none)", 0,
-      NULL, NULL },
+      "litmus: --litmus-sync round: random 0..N spin hints per thread before each round (default 16; 0 = none; "
+      "at most 4096)", 0, litmus_max_delay, NULL },
     { "litmus-all-classes", BENCH_OPT_FLAG, &litmus_opt_all_classes,
       "litmus: run the two-thread tests on one pair per pair class (default: the closest non-SMT pair)", 0, NULL,
       NULL },

@@ -8,7 +8,7 @@
  * the fuzzer through longjmp (a usage error is an expected outcome, status
  * 2; --help is status 0), and stdout/stderr go to /dev/null.  The input is
  * one argument per line.  Invariants: every exit is status 0 or 2; a run
- * that parses has 1..1000 repetitions and at most 60 --benchmark_* flags.
+ * that parses has 1..1000 repetitions and at most 64 --benchmark_* flags.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,10 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (setjmp(fuzz_exit_point) == 0) {
         parse_run_options(n, args, &o);
         FUZZ_CHECK(o.repetitions >= 1 && o.repetitions <= 1000, "repetitions %d", o.repetitions);
-        FUZZ_CHECK(o.nbench_args <= 60, "%d --benchmark_* flags kept", o.nbench_args);
+        FUZZ_CHECK(o.nbench_args <= 64, "%d --benchmark_* flags kept", o.nbench_args);
     } else {
         FUZZ_CHECK(fuzz_exit_status == 0 || fuzz_exit_status == EXIT_USAGE, "exit status %d", fuzz_exit_status);
     }
+    free_run_options(&o);   /* the flags kept before a usage error too */
     free(text);
     return 0;
 }

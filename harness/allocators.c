@@ -16,6 +16,8 @@
 #include "memprobe/output.h"
 #include "memprobe/proc.h"
 #include "memprobe/procfs.h"
+#include "memprobe/args.h"
+#include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
 
 #include <dirent.h>
@@ -29,7 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
 
 /* Set in the environment of every child so a child never starts children. */
 #define ALLOCATORS_CHILD_ENV "MEMPROBE_ALLOCATOR_CHILD"
@@ -218,19 +219,38 @@ static double allocators_child_timeout_s(void)
     return 120.0 + 4.0 * allocators_process_age_s();
 }
 
-/* The child's command line: ours without --out, plus --child-allocator NAME
- * --out DIR.  NULL-terminated, malloc'd (the strings are borrowed). */
+/* Our options the child must not have: its own folder and allocator are
+ * given to it, and libbenchmark's own output file is the parent's. */
+static const char *const allocators_parent_only[] = {"--out", "--child-allocator", "--benchmark_out",
+                                                     "--benchmark_out_format", "--replace", "--no-wait"};
+
+/* argv[i] is one of them: how many arguments it takes (1, or 2 with its
+ * value given apart), else 0. */
+static int allocators_parent_only_option(int argc, char **argv, int i)
+{
+    for (size_t k = 0; k < sizeof allocators_parent_only / sizeof *allocators_parent_only; k++) {
+        const char *name = allocators_parent_only[k];
+        if (!args_option_is(argv[i], name))
+            continue;
+        int takes_value = strcmp(name, "--replace") != 0 && strcmp(name, "--no-wait") != 0;
+        return takes_value && !strchr(argv[i], '=') && i + 1 < argc ? 2 : 1;
+    }
+    return 0;
+}
+
+/* The child's command line: ours without the parent's own options, plus
+ * --child-allocator NAME --out DIR.  NULL-terminated, malloc'd (the strings
+ * are borrowed). */
 static char **allocators_child_argv(int argc, char **argv, const char *name, const char *out_dir)
 {
     char **cargv = xalloc_calloc((size_t)argc + 6, sizeof *cargv);
     int n = 0;
     for (int i = 0; i < argc; i++) {
-        if (i > 0 && (strcmp(argv[i], "--out") == 0 || strcmp(argv[i], "--child-allocator") == 0)) {
-            i++;   /* and its value */
+        int skip = i > 0 ? allocators_parent_only_option(argc, argv, i) : 0;
+        if (skip) {
+            i += skip - 1;
             continue;
         }
-        if (i > 0 && (strncmp(argv[i], "--out=", 6) == 0 || strncmp(argv[i], "--child-allocator=", 18) == 0))
-            continue;
         cargv[n++] = argv[i];
     }
     cargv[n++] = (char *)"--child-allocator";
@@ -246,24 +266,11 @@ static char **allocators_child_argv(int argc, char **argv, const char *name, con
 static char **allocators_child_env(const char *library, const char *name,
                                    char *preload, size_t preload_len, char *marker, size_t marker_len)
 {
-    size_t n = 0;
-    while (environ && environ[n])
-        n++;
-    char **env = xalloc_calloc(n + 3, sizeof *env);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 &&
-            strncmp(environ[i], ALLOCATORS_CHILD_ENV "=", sizeof ALLOCATORS_CHILD_ENV) != 0)
-            env[k++] = environ[i];
     if (snprintf(preload, preload_len, "LD_PRELOAD=%s", library) >= (int)preload_len ||
-        snprintf(marker, marker_len, "%s=%s", ALLOCATORS_CHILD_ENV, name) >= (int)marker_len) {
-        free(env);
+        snprintf(marker, marker_len, "%s=%s", ALLOCATORS_CHILD_ENV, name) >= (int)marker_len)
         return NULL;
-    }
-    env[k++] = preload;
-    env[k++] = marker;
-    env[k] = NULL;
-    return env;
+    char *const settings[] = {preload, marker};
+    return proc_env_with(settings, 2);
 }
 
 /* Start the child for allocator a (stdout and stderr into log_path) and
@@ -407,6 +414,7 @@ static int allocators_run_one(const allocator_info *a, int argc, char **argv, co
         fprintf(log, "alloc: %s: cannot create %s: %s\n", a->name, base, strerror(errno));
         return 1;
     }
+    rundir_remove_tree(base, a->name);   /* this run's own folder: nothing of another run is left in it */
     printf("alloc: re-running per-allocator benchmarks under %s (LD_PRELOAD=%s)\n", a->name, library);
     fflush(stdout);
     int rc = allocators_spawn(a, library, argc, argv, out_dir, log_path, timeout_s, why, sizeof why);

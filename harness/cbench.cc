@@ -62,6 +62,9 @@ namespace benchmark {
 /* --benchmark_repetitions as parsed by Initialize() (exported by the library,
  * declared only in its internal headers); used for the progress total. */
 extern int32_t FLAGS_benchmark_repetitions;
+/* and the two a selection count must set aside (cbench_selected_count) */
+extern bool FLAGS_benchmark_list_tests;
+extern std::string FLAGS_benchmark_out;
 }  // namespace benchmark
 
 /* One registered benchmark (one libbenchmark family, >= 1 instances). */
@@ -716,6 +719,26 @@ extern "C" size_t cbench_run(const char *json_path, cbench_result_fn on_result, 
     reg.instances_run += pending_instances();
     benchmark::ClearRegisteredBenchmarks();
     reg.pending.clear();
+    return n;
+}
+
+extern "C" size_t cbench_selected_count(void)
+{
+    /* libbenchmark's listing mode applies --benchmark_filter to the
+     * registered instances and runs nothing; its output (and any error about
+     * the regex) goes into a string, and --benchmark_out is set aside so
+     * that no file is opened. */
+    const bool list = benchmark::FLAGS_benchmark_list_tests;
+    const std::string out = benchmark::FLAGS_benchmark_out;
+    benchmark::FLAGS_benchmark_list_tests = true;
+    benchmark::FLAGS_benchmark_out.clear();
+    std::ostringstream sink;
+    benchmark::ConsoleReporter quiet;
+    quiet.SetOutputStream(&sink);
+    quiet.SetErrorStream(&sink);
+    size_t n = benchmark::RunSpecifiedBenchmarks(&quiet);
+    benchmark::FLAGS_benchmark_list_tests = list;
+    benchmark::FLAGS_benchmark_out = out;
     return n;
 }
 

@@ -8,20 +8,27 @@
  * input and what is accepted, exit status 2, no run folder left behind.
  */
 #include "memprobe/allocators.h"
+#include "memprobe/args.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
 #include "memprobe/counters.h"
+#include "memprobe/journal.h"
 #include "memprobe/output.h"
+#include "memprobe/passthru.h"
 #include "memprobe/placement.h"
 #include "memprobe/results.h"
+#include "memprobe/rundir.h"
+#include "memprobe/runlock.h"
 #include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
+#include "memprobe/xalloc.h"
 
 /* the CLI entry is the one file of harness/ that may include analysis headers */
 #include "analysis/commands.h"
 #include "analysis/report.h"
 
 #include <errno.h>
+#include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -44,9 +51,12 @@ typedef struct run_options {
     const char *counters_backend;
     const char *cpus;
     const char *out;
+    int replace;              /* --replace: the --out run folder's files go first */
+    int no_wait;              /* --no-wait: refuse while another run measures */
     const char *child_allocator;
+    const char *benchmark_filter;   /* --benchmark_filter's value */
     int nbench_args;
-    char *bench_args[64];     /* --benchmark_* flags for libbenchmark */
+    char *bench_args[64];     /* --benchmark_* flags for libbenchmark ("--benchmark_x=v", malloc'd) */
 } run_options;
 
 /* ------------------------------------------------------------ messages */
@@ -98,8 +108,15 @@ static void print_run_help(FILE *out)
           "  --counters-backend B auto (PAPI first, the kernel's generic events where PAPI\n"
           "                       cannot count; the default), papi, or perf\n"
           "  --cpus LIST          use only these CPUs (e.g. 0-3,8); default: all allowed\n"
-          "  --out DIR            write the run folder here instead of results/<host>-<UTC>\n"
-          "  --benchmark_*        passed to libbenchmark (e.g. --benchmark_min_time=0.1)\n"
+          "  --out DIR            write the run folder here instead of results/<host>-<UTC>: a new or\n"
+          "                       empty folder, or a run folder with --replace\n"
+          "  --replace            with --out: remove the files of the run already in DIR first\n"
+          "  --no-wait            exit (status 75) instead of waiting while another memprobe\n"
+          "                       measures on this machine\n"
+          "  --benchmark_*        passed to libbenchmark, checked first: _filter, _min_time,\n"
+          "                       _min_warmup_time, _repetitions, _enable_random_interleaving, _out,\n"
+          "                       _out_format, _format, _color, _counters_tabular,\n"
+          "                       _display_aggregates_only, _time_unit (e.g. --benchmark_min_time=0.1)\n"
           "\nfamily options:\n",
           out);
     for (size_t i = 0; i < bench_family_count(); i++) {
@@ -118,19 +135,10 @@ static void print_run_help(FILE *out)
 
 static const char *take_value(int argc, char **argv, int *i, const char *name)
 {
-    const char *arg = argv[*i];
-    const char *eq = strchr(arg, '=');
-    if (eq)
-        return eq + 1;
-    if (*i + 1 >= argc)
+    const char *value = args_value(argc, argv, i);
+    if (!value)
         usage_error("%s needs a value", name);
-    return argv[++*i];
-}
-
-static int option_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
+    return value;
 }
 
 /* A whole number from min to max given to option, else a usage error. */
@@ -170,6 +178,35 @@ static void parse_family_option(int argc, char **argv, int *i)
         usage_error("%s", err);
 }
 
+/* A libbenchmark flag (passthru.h): checked, kept for cbench_init;
+ * --benchmark_repetitions is --repetitions. */
+static void parse_benchmark_flag(int argc, char **argv, int *i, run_options *o)
+{
+    char err[1024], *flag;
+    const char *value;
+    if (passthru_parse(argc, argv, i, &flag, &value, err, sizeof err) != 0)
+        usage_error("%s", err);
+    if (passthru_is(flag, PASSTHRU_REPETITIONS)) {
+        o->repetitions = (int)strtol(value, NULL, 10);
+        free(flag);
+        return;
+    }
+    if (passthru_is(flag, PASSTHRU_FILTER))
+        o->benchmark_filter = value;
+    if (o->nbench_args == (int)(sizeof o->bench_args / sizeof *o->bench_args)) {
+        free(flag);
+        usage_error("too many --benchmark_* flags (at most %d)", o->nbench_args);
+    }
+    o->bench_args[o->nbench_args++] = flag;
+}
+
+static void free_run_options(run_options *o)
+{
+    for (int i = 0; i < o->nbench_args; i++)
+        free(o->bench_args[i]);
+    o->nbench_args = 0;
+}
+
 static void parse_run_options(int argc, char **argv, run_options *o)
 {
     memset(o, 0, sizeof *o);
@@ -178,25 +215,28 @@ static void parse_run_options(int argc, char **argv, run_options *o)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             print_run_help(stdout);
             exit(0);
-        } else if (option_is(a, "--filter")) {
+        } else if (args_option_is(a, "--filter")) {
             o->filter = take_value(argc, argv, &i, "--filter");
         } else if (strcmp(a, "--quick") == 0) {
             o->quick = 1;
-        } else if (option_is(a, "--repetitions")) {
+        } else if (args_option_is(a, "--repetitions")) {
             o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
-        } else if (option_is(a, "--counters")) {
+        } else if (args_option_is(a, "--counters")) {
             o->counters = take_value(argc, argv, &i, "--counters");
-        } else if (option_is(a, "--counters-backend")) {
+        } else if (args_option_is(a, "--counters-backend")) {
             o->counters_backend = take_value(argc, argv, &i, "--counters-backend");
-        } else if (option_is(a, "--cpus")) {
+        } else if (args_option_is(a, "--cpus")) {
             o->cpus = take_value(argc, argv, &i, "--cpus");
-        } else if (option_is(a, "--out")) {
+        } else if (args_option_is(a, "--out")) {
             o->out = take_value(argc, argv, &i, "--out");
-        } else if (option_is(a, "--child-allocator")) {
+        } else if (args_option_is(a, "--child-allocator")) {
             o->child_allocator = take_value(argc, argv, &i, "--child-allocator");
+        } else if (strcmp(a, "--replace") == 0) {
+            o->replace = 1;
+        } else if (strcmp(a, "--no-wait") == 0) {
+            o->no_wait = 1;
         } else if (strncmp(a, "--benchmark_", 12) == 0) {
-            if (o->nbench_args < 60)
-                o->bench_args[o->nbench_args++] = argv[i];
+            parse_benchmark_flag(argc, argv, &i, o);
         } else if (strncmp(a, "--", 2) == 0) {
             parse_family_option(argc, argv, &i);
         } else {
@@ -235,6 +275,12 @@ static void install_signal_handlers(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);   /* a closed terminal or a dropped ssh session */
+}
+
+static int stop_requested(void)
+{
+    return interrupted != 0;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -352,33 +398,6 @@ static void finish_families(const bench_config *cfg, const run_options *o)
     }
 }
 
-static int write_run_folder(const char *dir, sysinfo *si, int completed)
-{
-    char err[512];
-    int rc = output_tables_write_all(dir, err, sizeof err);
-    if (rc == 0)
-        rc = bench_families_write_json(dir, err, sizeof err);
-    if (rc != 0)
-        fprintf(stderr, "memprobe: %s\n", err);
-    if (sysinfo_write_json(si, dir, completed && rc == 0, err, sizeof err) != 0) {
-        fprintf(stderr, "memprobe: %s\n", err);
-        rc = -1;
-    }
-    return rc;
-}
-
-/* 1 when dir sits directly in ./results (so results/latest may point at it:
- * a run written elsewhere with --out, a test's scratch folder say, does not
- * take results/latest away from the user's last run). */
-static int in_results_folder(const char *dir)
-{
-    char parent[PATH_MAX], results[PATH_MAX], copy[PATH_MAX];
-    snprintf(copy, sizeof copy, "%s", dir);
-    if (!realpath(dirname(copy), parent) || !realpath("results", results))
-        return 0;
-    return strcmp(parent, results) == 0;
-}
-
 /* What run and list start with: their options, the --filter regex, the
  * topology and the counters (spec; NULL: the --counters option's). */
 static topo *start_selection(int argc, char **argv, run_options *o, regex_t *re, const char *counters)
@@ -391,75 +410,259 @@ static topo *start_selection(int argc, char **argv, run_options *o, regex_t *re,
     return t;
 }
 
-static int command_run(int argc, char **argv, int full_argc, char **full_argv)
-{
+/* ------------------------------------------------------------ the run */
+
+#define EXIT_BUSY 75   /* --no-wait and another run measures: try again later (EX_TEMPFAIL) */
+
+/* What the steps of a run share. */
+typedef struct run_state {
     run_options o;
     regex_t re;
-    topo *t = start_selection(argc, argv, &o, &re, NULL);
-    init_cbench(&o, 0);
+    topo *t;
+    results *rows;
+    bench_config cfg;
+    int per_allocator;        /* a per-allocator family registered benchmarks */
+    rundir *dir;
+    sysinfo *si;
+    journal *journal;
+    char family[64];          /* the family of the last row journaled */
+    int journal_failed;
+    int failed;               /* something the run set out to write was not written */
+    size_t rows_written;      /* rows in results.csv */
+} run_state;
 
-    static char run_dir[PATH_MAX];
-    const char *allocator = o.child_allocator ? o.child_allocator : "glibc";
-    results *rows = results_new(allocator);
-    bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
-                        .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = allocator};
-    int per_allocator = select_benchmarks(&cfg, &o, &re, rows);
+static char run_dir[PATH_MAX];   /* bench_config.run_dir */
 
-    char err[512];
-    if (output_run_dir_create("results", o.out, run_dir, sizeof run_dir, err, sizeof err) != 0)
+/* Append the rows finished since the last call to the journal (fsync'd at
+ * a family boundary).  A journal that cannot be written stops the run:
+ * what it measured from then on could not be kept. */
+static void run_journal(run_state *s, int sync)
+{
+    char err[PATH_MAX + 128];
+    if (s->journal_failed || journal_flush(s->journal, sync, err, sizeof err) == 0)
+        return;
+    fprintf(stderr, "memprobe: %s; stopping: rows measured from here on could not be kept\n", err);
+    s->journal_failed = s->failed = 1;
+    cbench_request_stop();
+}
+
+/* cbench's callback: the row, then the journal. */
+static void run_on_result(const cbench_result *res, void *ctx)
+{
+    run_state *s = ctx;
+    results_add(res, s->rows);
+    size_t len = strcspn(res->function_name, "/");
+    int boundary = strncmp(s->family, res->function_name, len) != 0 || s->family[len] != '\0';
+    snprintf(s->family, sizeof s->family, "%.*s", (int)len, res->function_name);
+    run_journal(s, boundary);
+}
+
+/* Write machine.json: the files written so far, completed as given. */
+static void run_record(run_state *s, int completed)
+{
+    char **names, err[PATH_MAX + 128];
+    size_t n = rundir_written(s->dir, &names);
+    json_object *files = json_object_new_array();
+    int has_machine = 0;
+    for (size_t i = 0; i < n; i++) {
+        has_machine |= strcmp(names[i], "machine.json") == 0;
+        json_object_array_add(files, json_object_new_string(names[i]));
+    }
+    if (!has_machine)
+        json_object_array_add(files, json_object_new_string("machine.json"));   /* written just below */
+    xalloc_free_list(names, n);
+    sysinfo_put(s->si, "files", files);
+    if (sysinfo_write_json(s->si, run_dir, completed, err, sizeof err) != 0) {
+        fprintf(stderr, "memprobe: %s\n", err);
+        s->failed = 1;
+    }
+}
+
+/* Options, selection and the run folder: every bad input is refused here,
+ * before anything is written (exit status 2). */
+static void run_prepare(int argc, char **argv, run_state *s)
+{
+    s->t = start_selection(argc, argv, &s->o, &s->re, NULL);
+    init_cbench(&s->o, 0);
+    const char *allocator = s->o.child_allocator ? s->o.child_allocator : "glibc";
+    s->rows = results_new(allocator);
+    s->cfg = (bench_config){.topo = s->t, .quick = s->o.quick, .repetitions = s->o.repetitions,
+                            .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = allocator};
+    s->per_allocator = select_benchmarks(&s->cfg, &s->o, &s->re, s->rows);
+    if (s->o.benchmark_filter && cbench_registered_count() > 0 && cbench_selected_count() == 0)
+        usage_error("--benchmark_filter '%s' selects no benchmark (or is not a valid regex); `memprobe list` "
+                    "shows the names it is matched against, with their arguments", s->o.benchmark_filter);
+    char err[PATH_MAX + 512];
+    s->dir = rundir_take("results", s->o.out, s->o.replace, err, sizeof err);
+    if (!s->dir)
         usage_error("%s", err);
+    snprintf(run_dir, sizeof run_dir, "%s", rundir_path(s->dir));
+}
 
-    sysinfo *si = sysinfo_collect(t, full_argc, full_argv);
-    if (!o.child_allocator) {
-        sysinfo_print_summary(si, stderr);
+/* Wait for (or, with --no-wait, refuse) another run measuring on this
+ * machine; what happened goes into machine.json.  0, or the exit status
+ * of a run that ends here. */
+static int run_take_lock(run_state *s)
+{
+    runlock_info info;
+    int rc = runlock_acquire(run_dir, !s->o.no_wait, stop_requested, stderr, &info);
+    if (rc > 0) {
+        fprintf(stderr, "memprobe: another memprobe is measuring on this machine (%s); not waiting (--no-wait)\n",
+                *info.holder ? info.holder : "holder unknown");
+        return EXIT_BUSY;
+    }
+    if (rc < 0)
+        return 128 + interrupted;
+    sysinfo_put(s->si, "measuring_lock", runlock_info_json(&info));
+    if (info.waited_s > 0)
+        sysinfo_add_warning(s->si, "another memprobe was measuring on this machine (%s): this run waited %.1f s "
+                            "for it, then measured alone", info.holder, info.waited_s);
+    if (*info.problem)
+        sysinfo_add_warning(s->si, "no machine-wide measuring lock (%s): another memprobe measuring at the same "
+                            "time would go unnoticed", info.problem);
+    return 0;
+}
+
+/* The journal, families.json and a first machine.json (completed false):
+ * from here on the folder is a run folder, and a kill loses at most the
+ * benchmark in flight.  0, or -1 after saying why. */
+static int run_open_folder(run_state *s)
+{
+    char err[PATH_MAX + 128];
+    const char *counters[64];
+    size_t n = 0;
+    for (int i = 0; i < counters_event_count() && n < 64; i++)
+        counters[n++] = counters_event_column(i);
+    for (int i = 0; i < counters_derived_count() && n < 64; i++)
+        counters[n++] = counters_derived_column(i);
+    s->journal = journal_create(run_dir, counters, n, err, sizeof err);
+    if (!s->journal || bench_families_write_json(run_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "memprobe: %s\n", err);
+        return -1;
+    }
+    run_record(s, 0);
+    return s->failed ? -1 : 0;
+}
+
+/* Measure: the placement probes around every selected benchmark, the
+ * families' finish hooks (which may set cells of earlier rows: journaled as
+ * edits), the per-allocator re-runs; rows journaled as they finish. */
+static void run_measure(run_state *s, int full_argc, char **full_argv)
+{
+    char json_tmp[PATH_MAX + 32];
+    snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
+    int child = s->o.child_allocator != NULL;
+    if (!child)
+        placement_begin(s->t, stderr);   /* probes the placement; pair rows get placement_probe */
+    cbench_run(json_tmp, run_on_result, s);
+    if (!child)
+        placement_finish(output_table_get(RESULTS_FILE), s->si, !interrupted, stderr);
+    finish_families(&s->cfg, &s->o);
+    run_journal(s, 1);
+    if (s->per_allocator && !s->o.child_allocator && !interrupted && !s->journal_failed) {
+        allocators_run_children(full_argc, full_argv, run_dir);
+        run_journal(s, 1);
+    }
+    char json_final[PATH_MAX + 16];
+    snprintf(json_final, sizeof json_final, "%s/gbench.json", run_dir);
+    if (access(json_tmp, F_OK) != 0) {
+        s->failed = 1;      /* cbench_run could not write it and said so */
+    } else if (rename(json_tmp, json_final) != 0) {
+        fprintf(stderr, "memprobe: cannot write '%s': %s\n", json_final, strerror(errno));
+        s->failed = 1;
+    }
+}
+
+/* results.csv and the side CSVs from the journal, then the journal goes
+ * (machine.json lists the CSVs before it is removed). */
+static void run_write_tables(run_state *s)
+{
+    char err[PATH_MAX + 128];
+    journal_close(s->journal);
+    s->journal = NULL;
+    journal_summary sum;
+    int rc = journal_write_tables(run_dir, &sum, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "memprobe: %s\n", err);
+        s->failed = 1;
+    }
+    s->rows_written = rc == 0 ? sum.rows : 0;
+    journal_summary_free(&sum);
+    if (interrupted) {
+        const char *name = interrupted == SIGINT ? "SIGINT" : interrupted == SIGTERM ? "SIGTERM" : "SIGHUP";
+        sysinfo_put(s->si, "interrupted", json_object_new_string(name));
+    }
+    run_record(s, 0);
+    if (rc == 0) {
+        char journal_path[PATH_MAX + 32];
+        snprintf(journal_path, sizeof journal_path, "%s/%s", run_dir, JOURNAL_FILE);
+        unlink(journal_path);
+    }
+}
+
+/* A plot or the report that could not be written: a warning of the run. */
+static void run_note_problem(void *ctx, const char *what)
+{
+    run_state *s = ctx;
+    sysinfo_add_warning(s->si, "%s", what);
+    s->failed = 1;
+}
+
+static void run_free(run_state *s)
+{
+    journal_close(s->journal);
+    sysinfo_free(s->si);
+    results_free(s->rows);
+    topo_free(s->t);
+    counters_shutdown();
+    if (s->o.filter)
+        regfree(&s->re);
+    free_run_options(&s->o);
+}
+
+/* A run that ends before measuring: what it wrote goes, it exits with rc. */
+static int run_abandon(run_state *s, int rc)
+{
+    rundir_release(s->dir, 1);
+    run_free(s);
+    return rc;
+}
+
+static int command_run(int argc, char **argv, int full_argc, char **full_argv)
+{
+    run_state s;
+    memset(&s, 0, sizeof s);
+    run_prepare(argc, argv, &s);
+    install_signal_handlers();
+    s.si = sysinfo_collect(s.t, full_argc, full_argv);
+    int child = s.o.child_allocator != NULL;
+    int rc = child ? 0 : run_take_lock(&s);
+    if (rc != 0)
+        return run_abandon(&s, rc);
+    if (interrupted)
+        return run_abandon(&s, 128 + interrupted);
+    if (run_open_folder(&s) != 0)
+        return run_abandon(&s, 1);
+    if (!child) {
+        sysinfo_print_summary(s.si, stderr);
         counters_warn_unavailable(stderr);
         fprintf(stderr, "run folder: %s\n", run_dir);
     }
-    install_signal_handlers();
-
-    char json_tmp[PATH_MAX + 32];
-    snprintf(json_tmp, sizeof json_tmp, "%s/gbench.json.tmp.%ld", run_dir, (long)getpid());
-    if (!o.child_allocator)
-        placement_begin(t, stderr);  /* probes the placement; pair rows get placement_probe */
-    cbench_run(json_tmp, results_add, rows);
-    results_build_table(rows);       /* finish hooks read results.csv back */
-    if (!o.child_allocator)
-        placement_finish(output_table_get("results.csv"), si, !interrupted, stderr);
-    finish_families(&cfg, &o);
-
-    if (per_allocator && !o.child_allocator && !interrupted)
-        allocators_run_children(full_argc, full_argv, run_dir);
-
-    char json_final[PATH_MAX + 16];
-    snprintf(json_final, sizeof json_final, "%s/gbench.json", run_dir);
-    int json_failed = 0;
+    run_measure(&s, full_argc, full_argv);
+    runlock_release();
+    sysinfo_mark_end(s.si);
+    run_write_tables(&s);
+    if (!child && s.rows_written > 0 && (!s.o.out || rundir_in_base("results", run_dir)))
+        rundir_point_latest("results", run_dir);
+    if (!child)
+        report_after_run(run_dir, stdout, run_note_problem, &s);
+    run_record(&s, !interrupted && !s.failed);
     if (interrupted)
-        unlink(json_tmp);   /* libbenchmark's JSON is incomplete after a stop */
-    else if (access(json_tmp, F_OK) != 0)
-        json_failed = 1;    /* cbench_run could not write it and said so */
-    else if (rename(json_tmp, json_final) != 0) {
-        fprintf(stderr, "memprobe: cannot write '%s': %s\n", json_final, strerror(errno));
-        json_failed = 1;
-    }
-
-    int rc = write_run_folder(run_dir, si, !interrupted);
-    if (json_failed && rc == 0)
-        rc = -1;
-    if (!o.child_allocator && (!o.out || in_results_folder(run_dir)))
-        output_point_latest("results", run_dir);
-    if (!o.child_allocator && !interrupted && rc == 0)
-        report_after_run(run_dir, stdout);
-    if (interrupted) {
-        fprintf(stderr, "memprobe: interrupted; completed rows kept in %s (run marked incomplete)\n", run_dir);
-        rc = 128 + interrupted;
-    }
-    sysinfo_free(si);
-    results_free(rows);
-    topo_free(t);
-    counters_shutdown();
-    if (o.filter)
-        regfree(&re);
-    return rc == 0 ? 0 : rc > 0 ? rc : 1;
+        fprintf(stderr, "memprobe: interrupted; what completed is in %s (run marked incomplete)\n", run_dir);
+    rc = interrupted ? 128 + interrupted : s.failed ? 1 : 0;
+    rundir_release(s.dir, 0);
+    run_free(&s);
+    return rc;
 }
 
 /* --------------------------------------------------- other subcommands */
@@ -481,12 +684,14 @@ static int command_list(int argc, char **argv)
     printf("\nbenchmarks%s:\n", o.quick ? " (--quick)" : "");
     fflush(stdout);
     init_cbench(&o, 1);
-    static char run_dir[PATH_MAX] = "";
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = 1, .ram_bytes = sysinfo_ram_bytes(),
                         .run_dir = run_dir, .allocator = "glibc"};
     select_benchmarks(&cfg, &o, &re, NULL);
     cbench_run(NULL, NULL, NULL);
     topo_free(t);
+    if (o.filter)
+        regfree(&re);
+    free_run_options(&o);
     return 0;
 }
 
@@ -497,7 +702,7 @@ static void no_arguments(int argc, char **argv, const char *help)
             puts(help);
             exit(0);
         }
-        if (option_is(argv[i], "--cpus")) {
+        if (args_option_is(argv[i], "--cpus")) {
             take_value(argc, argv, &i, "--cpus");   /* read by find_cpus_option */
             continue;
         }
@@ -508,7 +713,7 @@ static void no_arguments(int argc, char **argv, const char *help)
 static const char *find_cpus_option(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
-        if (option_is(argv[i], "--cpus"))
+        if (args_option_is(argv[i], "--cpus"))
             return take_value(argc, argv, &i, "--cpus");
     return NULL;
 }
@@ -535,11 +740,11 @@ static int command_counters(int argc, char **argv)
                    "page_faults count (a check against `perf stat -e page-faults`).\n", usage);
             return 0;
         }
-        if (option_is(argv[i], "--counters"))
+        if (args_option_is(argv[i], "--counters"))
             spec = take_value(argc, argv, &i, "--counters");
-        else if (option_is(argv[i], "--counters-backend"))
+        else if (args_option_is(argv[i], "--counters-backend"))
             backend = take_value(argc, argv, &i, "--counters-backend");
-        else if (option_is(argv[i], "--touch-pages"))
+        else if (args_option_is(argv[i], "--touch-pages"))
             touch = parse_whole_number("--touch-pages", take_value(argc, argv, &i, "--touch-pages"), 0, 1048576);
         else
             usage_error("unexpected argument '%s'; %s", argv[i], usage);

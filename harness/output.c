@@ -9,15 +9,13 @@
 #include "memprobe/output.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "memprobe/xalloc.h"
@@ -109,6 +107,9 @@ struct output_table {
     size_t ncols, capcols;
     char ***rows;          /* rows[r][c], c < ncols at the time of use (grown lazily) */
     size_t *row_width;     /* allocated cells per row */
+    size_t *row_line;      /* line of the file each row starts on (read tables; else NULL) */
+    unsigned long long *row_edit;   /* the value of edits at each row's latest change */
+    unsigned long long edits;       /* cells set so far */
     size_t nrows, caprows;
     struct output_table *next;
 };
@@ -135,6 +136,21 @@ output_table *output_table_get(const char *file_name)
             return *p;
     *p = output_table_named(file_name);
     return *p;
+}
+
+output_table *output_tables_first(void)
+{
+    return tables;
+}
+
+output_table *output_tables_next(const output_table *t)
+{
+    return t->next;
+}
+
+const char *output_table_name(const output_table *t)
+{
+    return t->file_name;
 }
 
 static long output_table_find_column(const output_table *t, const char *name)
@@ -170,9 +186,15 @@ void output_table_row(output_table *t)
         t->caprows = t->caprows ? t->caprows * 2 : 64;
         t->rows = xalloc_array(t->rows, t->caprows, sizeof *t->rows);
         t->row_width = xalloc_array(t->row_width, t->caprows, sizeof *t->row_width);
+        t->row_edit = xalloc_array(t->row_edit, t->caprows, sizeof *t->row_edit);
+        if (t->row_line)
+            t->row_line = xalloc_array(t->row_line, t->caprows, sizeof *t->row_line);
     }
+    if (t->row_line)
+        t->row_line[t->nrows] = 0;
     t->rows[t->nrows] = NULL;
     t->row_width[t->nrows] = 0;
+    t->row_edit[t->nrows] = ++t->edits;
     t->nrows++;
 }
 
@@ -188,6 +210,7 @@ static void output_table_put(output_table *t, size_t r, const char *column, cons
     }
     free(t->rows[r][c]);
     t->rows[r][c] = value ? xalloc_strdup(value) : NULL;
+    t->row_edit[r] = ++t->edits;
 }
 
 void output_table_insert_column(output_table *t, const char *name, const char *before)
@@ -259,6 +282,12 @@ void output_table_set_int(output_table *t, const char *column, long long value)
 }
 
 size_t output_table_row_count(const output_table *t) { return t->nrows; }
+unsigned long long output_table_edit_count(const output_table *t) { return t->edits; }
+
+unsigned long long output_table_row_edited(const output_table *t, size_t r)
+{
+    return r < t->nrows ? t->row_edit[r] : 0;
+}
 size_t output_table_column_count(const output_table *t) { return t->ncols; }
 const char *output_table_column(const output_table *t, size_t i) { return i < t->ncols ? t->columns[i] : NULL; }
 
@@ -343,6 +372,8 @@ void output_table_free(output_table *t)
         free(t->columns[c]);
     free(t->rows);
     free(t->row_width);
+    free(t->row_edit);
+    free(t->row_line);
     free(t->columns);
     free(t->file_name);
     free(t);
@@ -369,11 +400,17 @@ void output_table_append(output_table *dst, const output_table *src)
 
 /* ---- CSV reading (libcsv) ---- */
 
+/* Strict: the header names distinct, non-empty columns; every row has
+ * exactly as many fields as the header; the file ends with a line end (a
+ * file cut mid-line is refused, not read as a shorter last row); a UTF-8
+ * byte-order mark before the header is skipped.  Errors name the physical
+ * line a record starts on. */
 typedef struct csv_reader {
     output_table *t;
     int header_done;
     size_t field;          /* index of the next field in the current record */
-    size_t line;           /* current record number (1-based, header = 1) */
+    size_t line;           /* physical line the current record starts on (1-based) */
+    size_t newlines;       /* line ends inside the current record's quoted fields */
     char **header;
     size_t nheader;
     int row_started;
@@ -387,9 +424,7 @@ static void csv_reader_fail(csv_reader *rd, const char *fmt, ...)
     if (rd->error)
         return;
     rd->error = xalloc_malloc(256);
-    if (!rd->error)
-        return;
-    int n = snprintf(rd->error, 256, "line %zu: ", rd->line + 1);
+    int n = snprintf(rd->error, 256, "%zu: ", rd->line);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(rd->error + n, 256 - (size_t)n, fmt, ap);
@@ -411,6 +446,13 @@ static void csv_reader_header_field(csv_reader *rd, const char *name)
     rd->nheader++;
 }
 
+static void csv_reader_start_row(csv_reader *rd)
+{
+    output_table_row(rd->t);
+    rd->t->row_line[rd->t->nrows - 1] = rd->line;
+    rd->row_started = 1;
+}
+
 static void csv_reader_field(void *data, size_t len, void *ctx)
 {
     csv_reader *rd = ctx;
@@ -418,18 +460,20 @@ static void csv_reader_field(void *data, size_t len, void *ctx)
         csv_reader_fail(rd, "NUL byte in a field (not a text CSV file)");
         len = strnlen(data, len);
     }
+    for (size_t i = 0; data && i < len; i++)
+        rd->newlines += ((const char *)data)[i] == '\n';
     if (!rd->header_done) {
         char *name = xalloc_strndup(data ? data : "", len);
         csv_reader_header_field(rd, name);
         free(name);
+        rd->field++;
         return;
     }
-    if (!rd->row_started) {
-        output_table_row(rd->t);
-        rd->row_started = 1;
-    }
+    if (!rd->row_started)
+        csv_reader_start_row(rd);
     if (rd->field >= rd->nheader) {
-        csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
+        if (rd->field == rd->nheader)
+            csv_reader_fail(rd, "more fields than the %zu header columns", rd->nheader);
     } else if (len > 0 && data) {
         char *v = xalloc_strndup(data, len);
         output_table_put(rd->t, rd->t->nrows - 1, rd->header[rd->field], v);
@@ -442,14 +486,40 @@ static void csv_reader_record(int c, void *ctx)
 {
     (void)c;
     csv_reader *rd = ctx;
-    rd->line++;
     if (!rd->header_done) {
         rd->header_done = 1;
-    } else if (!rd->row_started) {
-        output_table_row(rd->t);   /* a record of one empty field */
+    } else {
+        if (!rd->row_started)
+            csv_reader_start_row(rd);   /* a record of one empty field */
+        size_t fields = rd->field ? rd->field : 1;
+        if (fields < rd->nheader)
+            csv_reader_fail(rd, "%zu field%s where the header has %zu columns (a row cut short?)", fields,
+                            fields == 1 ? "" : "s", rd->nheader);
     }
+    rd->line += 1 + rd->newlines;
+    rd->newlines = 0;
     rd->field = 0;
     rd->row_started = 0;
+}
+
+/* Feed the file to libcsv; 0, or -1 when libcsv refused it.  *last is the
+ * file's last byte (-1 when it is empty). */
+static int csv_reader_parse(FILE *in, struct csv_parser *p, csv_reader *rd, int *last)
+{
+    char buf[65536];
+    size_t n, skip = 0;
+    int first = 1;
+    *last = -1;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+        if (first && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
+            skip = 3;   /* a UTF-8 byte-order mark (spreadsheets write one) */
+        first = 0;
+        *last = (unsigned char)buf[n - 1];
+        if (csv_parse(p, buf + skip, n - skip, csv_reader_field, csv_reader_record, rd) != n - skip)
+            return -1;
+        skip = 0;
+    }
+    return csv_fini(p, csv_reader_field, csv_reader_record, rd) != 0 ? -1 : 0;
 }
 
 output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
@@ -461,110 +531,66 @@ output_table *output_table_read_csv(const char *path, char *err, size_t errlen)
     }
     struct csv_parser p;
     csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI);
-    csv_reader rd = {.t = output_table_named(path)};
-    char buf[65536];
-    size_t n;
-    int bad = 0;
-    while (!bad && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        bad = csv_parse(&p, buf, n, csv_reader_field, csv_reader_record, &rd) != n;
-    if (!bad)
-        bad = csv_fini(&p, csv_reader_field, csv_reader_record, &rd) != 0;
+    csv_reader rd = {.t = output_table_named(path), .line = 1};
+    rd.t->row_line = xalloc_calloc(1, sizeof *rd.t->row_line);
+    int last;
+    int bad = csv_reader_parse(in, &p, &rd, &last);
     fclose(in);
-    if (bad || rd.error || !rd.header_done) {
-        if (rd.error)
-            snprintf(err, errlen, "%s:%s", path, rd.error + 5);
+    if (bad || rd.error || !rd.header_done || (last != '\n' && last != '\r')) {
+        if (bad)
+            snprintf(err, errlen, "%s:%zu: malformed CSV (%s)", path, rd.line, csv_strerror(csv_error(&p)));
+        else if (rd.error)
+            snprintf(err, errlen, "%s:%s", path, rd.error);
         else if (!rd.header_done)
             snprintf(err, errlen, "%s: empty file, expected a CSV header line", path);
         else
-            snprintf(err, errlen, "%s:%zu: malformed CSV (%s)", path, rd.line + 1, csv_strerror(csv_error(&p)));
+            snprintf(err, errlen, "%s:%zu: the last line has no line end (the file was cut short)", path,
+                     rd.line > 1 ? rd.line - 1 : 1);
         output_table_free(rd.t);
         rd.t = NULL;
     }
     csv_free(&p);
-    for (size_t i = 0; i < rd.nheader; i++)
-        free(rd.header[i]);
-    free(rd.header);
+    xalloc_free_list(rd.header, rd.nheader);
     free(rd.error);
     return rd.t;
 }
 
-/* ----------------------------------------------------------- run folder */
-
-int output_run_dir_create(const char *base, const char *explicit_dir,
-                          char *out, size_t outlen, char *err, size_t errlen)
+const char *output_table_source(const output_table *t)
 {
-    if (explicit_dir) {
-        snprintf(out, outlen, "%s", explicit_dir);
-    } else {
-        char host[256] = "host";
-        gethostname(host, sizeof host - 1);
-        char *dot = strchr(host, '.');
-        if (dot)
-            *dot = '\0';
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        char stamp[32];
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
-        if (mkdir(base, 0777) != 0 && errno != EEXIST) {
-            snprintf(err, errlen, "cannot create results folder '%s': %s", base, strerror(errno));
-            return -1;
-        }
-        /* two runs in the same second get distinct folders */
-        for (int i = 0;; i++) {
-            if (i == 0)
-                snprintf(out, outlen, "%s/%s-%s", base, host, stamp);
-            else
-                snprintf(out, outlen, "%s/%s-%s-%d", base, host, stamp, i);
-            if (mkdir(out, 0777) == 0)
-                return 0;
-            if (errno != EEXIST || i > 1000) {
-                snprintf(err, errlen, "cannot create run folder '%s': %s", out, strerror(errno));
-                return -1;
-            }
-        }
-    }
-    if (mkdir(out, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "--out '%s': cannot create folder: %s", out, strerror(errno));
-        return -1;
-    }
-    char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", out, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "--out '%s': folder is not writable: %s", out, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    return 0;
+    return t->row_line ? t->file_name : NULL;
 }
 
-int output_point_latest(const char *base, const char *run_dir)
+size_t output_table_row_line(const output_table *t, size_t r)
 {
-    char link[PATH_MAX], tmp[PATH_MAX];
-    snprintf(link, sizeof link, "%s/latest", base);
-    snprintf(tmp, sizeof tmp, "%s/.latest.tmp.%ld", base, (long)getpid());
-    const char *target = run_dir;
-    char absolute[PATH_MAX];
-    size_t bl = strlen(base);
-    if (strncmp(run_dir, base, bl) == 0 && run_dir[bl] == '/')
-        target = run_dir + bl + 1;   /* relative link inside base */
-    else if (realpath(run_dir, absolute))
-        target = absolute;
-    unlink(tmp);
-    if (symlink(target, tmp) != 0)
-        return -1;
-    if (rename(tmp, link) != 0) {
-        unlink(tmp);
+    return t->row_line && r < t->nrows ? t->row_line[r] : 0;
+}
+
+int output_parse_number(const char *s, double *v)
+{
+    if (!s || !*s || isspace((unsigned char)*s))
+        return 0;
+    char *end;
+    errno = 0;
+    double d = strtod(s, &end);
+    if (end == s || *end || isnan(d) || (errno == ERANGE && isinf(d)))
+        return 0;
+    *v = d;
+    return 1;
+}
+
+int output_table_check_numbers(const output_table *t, const char *column, char *err, size_t errlen)
+{
+    for (size_t r = 0; r < t->nrows; r++) {
+        const char *s = output_table_cell(t, r, column);
+        double v;
+        if (!s || output_parse_number(s, &v))
+            continue;
+        const char *source = output_table_source(t);
+        snprintf(err, errlen, "%s:%zu: column '%s' holds '%.40s', not a number", source ? source : "table",
+                 output_table_row_line(t, r), column, s);
         return -1;
     }
     return 0;
-}
-
-void output_run_dir_remove(const char *run_dir)
-{
-    rmdir(run_dir);   /* only an empty folder: never delete results */
 }
 
 /* ---- text ---- */

@@ -244,7 +244,7 @@ int placement_finish(output_table *results, sysinfo *si, int take_end_probe, FIL
                  "rows measured between differing probes are marked placement=changed in results.csv",
                  placement.pair.cpu_a, placement.pair.cpu_b, lo, placement.probes[lo_i].when, hi,
                  placement.probes[hi_i].when, max_ratio, PLACEMENT_CHANGE_RATIO);
-        sysinfo_add_warning(si, msg);
+        sysinfo_add_warning(si, "%s", msg);
         if (out)
             fprintf(out, "warning: %s\n", msg);
     } else if (out && placement.active && lo_i >= 0) {

@@ -326,3 +326,30 @@ int proc_find_in_path(const char *name, char *out, size_t outlen)
     }
     return -1;
 }
+
+/* 1 when the environment entry e sets the variable of setting ("NAME=..."). */
+static int proc_same_variable(const char *e, const char *setting)
+{
+    size_t n = strcspn(setting, "=");
+    return strncmp(e, setting, n) == 0 && e[n] == '=';
+}
+
+char **proc_env_with(char *const *settings, size_t n)
+{
+    size_t have = 0;
+    while (environ && environ[have])
+        have++;
+    char **env = xalloc_calloc(have + n + 1, sizeof *env);
+    size_t k = 0;
+    for (size_t i = 0; i < have; i++) {
+        int replaced = 0;
+        for (size_t j = 0; j < n && !replaced; j++)
+            replaced = proc_same_variable(environ[i], settings[j]);
+        if (!replaced)
+            env[k++] = environ[i];
+    }
+    for (size_t j = 0; j < n; j++)
+        env[k++] = settings[j];
+    env[k] = NULL;
+    return env;
+}

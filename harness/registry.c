@@ -125,6 +125,26 @@ int bench_parse_size(const char *s, unsigned long long *out)
     return 0;
 }
 
+/* A whole number, in decimal ("20000000") or exponent notation ("2e7", the
+ * help's own), exactly representable: 0 with *out set, or -1. */
+static int bench_parse_whole(const char *s, long long *out)
+{
+    char *end;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (!errno && end != s && !*end) {
+        *out = v;
+        return 0;
+    }
+    double d;
+    if (!output_parse_number(s, &d) || d != floor(d) || fabs(d) > 9007199254740992.0)   /* 2^53 */
+        return -1;
+    *out = (long long)d;
+    return 0;
+}
+
 /* 0 when v is within o's machine-dependent bound (or it has none); else -1
  * with one line in err naming the option and the accepted maximum. */
 static int bench_option_check_max(const bench_option *o, const char *value, double v, char *err, size_t errlen)
@@ -155,16 +175,14 @@ static int bench_option_check_choice(const bench_option *o, const char *value, c
 
 int bench_option_set(const bench_option *o, const char *value, char *err, size_t errlen)
 {
-    char *end;
     switch (o->kind) {
     case BENCH_OPT_FLAG:
         *(int *)o->target = 1;
         return 0;
     case BENCH_OPT_INT: {
-        errno = 0;
-        long long v = value ? strtoll(value, &end, 10) : 0;
-        if (!value || errno || end == value || *end || (double)v < o->min) {
-            snprintf(err, errlen, "--%s '%s': expected an integer >= %.0f", o->name,
+        long long v;
+        if (bench_parse_whole(value, &v) != 0 || (double)v < o->min) {
+            snprintf(err, errlen, "--%s '%s': expected a whole number >= %.0f (e.g. 2000 or 2e3)", o->name,
                      value ? value : "", o->min);
             return -1;
         }
@@ -186,9 +204,8 @@ int bench_option_set(const bench_option *o, const char *value, char *err, size_t
         return 0;
     }
     case BENCH_OPT_DOUBLE: {
-        errno = 0;
-        double v = value ? strtod(value, &end) : 0;
-        if (!value || errno || end == value || *end || !isfinite(v) || v < o->min) {
+        double v;
+        if (!output_parse_number(value, &v) || !isfinite(v) || v < o->min) {
             snprintf(err, errlen, "--%s '%s': expected a number >= %g", o->name, value ? value : "", o->min);
             return -1;
         }

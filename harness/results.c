@@ -5,26 +5,20 @@
  */
 #include "memprobe/results.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "memprobe/counters.h"
 #include "memprobe/xalloc.h"
-
-#define RESULTS_MAX_ARG_COLUMNS 64
 
 static const char *const results_lead[] = {RESULTS_LEAD_COLUMNS};
 static const char *const results_middle[] = {RESULTS_MIDDLE_COLUMNS};
 static const char *const results_tail[] = {RESULTS_TAIL_COLUMNS};
+static const char *const results_numeric[] = {RESULTS_NUMERIC_COLUMNS};
 #define RESULTS_COUNT(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
 struct results {
-    output_table *raw;          /* rows as they arrive, columns in order of first use */
-    char *arg_columns[RESULTS_MAX_ARG_COLUMNS];
-    int n_arg_columns;
     const char *allocator;
 };
 
@@ -43,54 +37,80 @@ int results_column_is_fixed(const char *column)
            results_in_list(results_tail, RESULTS_COUNT(results_tail), column);
 }
 
+int results_column_is_numeric(const char *column)
+{
+    return results_in_list(results_numeric, RESULTS_COUNT(results_numeric), column);
+}
+
 results *results_new(const char *allocator)
 {
     results *r = xalloc_calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->raw = output_table_new();
     r->allocator = allocator;
     return r;
 }
 
 void results_free(results *r)
 {
-    if (!r)
-        return;
-    output_table_free(r->raw);
-    for (int i = 0; i < r->n_arg_columns; i++)
-        free(r->arg_columns[i]);
     free(r);
 }
 
-static void results_remember_arg_column(results *r, const char *name)
+/* The arguments of a benchmark name, "size:64/n:2" (or positional "64/2"):
+ * each call takes the next one from *p into name (arg<index> when
+ * positional) and value; 0 when there is none left. */
+static int results_next_arg(const char **p, int index, char *name, size_t namelen, char *value, size_t valuelen)
 {
-    if (results_in_list((const char *const *)r->arg_columns, r->n_arg_columns, name))
-        return;
-    if (r->n_arg_columns < RESULTS_MAX_ARG_COLUMNS)
-        r->arg_columns[r->n_arg_columns++] = xalloc_strdup(name);
+    if (!**p)
+        return 0;
+    size_t len = strcspn(*p, "/");
+    const char *colon = memchr(*p, ':', len);
+    if (colon) {
+        snprintf(name, namelen, "%.*s", (int)(colon - *p), *p);
+        snprintf(value, valuelen, "%.*s", (int)(len - (size_t)(colon - *p) - 1), colon + 1);
+    } else {
+        snprintf(name, namelen, "arg%d", index);
+        snprintf(value, valuelen, "%.*s", (int)len, *p);
+    }
+    *p += len + ((*p)[len] == '/');
+    return 1;
+}
+
+/* Declare column (when new) just before the first of the tail columns
+ * (label, status, message) that t has, so that they stay last while rows
+ * are added: a column derived when the run ends (placement, rows_derive),
+ * declared just before "label", then follows every family's column, as in
+ * results.csv. */
+static void results_declare_before_tail(output_table *t, const char *column)
+{
+    for (size_t i = 0; i < output_table_column_count(t); i++)
+        if (results_in_list(results_tail, RESULTS_COUNT(results_tail), output_table_column(t, i))) {
+            output_table_insert_column(t, column, output_table_column(t, i));
+            return;
+        }
+    output_table_insert_column(t, column, NULL);
+}
+
+/* Set a column that is not one of the tail's (see above). */
+static void results_set_before_tail(output_table *t, const char *column, const char *value)
+{
+    results_declare_before_tail(t, column);
+    output_table_set_str(t, column, value);
+}
+
+/* The fixed columns before the tail (lead, middle), declared before it. */
+static void results_declare_fixed(output_table *t)
+{
+    for (int i = 0; i < RESULTS_COUNT(results_lead); i++)
+        results_declare_before_tail(t, results_lead[i]);
+    for (int i = 0; i < RESULTS_COUNT(results_middle); i++)
+        results_declare_before_tail(t, results_middle[i]);
 }
 
 /* "size:64/n:2" -> columns size=64, n=2 ("64/2" -> arg0=64, arg1=2). */
-static void results_set_arg_columns(results *r, const char *args)
+static void results_set_arg_columns(output_table *t, const char *args)
 {
-    char *copy = xalloc_strdup(args), *save = NULL;
-    int index = 0;
-    for (char *part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save), index++) {
-        char *colon = strchr(part, ':');
-        char name[64];
-        const char *value = part;
-        if (colon) {
-            *colon = '\0';
-            snprintf(name, sizeof name, "%s", part);
-            value = colon + 1;
-        } else {
-            snprintf(name, sizeof name, "arg%d", index);
-        }
-        results_remember_arg_column(r, name);
-        output_table_set_str(r->raw, name, value);
-    }
-    free(copy);
+    char name[64], value[256];
+    for (int i = 0; results_next_arg(&args, i, name, sizeof name, value, sizeof value); i++)
+        results_set_before_tail(t, name, value);
 }
 
 /* label "k=v;k=v" -> one column per key */
@@ -102,7 +122,7 @@ static void results_set_tag_columns(output_table *t, const char *label)
         if (!eq || eq == kv)
             continue;
         *eq = '\0';
-        output_table_set_str(t, kv, eq + 1);
+        results_set_before_tail(t, kv, eq + 1);
     }
     free(copy);
 }
@@ -123,10 +143,11 @@ static void results_set_names(output_table *t, const cbench_result *res)
 void results_add(const cbench_result *res, void *ctx)
 {
     results *r = ctx;
-    output_table *t = r->raw;
+    output_table *t = output_table_get(RESULTS_FILE);
     output_table_row(t);
+    results_declare_fixed(t);
     results_set_names(t, res);
-    results_set_arg_columns(r, res->args);
+    results_set_arg_columns(t, res->args);
     output_table_set_int(t, "threads", res->threads);
     output_table_set_str(t, "allocator", r->allocator);
     output_table_set_str(t, "runtime", "c");
@@ -143,8 +164,10 @@ void results_add(const cbench_result *res, void *ctx)
         if (!res->manual_time)
             output_table_set_num(t, "cpu_ns", res->cpu_ns);
     }
-    for (int i = 0; i < res->n_counters; i++)
+    for (int i = 0; i < res->n_counters; i++) {
+        results_declare_before_tail(t, res->counter_names[i]);
         output_table_set_num(t, res->counter_names[i], res->counter_values[i]);
+    }
     output_table_set_str(t, "label", res->label);
     static const char *const status_names[] = {[CBENCH_OK] = "ok", [CBENCH_SKIPPED] = "skipped",
                                                [CBENCH_ERROR] = "error"};
@@ -155,12 +178,14 @@ void results_add(const cbench_result *res, void *ctx)
 
 void results_add_skip(results *r, const char *family, const char *why)
 {
-    output_table_row(r->raw);
-    output_table_set_str(r->raw, "family", family);
-    output_table_set_str(r->raw, "allocator", r->allocator);
-    output_table_set_str(r->raw, "runtime", "c");
-    output_table_set_str(r->raw, "status", "skipped");
-    output_table_set_str(r->raw, "message", why);
+    output_table *t = output_table_get(RESULTS_FILE);
+    output_table_row(t);
+    results_declare_fixed(t);
+    output_table_set_str(t, "family", family);
+    output_table_set_str(t, "allocator", r->allocator);
+    output_table_set_str(t, "runtime", "c");
+    output_table_set_str(t, "status", "skipped");
+    output_table_set_str(t, "message", why);
 }
 
 static void results_declare(output_table *t, const char *column)
@@ -168,24 +193,42 @@ static void results_declare(output_table *t, const char *column)
     output_table_columns(t, &column, 1);
 }
 
-void results_build_table(results *r)
+/* Declare, in order of first appearance, the argument columns the rows'
+ * benchmark names carry ("latency/chase/working_set:16384" under family
+ * latency, variant chase: working_set). */
+static void results_declare_arg_columns(output_table *t, const output_table *rows)
 {
-    output_table *t = output_table_get("results.csv");
+    for (size_t r = 0; r < output_table_row_count(rows); r++) {
+        const char *family = output_table_cell(rows, r, "family"), *variant = output_table_cell(rows, r, "variant");
+        const char *bench = output_table_cell(rows, r, "benchmark");
+        if (!family || !variant || !bench)
+            continue;
+        size_t fl = strlen(family), vl = strlen(variant);
+        if (strncmp(bench, family, fl) != 0 || bench[fl] != '/' || strncmp(bench + fl + 1, variant, vl) != 0 ||
+            bench[fl + 1 + vl] != '/')
+            continue;
+        const char *args = bench + fl + vl + 2;
+        char name[64], value[256];
+        for (int i = 0; results_next_arg(&args, i, name, sizeof name, value, sizeof value); i++)
+            results_declare(t, name);
+    }
+}
+
+output_table *results_table_ordered(const output_table *rows, const char *const *counter_columns, size_t n)
+{
+    output_table *t = output_table_new();
     output_table_columns(t, results_lead, RESULTS_COUNT(results_lead));
-    output_table_columns(t, (const char *const *)r->arg_columns, r->n_arg_columns);
+    results_declare_arg_columns(t, rows);
     output_table_columns(t, results_middle, RESULTS_COUNT(results_middle));
-    for (int i = 0; i < counters_event_count(); i++)
-        results_declare(t, counters_event_column(i));
-    for (int i = 0; i < counters_derived_count(); i++)
-        results_declare(t, counters_derived_column(i));
-    for (size_t i = 0; i < output_table_column_count(r->raw); i++) {
-        const char *c = output_table_column(r->raw, i);
-        if (!results_column_is_fixed(c) &&
-            !results_in_list((const char *const *)r->arg_columns, r->n_arg_columns, c))
+    output_table_columns(t, counter_columns, (int)n);
+    for (size_t i = 0; i < output_table_column_count(rows); i++) {   /* the families' own, in order of first use */
+        const char *c = output_table_column(rows, i);
+        if (!results_in_list(results_tail, RESULTS_COUNT(results_tail), c))
             results_declare(t, c);
     }
     output_table_columns(t, results_tail, RESULTS_COUNT(results_tail));
-    output_table_append(t, r->raw);
+    output_table_append(t, rows);
+    return t;
 }
 
 /* ---- reading rows back ---- */
@@ -206,16 +249,5 @@ results_row_kind results_row_kind_of(const output_table *t, size_t r)
 
 int results_cell_number(const output_table *t, size_t r, const char *column, double *v)
 {
-    const char *s = output_table_cell(t, r, column);
-    if (!s || !*s)
-        return 0;
-    char *end;
-    errno = 0;
-    double d = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end || errno == ERANGE || isnan(d))
-        return 0;
-    *v = d;
-    return 1;
+    return output_parse_number(output_table_cell(t, r, column), v);
 }

@@ -60,7 +60,7 @@
 #define MEMPROBE_BENCHMARK_VERSION "unknown"
 #endif
 
-#define SYSINFO_MAX_WARNINGS 16
+#define SYSINFO_MAX_WARNINGS 64
 
 struct sysinfo {
     json_object *root;
@@ -677,9 +677,9 @@ static void collect_caches_inferred(json_object *root, const caches_levels *c)
 
 /* ---------- warnings ---------- */
 
-static void add_warning(sysinfo *s, const char *fmt, ...)
+void sysinfo_add_warning(sysinfo *s, const char *fmt, ...)
 {
-    if (s->n_warnings == SYSINFO_MAX_WARNINGS)
+    if (!s || s->n_warnings == SYSINFO_MAX_WARNINGS)
         return;
     char buf[512];
     va_list ap;
@@ -695,7 +695,7 @@ static void add_warning(sysinfo *s, const char *fmt, ...)
 static int add_caches_warning(sysinfo *s, const char *text)
 {
     int before = s->n_warnings;
-    add_warning(s, "%s", text);
+    sysinfo_add_warning(s, "%s", text);
     if (s->n_warnings == before)
         return 0;
     s->caches_warning = before;
@@ -733,36 +733,36 @@ static void decide_warnings(sysinfo *s, const topo *t)
 {
     const char *gov = field(s, "governor");
     if (strcmp(gov, "performance") != 0)
-        add_warning(s, "frequency scaling not pinned (governor: %s); clock speed may vary between runs%s", gov,
+        sysinfo_add_warning(s, "frequency scaling not pinned (governor: %s); clock speed may vary between runs%s", gov,
                     strcmp(gov, "unknown") == 0 ? " (no cpufreq control visible here)"
                                                 : "; fix: cpupower frequency-set -g performance");
     if (strcmp(field(s, "boost"), "on") == 0)
-        add_warning(s, "boost/turbo is on: clock speed follows load and temperature; fix: echo 0 > "
+        sysinfo_add_warning(s, "boost/turbo is on: clock speed follows load and temperature; fix: echo 0 > "
                        "/sys/devices/system/cpu/cpufreq/boost (or 1 > .../intel_pstate/no_turbo)");
     const char *hyp = field(s, "hypervisor");
     if (strcmp(hyp, "none") != 0)
-        add_warning(s, "running under a hypervisor (%s, from %s): vCPUs may share physical cores with other "
+        sysinfo_add_warning(s, "running under a hypervisor (%s, from %s): vCPUs may share physical cores with other "
                        "guests; topology, caches and timings are the host's, seen through virtualisation, and pair "
                        "classes (smt, l2, llc, ...) describe the guest's topology as presented, not where the vCPUs "
                        "really run", hyp, field(s, "hypervisor_source"));
     if (!counters_hardware_countable())
-        add_warning(s, "no hardware counters: cycles, instructions and cache-miss columns stay empty "
+        sysinfo_add_warning(s, "no hardware counters: cycles, instructions and cache-miss columns stay empty "
                        "(see `memprobe counters`)");
     double load[1];
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > 0.5 * (double)cpus)
-        add_warning(s, "high load average %.2f on %ld CPUs: other work competes for cores and caches", load[0],
+        sysinfo_add_warning(s, "high load average %.2f on %ld CPUs: other work competes for cores and caches", load[0],
                     cpus);
     char sib[128];
     if (smt_siblings_in_use(t, sib, sizeof sib))
-        add_warning(s, "SMT siblings in use: %s; pairs of them share one core's caches and pipelines "
+        sysinfo_add_warning(s, "SMT siblings in use: %s; pairs of them share one core's caches and pipelines "
                        "(use --cpus to allow one PU per core)", sib);
     s->caches_warning = -1;
     char caches[512];
     if (caches_disagreement(caches_inferred(), s->hwloc_llc, caches, sizeof caches))
         add_caches_warning(s, caches);
     if (cbench_library_is_debug())
-        add_warning(s, "libbenchmark was built as DEBUG: the library's own code has asserts enabled; this affects "
+        sysinfo_add_warning(s, "libbenchmark was built as DEBUG: the library's own code has asserts enabled; this affects "
                        "libbenchmark's bookkeeping between batches, not the timed loop bodies, since memprobe's "
                        "timed loops are plain C batches");
 }
@@ -894,12 +894,6 @@ void sysinfo_print_summary(const sysinfo *s, FILE *out)
         fprintf(out, "warning: %s\n", s->warnings[i]);
 }
 
-void sysinfo_add_warning(sysinfo *s, const char *text)
-{
-    if (s && text)
-        add_warning(s, "%s", text);
-}
-
 void sysinfo_put(sysinfo *s, const char *key, struct json_object *value)
 {
     if (s)
@@ -929,12 +923,17 @@ static void refresh_caches(sysinfo *s)
         fprintf(stderr, "warning: %s\n", text);
 }
 
-int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen)
+void sysinfo_mark_end(sysinfo *s)
 {
-    char now[32], path[4096];
-    refresh_caches(s);
+    char now[32];
     utc_now(now, sizeof now);
     put_str(s->root, "end_utc", now);
+}
+
+int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen)
+{
+    char path[4096];
+    refresh_caches(s);
     put_bool(s->root, "completed", completed);
     json_object *warnings = json_object_new_array();
     for (int i = 0; i < s->n_warnings; i++)

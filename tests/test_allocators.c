@@ -199,27 +199,17 @@ static void test_child_environment(void **state)
     unsetenv(ALLOCATORS_CHILD_ENV);
 }
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_merge(void **state)
 {
     (void)state;
     char dir[256];
     testutil_scratch(dir, sizeof dir);
-    write_file(dir, "results.csv",
-               "family,variant,size,allocator,real_ns,status,message\n"
-               "alloc,heap_malloc_free,64,jemalloc,12.5,ok,\n"
-               "alloc,heap_calloc,64,jemalloc,,skipped,\"no, really\"\n");
-    write_file(dir, "passing_summary.csv", "allocator,variant,ratio_64B\njemalloc,ptr_malloc,3\n");
-    write_file(dir, "other.csv", "a,b\n1,2\n");
+    testutil_write_file(dir, "results.csv", "w",
+                        "family,variant,size,allocator,real_ns,status,message\n"
+                        "alloc,heap_malloc_free,64,jemalloc,12.5,ok,\n"
+                        "alloc,heap_calloc,64,jemalloc,,skipped,\"no, really\"\n");
+    testutil_write_file(dir, "passing_summary.csv", "w", "allocator,variant,ratio_64B\njemalloc,ptr_malloc,3\n");
+    testutil_write_file(dir, "other.csv", "w", "a,b\n1,2\n");
     output_tables_reset();
     char why[512] = "";
     const allocator_info *je = allocators_find("jemalloc");
@@ -231,11 +221,11 @@ static void test_merge(void **state)
     assert_int_equal(output_table_row_count(output_table_get("other.csv")), 0);   /* no allocator column */
 
     /* rows another allocator served are a failure, named */
-    write_file(dir, "results.csv", "family,variant,allocator,status\nalloc,heap_batch,glibc,ok\n");
+    testutil_write_file(dir, "results.csv", "w", "family,variant,allocator,status\nalloc,heap_batch,glibc,ok\n");
     assert_int_equal(allocators_merge(je, dir, why, sizeof why), -1);
     assert_non_null(strstr(why, "not served by jemalloc"));
     /* a child that measured nothing */
-    write_file(dir, "results.csv", "family,allocator,status,message\nalloc,jemalloc,skipped,why not\n");
+    testutil_write_file(dir, "results.csv", "w", "family,allocator,status,message\nalloc,jemalloc,skipped,why not\n");
     assert_int_equal(allocators_merge(je, dir, why, sizeof why), -1);
     assert_non_null(strstr(why, "why not"));
     output_tables_reset();

@@ -8,6 +8,9 @@
 
 #include <dirent.h>
 #include <limits.h>
+#include <math.h>
+
+#include "memprobe/bench.h"
 
 static char bin[PATH_MAX];
 static char scratch[64];
@@ -185,6 +188,140 @@ static void test_usage_errors_with_gpu_library(void **state)
     unsetenv("PAPI_ROCMSMI_ROOT");
 }
 
+/* Every numeric family option has a range, and a value above it is refused
+ * while parsing, naming the option (before: --litmus-delay 4294967295
+ * crashed with SIGFPE, 4294967296 wrapped to 0, --litmus-seconds 1e9 ran
+ * until killed). */
+static void test_every_family_option_has_a_range(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < bench_family_count(); i++)
+        for (const bench_option *o = bench_family_at(i)->options; o && o->name; o++) {
+            if (o->kind == BENCH_OPT_FLAG || o->kind == BENCH_OPT_STRING)
+                continue;
+            if (!o->max)
+                fail_msg("--%s (%s) has no maximum", o->name, bench_family_at(i)->name);
+            char args[256], needle[96];
+            snprintf(args, sizeof args, "run --quick --filter '^nothing$' --%s %.0f", o->name, floor(o->max()) + 1);
+            snprintf(needle, sizeof needle, "--%s", o->name);
+            expect_usage_error(args, needle);
+        }
+    if (!has_family_option("--litmus-delay"))
+        return;
+    expect_usage_error("run --quick --filter '^nothing$' --litmus-delay 4294967295", "--litmus-delay");
+    expect_usage_error("run --quick --filter '^nothing$' --litmus-delay 4294967296", "--litmus-delay");
+    expect_usage_error("run --quick --filter '^nothing$' --litmus-seconds 1e9", "--litmus-seconds");
+    expect_usage_error("run --quick --filter '^nothing$' --litmus-instances 2.5", "--litmus-instances");
+}
+
+/* The help's own notation for whole numbers (--litmus-instances 2e7) is
+ * accepted. */
+static void test_option_accepts_exponent_notation(void **state)
+{
+    (void)state;
+    if (!has_family_option("--litmus-instances"))
+        skip();
+    char *out = NULL;
+    int rc = testutil_run(&out, "cd %s && %s list --quick --filter harness --litmus-instances 2e7", scratch, bin);
+    if (rc != 0)
+        print_error("%s\n", out);
+    assert_int_equal(rc, 0);
+    free(out);
+}
+
+/* Run `memprobe CMD` inside scratch; the test fails, showing the output,
+ * unless it exits 0. */
+static void expect_success(const char *cmd)
+{
+    char *out = NULL;
+    int rc = testutil_run(&out, "cd %s && %s %s", scratch, bin, cmd);
+    if (rc != 0)
+        fail_msg("memprobe %s: exit %d\n%s", cmd, rc, out);
+    free(out);
+}
+
+/* Every option that takes a value accepts both `--name VALUE` and
+ * `--name=VALUE`, in every subcommand that has one (before: `compare
+ * --out=DIR` was "unexpected"). */
+static void test_both_option_forms_everywhere(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *cmd, *option, *value, *rest;
+    } cases[] = {
+        {"list", "--filter", "harness", "--quick"},
+        {"list", "--cpus", "0", "--quick --filter harness"},
+        {"list", "--counters", "none", "--quick --filter harness"},
+        {"list", "--repetitions", "2", "--quick --filter harness"},
+        {"list", "--litmus-delay", "8", "--quick --filter harness"},
+        {"list", "--hoard-cap", "64M", "--quick --filter harness"},
+        {"topo", "--cpus", "0", ""},
+        {"counters", "--counters", "sw", ""},
+        {"counters", "--counters-backend", "auto", ""},
+        {"compare", "--out", "%s", "--no-plots tests/fixtures/run-a tests/fixtures/run-b"},
+        {"run", "--out", "%s/form-%d", "--quick --filter harness/clock_now --counters none --repetitions 1"},
+        {"run", "--filter", "harness/clock_now", "--quick --out %s/form-%d"},
+        {"run", "--cpus", "0", "--quick --filter harness/clock_now --out %s/form-%d"},
+        {"run", "--benchmark_min_time", "0.01", "--quick --filter harness/clock_now --out %s/form-%d"},
+    };
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    int n = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        for (int joined = 0; joined < 2; joined++) {
+            char value[256], rest[2 * PATH_MAX + 64], cmd[3 * PATH_MAX];
+            snprintf(value, sizeof value, cases[i].value, scratch, n++);
+            snprintf(rest, sizeof rest, cases[i].rest, scratch, n++);
+            if (strstr(rest, "tests/fixtures")) {   /* the fixtures are in the source tree */
+                snprintf(rest, sizeof rest, "--no-plots %s/tests/fixtures/run-a %s/tests/fixtures/run-b", cwd, cwd);
+            }
+            snprintf(cmd, sizeof cmd, "%s %s%s%s %s", cases[i].cmd, cases[i].option, joined ? "=" : " ", value, rest);
+            expect_success(cmd);
+        }
+}
+
+/* libbenchmark's flags pass memprobe's checks too (before: a filter that
+ * matched nothing, listing and zero repetitions "completed" a run without
+ * results, -3 repetitions aborted, an unwritable --benchmark_out failed
+ * only after the run folder was made); results/latest never moves. */
+static void test_benchmark_flags_are_checked(void **state)
+{
+    (void)state;
+    const char *const refused[][2] = {
+        {"--benchmark_filter=nomatch", "--benchmark_filter 'nomatch' selects no benchmark"},
+        {"--benchmark_list_tests=true", "memprobe list"},
+        {"--benchmark_list_tests", "memprobe list"},
+        {"--benchmark_repetitions=0", "--benchmark_repetitions '0'"},
+        {"--benchmark_repetitions=-3", "--benchmark_repetitions '-3'"},
+        {"--benchmark_out=/nonexistent/x", "--benchmark_out '/nonexistent/x'"},
+        {"--benchmark_min_time=-1", "--benchmark_min_time '-1'"},
+        {"--benchmark_report_aggregates_only=true", "results.csv keeps every repetition"},
+        {"--benchmark_frobnicate=1", "unknown libbenchmark flag"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        char args[256];
+        snprintf(args, sizeof args, "run --quick --filter harness/clock_now %s", refused[i][0]);
+        expect_usage_error(args, refused[i][1]);
+    }
+}
+
+/* An --out longer than the system accepts is refused whole: one complete
+ * line (not cut off), and no folder made under a shortened name. */
+static void test_out_too_long(void **state)
+{
+    (void)state;
+    char *out = NULL;
+    /* existing folders down to ~4090 characters, then a new name past PATH_MAX */
+    assert_int_equal(testutil_run(&out, "(cd %s && p=$(printf 'd/%%.0s' $(seq 1 2045)) && mkdir -p \"$p\" && "
+                                        "%s run --quick --filter harness/clock_now --out \"$p/newfolder\"; echo \"rc=$?\"; "
+                                        "ls \"$p\" | wc -l)", scratch, bin), 0);
+    if (!strstr(out, "rc=2") || !strstr(out, "expected a path of 1 to") || testutil_count_lines(out) != 3 ||
+        !strstr(out, "\n0\n"))
+        fail_msg("a path past PATH_MAX: %d lines:\n%s", testutil_count_lines(out), out);
+    free(out);
+    testutil_run(NULL, "rm -rf %s/d", scratch);
+}
+
 static void test_informational_commands(void **state)
 {
     (void)state;
@@ -215,6 +352,11 @@ int main(void)
         cmocka_unit_test(test_bad_family_option_value),
         cmocka_unit_test(test_hoard_cap_above_ram),
         cmocka_unit_test(test_usage_errors_with_gpu_library),
+        cmocka_unit_test(test_every_family_option_has_a_range),
+        cmocka_unit_test(test_option_accepts_exponent_notation),
+        cmocka_unit_test(test_both_option_forms_everywhere),
+        cmocka_unit_test(test_benchmark_flags_are_checked),
+        cmocka_unit_test(test_out_too_long),
         cmocka_unit_test(test_informational_commands),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

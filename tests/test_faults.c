@@ -43,6 +43,7 @@
 
 static char bin[PATH_MAX];
 static char scratch[64];
+static char source_dir[PATH_MAX];   /* where the tests run: the source tree (tests/fixtures, claims/) */
 
 /* ------------------------------------------------------------ launcher */
 
@@ -52,6 +53,7 @@ typedef struct fault_setup {
     int drop_dac;             /* drop CAP_DAC_OVERRIDE & co. (root obeys modes) */
     long fsize_limit;         /* > 0: RLIMIT_FSIZE in bytes, SIGXFSZ ignored */
     const char *cwd;          /* working directory, or NULL */
+    int own_group;            /* a process group of its own (as a shell's job: Ctrl-C reaches its children) */
 } fault_setup;
 
 #if defined(__x86_64__)
@@ -103,6 +105,8 @@ static void fault_child(const fault_setup *s, char *const argv[], int out)
     if (out > STDERR_FILENO)
         close(out);
     if (s->cwd && chdir(s->cwd) != 0)
+        _exit(127);
+    if (s->own_group && setpgid(0, 0) != 0)
         _exit(127);
     if (s->cpu >= 0) {
         cpu_set_t set;
@@ -429,8 +433,9 @@ static void test_full_disk(void **state)
     snprintf(dir, sizeof dir, "%s/full-disk", scratch);
     int rc = fault_run(&s, &log, "full-disk", "--quick", "--filter", "harness/clock_now", "--out", dir, (char *)NULL);
     assert_true(rc != 0 && rc < 128);   /* failed, did not crash */
-    assert_non_null(strstr(log, "cannot write"));
-    assert_non_null(strstr(log, "results.csv"));
+    char failed_write[PATH_MAX + 32];
+    snprintf(failed_write, sizeof failed_write, "cannot write '%s/", dir);   /* the journal or a CSV: named */
+    assert_non_null(strstr(log, failed_write));
     assert_int_equal(count_files(dir, ".tmp."), 0);
     char path[PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/results.csv", dir);
@@ -600,9 +605,504 @@ static void test_watchdog_frozen_peer(void **state)
     free(log);
 }
 
+/* -------------------------------------------- run folders and readers */
+
+/* dir/name's text (malloc'd; "" when absent). */
+static char *read_text(const char *dir, const char *name)
+{
+    char *out = NULL;
+    testutil_run(&out, "cat '%s/%s' 2>/dev/null", dir, name);
+    return out;
+}
+
+/* A top-level value of dir's machine.json as text (malloc'd), or NULL. */
+static char *machine_value(const char *dir, const char *key)
+{
+    json_object *m = read_machine(dir), *v;
+    char *text = NULL;
+    if (m && json_object_object_get_ex(m, key, &v) && v)
+        text = strdup(json_object_is_type(v, json_type_string) ? json_object_get_string(v)
+                                                                : json_object_to_json_string(v));
+    json_object_put(m);
+    return text;
+}
+
+/* Whether dir's machine.json lists name in "files". */
+static int machine_lists(const char *dir, const char *name)
+{
+    char *files = machine_value(dir, "files"), quoted[256];
+    snprintf(quoted, sizeof quoted, "\"%s\"", name);
+    int listed = files && strstr(files, quoted) != NULL;
+    free(files);
+    return listed;
+}
+
+/* `memprobe run --quick --filter FILTER [extra] --out dir` must exit 0
+ * (extra may be NULL). */
+static void run_into(const char *dir, const char *filter, const char *extra)
+{
+    char *log = NULL;
+    int rc = fault_run(&plain, &log, filter, "--quick", "--filter", filter, "--out", dir, extra, (char *)NULL);
+    if (rc != 0)
+        print_tail(log);
+    assert_int_equal(rc, 0);
+    free(log);
+}
+
+/* `memprobe ARGS` through the shell; its exit status, output into *out. */
+static int memprobe(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int memprobe(char **out, const char *fmt, ...)
+{
+    char args[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return testutil_run(out, "%s %s", bin, args);
+}
+
+/* --out never mixes two runs: a folder of the user's own is refused, a
+ * run folder is refused without --replace and with it loses every file the
+ * previous run wrote (and nothing else) before anything is written; the
+ * readers use only the files machine.json lists, so a stray file (an
+ * image, a side CSV) put into the folder by hand is never shown or judged. */
+static void test_out_never_mixes_runs(void **state)
+{
+    (void)state;
+    char user[PATH_MAX], dir[PATH_MAX], *log = NULL, *out = NULL;
+    snprintf(user, sizeof user, "%s/mix-user", scratch);
+    snprintf(dir, sizeof dir, "%s/mix-run", scratch);
+    assert_int_equal(mkdir(user, 0755), 0);
+    assert_int_equal(testutil_run(NULL, "echo mine > %s/results.csv", user), 0);
+    int rc = fault_run(&plain, &log, "mix-user", "--quick", "--filter", "harness/clock_now", "--out", user, (char *)NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(log, "not a memprobe run folder"));
+    free(log);
+    char *mine = read_text(user, "results.csv");
+    assert_string_equal(mine, "mine\n");   /* untouched */
+    free(mine);
+    assert_int_equal(count_files(user, ""), 1);
+
+    run_into(dir, "latency/chase$", NULL);   /* rows, latency.png */
+    assert_int_equal(testutil_run(NULL, "echo notes > %s/notes.txt", dir), 0);
+    char *before = NULL;
+    testutil_run(&before, "ls %s", dir);
+    rc = fault_run(&plain, &log, "mix-again", "--quick", "--filter", "harness/clock_now", "--out", dir, (char *)NULL);
+    assert_int_equal(rc, 2);
+    assert_non_null(strstr(log, "--replace"));
+    free(log);
+    char *unchanged = NULL;
+    testutil_run(&unchanged, "ls %s", dir);
+    assert_string_equal(before, unchanged);
+    free(unchanged);
+
+    run_into(dir, "harness/clock_now", "--replace");
+    for (char *save = NULL, *f = strtok_r(before, "\n", &save); f; f = strtok_r(NULL, "\n", &save)) {
+        char path[PATH_MAX + 256];
+        snprintf(path, sizeof path, "%s/%s", dir, f);
+        int kept = strcmp(f, "notes.txt") == 0 || machine_lists(dir, f);
+        if (kept != (access(path, F_OK) == 0))
+            fail_msg("%s: %s after --replace", f, kept ? "missing" : "left over from the previous run");
+    }
+    free(before);
+    output_table *t = testutil_read_csv(dir, "results.csv");
+    assert_non_null(t);
+    assert_true(testutil_find_row(t, "family", "latency", NULL, NULL) < 0);
+    output_table_free(t);
+
+    /* stray files put in by hand: not listed, so never read */
+    assert_int_equal(testutil_run(NULL, "cp %s/tests/fixtures/run-a/gc_pauses.csv %s/ && printf 'PNG' > %s/harness.png",
+                                  source_dir, dir, dir), 0);
+    assert_int_equal(testutil_run(NULL, "printf '[claim.stray]\\ndocument = test\\nclaim = stray\\n"
+                                        "check = count(pause_ns){file=gc_pauses.csv family=gc} >= 0\\n' > %s/stray.ini",
+                                  scratch), 0);
+    assert_int_equal(memprobe(&out, "claims %s/stray.ini %s", scratch, dir), 0);
+    if (!strstr(out, "1 claims: 0 hold, 0 do not hold, 0 partly, 1 not measurable here"))
+        fail_msg("a stray gc_pauses.csv was judged:\n%s", out);
+    free(out);
+    assert_int_equal(memprobe(&out, "report --no-plots %s", dir), 0);
+    free(out);
+    char *md = read_text(dir, "report.md");
+    assert_null(strstr(md, "harness.png"));
+    free(md);
+}
+
+/* --out through results/latest (the link to the last run) is refused:
+ * the link stays a link to that run, and the readers' default still works. */
+static void test_out_not_through_latest(void **state)
+{
+    (void)state;
+    char cwd[PATH_MAX], link[PATH_MAX + 32], target[PATH_MAX], again[PATH_MAX], *log = NULL;
+    snprintf(cwd, sizeof cwd, "%s/latest-cwd", scratch);
+    snprintf(link, sizeof link, "%s/results/latest", cwd);
+    assert_int_equal(mkdir(cwd, 0755), 0);
+    fault_setup s = plain;
+    s.cwd = cwd;
+    int rc = fault_run(&s, &log, "latest-first", "--quick", "--filter", "harness/clock_now", (char *)NULL);
+    assert_int_equal(rc, 0);
+    free(log);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    assert_true(n > 0);
+    target[n] = '\0';
+    const char *const outs[] = {"results/latest", "results/latest/", "results/latest/sub", "./results/../results/latest",
+                                link};
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++) {
+        rc = fault_run(&s, &log, "latest-out", "--quick", "--filter", "harness/clock_now", "--out", outs[i], (char *)NULL);
+        if (rc != 2 || !strstr(log, "latest"))
+            fail_msg("--out %s: exit %d\n%s", outs[i], rc, log);
+        free(log);
+    }
+    n = readlink(link, again, sizeof again - 1);
+    assert_true(n > 0);
+    again[n] = '\0';
+    assert_string_equal(target, again);
+    char *out = NULL;
+    assert_int_equal(testutil_run(&out, "cd %s && %s report --no-plots", cwd, bin), 0);
+    free(out);
+}
+
+/* Wait until the log at path holds at least n lines with what. */
+static int wait_for_lines(const char *path, const char *what, int n, pid_t pid, double seconds)
+{
+    double deadline = now_s() + seconds;
+    while (now_s() < deadline) {
+        char *out = NULL;
+        testutil_run(&out, "grep -c -F -- '%s' %s || true", what, path);
+        int found = atoi(out) >= n;
+        free(out);
+        if (found)
+            return 1;
+        if (!still_running(pid))
+            return 0;
+        sleep_ms(50);
+    }
+    return 0;
+}
+
+/* Start a long latency run into dir (log into log_path) and wait until n
+ * benchmarks have finished; its pid. */
+static pid_t start_long_run(const fault_setup *s, const char *dir, const char *log_path, int n)
+{
+    char *argv[] = {bin, "run", "--filter", "latency/chase$", "--repetitions", "1", "--out", (char *)dir, NULL};
+    pid_t pid = fault_spawn(s, argv, log_path);
+    if (!wait_for_lines(log_path, "] latency/", n, pid, FAULT_DEADLINE_S)) {
+        kill(pid, SIGKILL);
+        fault_wait(pid);
+        char *log = NULL;
+        testutil_run(&log, "cat %s", log_path);
+        print_tail(log);
+        free(log);
+        fail_msg("the latency run never finished %d benchmarks", n);
+    }
+    return pid;
+}
+
+/* SIGKILL (or the OOM killer, or a power cut) loses at most the benchmark
+ * in flight: the finished rows are in the run's journal; `memprobe report`
+ * writes results.csv from it (the report says the run did not complete) and
+ * removes the dead run's temporaries; --replace then removes all of it. */
+static void test_kill_loses_only_the_benchmark_in_flight(void **state)
+{
+    (void)state;
+    char dir[PATH_MAX], log_path[PATH_MAX], *out = NULL;
+    snprintf(dir, sizeof dir, "%s/killed", scratch);
+    snprintf(log_path, sizeof log_path, "%s/killed.log", scratch);
+    pid_t pid = start_long_run(&plain, dir, log_path, 2);
+    kill(pid, SIGKILL);
+    assert_int_equal(fault_wait(pid), 128 + SIGKILL);
+    assert_false(machine_completed(dir));
+    assert_true(count_files(dir, ".tmp.") > 0);   /* libbenchmark's half-written JSON */
+    int rc = memprobe(&out, "report --no-plots %s", dir);
+    if (rc != 0 || !strstr(out, "journal"))
+        fail_msg("report of a killed run: exit %d\n%s", rc, out);
+    free(out);
+    output_table *t = testutil_read_csv(dir, "results.csv");
+    assert_non_null(t);
+    assert_true(testutil_find_row(t, "family", "latency", "status", "ok") >= 0);
+    output_table_free(t);
+    assert_false(machine_completed(dir));
+    char *rebuilt = machine_value(dir, "rebuilt_from_journal");
+    assert_non_null(rebuilt);
+    assert_string_equal(rebuilt, "true");
+    free(rebuilt);
+    char *md = read_text(dir, "report.md");
+    assert_non_null(strstr(md, "did not complete"));
+    free(md);
+    assert_int_equal(count_files(dir, ".tmp."), 0);
+
+    run_into(dir, "harness/clock_now", "--replace");
+    assert_int_equal(count_files(dir, ".tmp."), 0);
+    assert_int_equal(count_files(dir, "journal"), 0);
+    t = testutil_read_csv(dir, "results.csv");
+    assert_non_null(t);
+    assert_true(testutil_find_row(t, "family", "latency", NULL, NULL) < 0);
+    output_table_free(t);
+}
+
+/* SIGINT, SIGTERM and SIGHUP (a closed terminal, a dropped ssh session)
+ * stop a run the same way: what completed is written — results.csv,
+ * gbench.json, the plots, the report saying the run was interrupted — and
+ * machine.json says "completed": false, last. */
+static void test_signals_write_what_completed(void **state)
+{
+    (void)state;
+    const int signals[] = {SIGINT, SIGTERM, SIGHUP};
+    const char *const names[] = {"SIGINT", "SIGTERM", "SIGHUP"};
+    for (size_t i = 0; i < 3; i++) {
+        char dir[PATH_MAX], log_path[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s/signal-%s", scratch, names[i]);
+        snprintf(log_path, sizeof log_path, "%s/signal-%s.log", scratch, names[i]);
+        pid_t pid = start_long_run(&plain, dir, log_path, 1);
+        kill(pid, signals[i]);
+        assert_int_equal(fault_wait(pid), 128 + signals[i]);
+        assert_false(machine_completed(dir));
+        char *how = machine_value(dir, "interrupted");
+        assert_non_null(how);
+        assert_string_equal(how, names[i]);
+        free(how);
+        output_table *t = testutil_read_csv(dir, "results.csv");
+        assert_non_null(t);
+        assert_true(testutil_find_row(t, "family", "latency", "status", "ok") >= 0);
+        output_table_free(t);
+        json_object *j = NULL;
+        char path[PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/gbench.json", dir);
+        assert_non_null(j = json_object_from_file(path));
+        json_object_put(j);
+        char *md = read_text(dir, "report.md"), *html = read_text(dir, "report.html");
+        if (!strstr(md, "was interrupted") || !strstr(md, names[i]) || !strstr(html, "was interrupted"))
+            fail_msg("%s: the report does not say the run was interrupted", names[i]);
+        free(md);
+        free(html);
+        assert_int_equal(count_files(dir, ".tmp."), 0);
+    }
+}
+
+/* A data folder (MEMPROBE_DATADIR) whose plots/latency.gp is the given
+ * gnuplot text and whose claims/ is empty; its path into out. */
+static void make_datadir(const char *name, const char *latency_gp, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%s", scratch, name);
+    assert_int_equal(testutil_run(NULL, "mkdir -p %s/plots %s/claims && printf '%%s\\n' '%s' > %s/plots/latency.gp",
+                                  out, out, latency_gp, out), 0);
+}
+
+/* A plot script that fails changes nothing in the run folder (no empty or
+ * half-drawn image, the good one kept), is named in the output, the run's
+ * warnings and the report, and the run says it did not complete everything
+ * (exit status 1, "completed": false). */
+static void test_failing_plot_changes_nothing(void **state)
+{
+    (void)state;
+    char good[PATH_MAX], bad[PATH_MAX], data[PATH_MAX], *out = NULL;
+    snprintf(good, sizeof good, "%s/plots-good", scratch);
+    snprintf(bad, sizeof bad, "%s/plots-bad", scratch);
+    run_into(good, "latency/chase$", NULL);
+    char *png = read_text(good, "latency.png");
+    if (!*png) {
+        free(png);
+        skip();   /* no gnuplot here: nothing is drawn either way */
+    }
+    make_datadir("data-bad", "# inputs: results.csv\nset terminal pngcairo\nset output \"latency.png\"\nplot x\n"
+                             "set output \"latency.svg\"\nthis_is_not_gnuplot", data, sizeof data);
+    int rc = testutil_run(&out, "MEMPROBE_DATADIR=%s %s plot %s", data, bin, good);
+    if (rc != 1 || !strstr(out, "latency.gp"))
+        fail_msg("a failing script: exit %d\n%s", rc, out);
+    free(out);
+    char *after = read_text(good, "latency.png");
+    assert_true(strcmp(png, after) == 0);
+    free(after);
+    free(png);
+    assert_int_equal(count_files(good, ".plot-"), 0);
+
+    rc = testutil_run(&out, "MEMPROBE_DATADIR=%s %s run --quick --filter 'latency/chase$' --out %s", data, bin, bad);
+    if (rc != 1)
+        fail_msg("a run whose plot failed: exit %d\n%s", rc, out);
+    free(out);
+    assert_false(machine_completed(bad));
+    char *warnings = machine_value(bad, "warnings"), *md = read_text(bad, "report.md");
+    assert_non_null(strstr(warnings, "latency.gp"));
+    assert_non_null(strstr(md, "latency.gp"));
+    free(warnings);
+    free(md);
+    assert_int_equal(count_files(bad, "latency.png"), 0);
+    assert_int_equal(count_files(bad, ".tmp."), 0);
+}
+
+/* Ctrl-C while the plots are drawn (the signal reaches memprobe and gnuplot,
+ * as from a terminal): exit 130 and machine.json, written last, says the
+ * run did not complete. */
+static void test_ctrl_c_while_plotting(void **state)
+{
+    (void)state;
+    char data[PATH_MAX], dir[PATH_MAX], log_path[PATH_MAX];
+    make_datadir("data-slow", "# inputs: results.csv\nsystem(\"touch plotting; sleep 60\")", data, sizeof data);
+    snprintf(dir, sizeof dir, "%s/ctrl-c-plots", scratch);
+    snprintf(log_path, sizeof log_path, "%s/ctrl-c-plots.log", scratch);
+    char *out = NULL;
+    testutil_run(&out, "command -v gnuplot");
+    int have_gnuplot = *out != '\0';
+    free(out);
+    if (!have_gnuplot)
+        skip();
+    setenv("MEMPROBE_DATADIR", data, 1);
+    char *argv[] = {bin, "run", "--quick", "--filter", "harness/clock_now|latency/chase$", "--out", dir, NULL};
+    fault_setup s = plain;
+    s.own_group = 1;
+    pid_t pid = fault_spawn(&s, argv, log_path);
+    unsetenv("MEMPROBE_DATADIR");
+    int plotting = 0;
+    for (double deadline = now_s() + FAULT_DEADLINE_S; !plotting && now_s() < deadline && still_running(pid); sleep_ms(50)) {
+        char *n = NULL;
+        testutil_run(&n, "ls %s/.plot-latency.tmp.*/plotting 2>/dev/null | wc -l", dir);
+        plotting = atoi(n) > 0;
+        free(n);
+    }
+    kill(-pid, SIGINT);
+    int rc = fault_wait(pid);
+    assert_true(plotting);
+    assert_int_equal(rc, 128 + SIGINT);
+    assert_false(machine_completed(dir));
+    assert_int_equal(count_files(dir, ".plot-"), 0);
+}
+
+/* With /tmp read-only, plots are still drawn: gnuplot's scratch space
+ * (TMPDIR) is inside the run folder.  (A private mount namespace makes /tmp
+ * read-only; skipped where one cannot be had.) */
+static void test_plots_with_read_only_tmp(void **state)
+{
+    (void)state;
+    char good[PATH_MAX], outside[PATH_MAX] = "/var/tmp/memprobe-test-ro-XXXXXX", *out = NULL;
+    snprintf(good, sizeof good, "%s/plots-good", scratch);
+    if (count_files(good, "latency.png") == 0 || !mkdtemp(outside))
+        skip();   /* no gnuplot here (test_failing_plot_changes_nothing skipped) */
+    int rc = testutil_run(&out, "cp -r %s %s/run && rm -f %s/run/*.png %s/run/*.svg && "
+                                "unshare -m sh -c 'mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp && "
+                                "! touch /tmp/memprobe-ro-probe 2>/dev/null && exec %s plot %s/run'",
+                          good, outside, outside, outside, bin, outside);
+    if (rc != 0 && strstr(out, "mount")) {
+        testutil_run(NULL, "rm -rf %s", outside);
+        skip();   /* no private mount namespace here */
+    }
+    if (rc != 0)
+        fail_msg("plot with a read-only /tmp: exit %d\n%s", rc, out);
+    free(out);
+    char run[PATH_MAX + 8];
+    snprintf(run, sizeof run, "%s/run", outside);
+    assert_int_equal(count_files(run, "latency.png"), 1);
+    testutil_run(NULL, "rm -rf %s", outside);
+}
+
+/* The rows the report of dir says results.csv holds ("N rows in
+ * results.csv"; -1 when it does not say, or says it holds none). */
+static int report_row_count(const char *dir)
+{
+    char *out = NULL;
+    testutil_run(&out, "grep -o '[0-9]* rows in results.csv' %s/report.md | head -1; grep -c 'holds no rows' %s/report.md",
+                 dir, dir);
+    int rows = -1, none = 1;
+    if (sscanf(out, "%d rows in results.csv\n%d", &rows, &none) != 2 || none != 0)
+        rows = -1;
+    free(out);
+    return rows;
+}
+
+/* What the readers refuse: a results.csv cut short (mid-line: a number
+ * cut from 2085648142 to 208 must not be read as 208), a row shorter than
+ * the header, a cell that is not a number in a numeric column; each named
+ * with file and line, by report, claims and compare alike (exit status 2).
+ * A UTF-8 byte-order mark is read as if it were not there. */
+static void test_readers_refuse_cut_and_bad_cells(void **state)
+{
+    (void)state;
+    char good[PATH_MAX], dir[PATH_MAX], *out = NULL;
+    snprintf(good, sizeof good, "%s/readers", scratch);
+    snprintf(dir, sizeof dir, "%s/readers-bad", scratch);
+    run_into(good, "harness/clock_now", NULL);
+    static const struct {
+        const char *edit, *needle;
+    } cases[] = {
+        {"head -c -1 results.csv > x && mv x results.csv", "results.csv:2: the last line has no line end"},
+        {"head -c -20 results.csv > x && mv x results.csv", "results.csv:2: "},
+        {"sed -i '2s/,[^,]*$//' results.csv", "fields where the header has"},
+        {"awk -F, -v OFS=, 'NR==1{for(i=1;i<=NF;i++) if($i==\"real_ns\") c=i} NR==2{$c=\"12x\"} {print}' results.csv > x "
+         "&& mv x results.csv", "results.csv:2: column 'real_ns' holds '12x'"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        assert_int_equal(testutil_run(NULL, "rm -rf %s && cp -r %s %s && cd %s && %s", dir, good, dir, dir, cases[i].edit), 0);
+        const char *const commands[] = {"report --no-plots %s", "claims %s/claims/go-memory-model.ini %s",
+                                        "compare --no-plots --out %s %s %s"};
+        for (size_t k = 0; k < 3; k++) {
+            char args[3 * PATH_MAX];
+            if (k == 0)
+                snprintf(args, sizeof args, commands[k], dir);
+            else if (k == 1)
+                snprintf(args, sizeof args, commands[k], source_dir, dir);
+            else
+                snprintf(args, sizeof args, commands[k], scratch, good, dir);
+            int rc = memprobe(&out, "%s", args);
+            if (rc != 2 || !strstr(out, cases[i].needle) || !strstr(out, "results.csv:"))
+                fail_msg("memprobe %s after `%s`: exit %d\n%s", args, cases[i].edit, rc, out);
+            free(out);
+        }
+    }
+    assert_int_equal(testutil_run(NULL, "rm -rf %s && cp -r %s %s && cd %s && printf '\\357\\273\\277' | cat - results.csv > x "
+                                        "&& mv x results.csv", dir, good, dir, dir), 0);
+    assert_int_equal(memprobe(&out, "report --no-plots %s", dir), 0);
+    free(out);
+    assert_int_equal(memprobe(&out, "report --no-plots %s", good), 0);
+    free(out);
+    int with = report_row_count(dir), without = report_row_count(good);
+    assert_int_equal(with, without);
+    assert_true(with > 0);
+}
+
+/* A second run on the same machine waits while the first measures (and
+ * says so, then records the wait in machine.json), or with --no-wait
+ * refuses (exit status 75, nothing left behind); both runs complete. */
+static void test_second_run_waits_for_the_first(void **state)
+{
+    (void)state;
+    char first[PATH_MAX], second[PATH_MAX], refused[PATH_MAX], first_log[PATH_MAX], second_log[PATH_MAX], *log = NULL;
+    snprintf(first, sizeof first, "%s/lock-first", scratch);
+    snprintf(second, sizeof second, "%s/lock-second", scratch);
+    snprintf(refused, sizeof refused, "%s/lock-refused", scratch);
+    snprintf(first_log, sizeof first_log, "%s/lock-first.log", scratch);
+    snprintf(second_log, sizeof second_log, "%s/lock-second.log", scratch);
+    pid_t a = start_long_run(&plain, first, first_log, 1);
+
+    int rc = fault_run(&plain, &log, "no-wait", "--quick", "--filter", "harness/clock_now", "--no-wait", "--out",
+                       refused, (char *)NULL);
+    if (rc != 75 || !strstr(log, "another memprobe is measuring"))
+        fail_msg("--no-wait while another run measures: exit %d\n%s", rc, log);
+    free(log);
+    assert_int_equal(access(refused, F_OK), -1);
+
+    char *argv[] = {bin, "run", "--quick", "--filter", "harness/clock_now", "--out", second, NULL};
+    pid_t b = fault_spawn(&plain, argv, second_log);
+    int waited = wait_for_log(second_log, "waiting for it to finish", b, 120);
+    kill(a, SIGINT);
+    assert_int_equal(fault_wait(a), 128 + SIGINT);
+    assert_int_equal(fault_wait(b), 0);
+    assert_true(waited);
+    json_object *m = read_machine(second), *lock, *v;
+    assert_non_null(m);
+    assert_true(json_object_object_get_ex(m, "measuring_lock", &lock));
+    assert_true(json_object_object_get_ex(lock, "waited_s", &v));
+    assert_true(json_object_get_double(v) > 0);
+    assert_true(json_object_object_get_ex(lock, "waited_for", &v));
+    char pid_text[32];
+    snprintf(pid_text, sizeof pid_text, "pid %d,", (int)a);
+    assert_non_null(strstr(json_object_get_string(v), pid_text));
+    json_object_put(m);
+    assert_true(machine_completed(second));
+}
+
 static int setup(void **state)
 {
     (void)state;
+    if (!getcwd(source_dir, sizeof source_dir))
+        return -1;
     return testutil_binary_setup(bin, scratch, sizeof scratch);
 }
 
@@ -622,6 +1122,15 @@ int main(void)
         cmocka_unit_test(test_full_disk),
         cmocka_unit_test(test_sigint_multithreaded),
         cmocka_unit_test(test_watchdog_frozen_peer),
+        cmocka_unit_test(test_out_never_mixes_runs),
+        cmocka_unit_test(test_out_not_through_latest),
+        cmocka_unit_test(test_kill_loses_only_the_benchmark_in_flight),
+        cmocka_unit_test(test_signals_write_what_completed),
+        cmocka_unit_test(test_failing_plot_changes_nothing),
+        cmocka_unit_test(test_ctrl_c_while_plotting),
+        cmocka_unit_test(test_plots_with_read_only_tmp),
+        cmocka_unit_test(test_readers_refuse_cut_and_bad_cells),
+        cmocka_unit_test(test_second_run_waits_for_the_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "memprobe/output.h"
+#include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
 
 static char *slurp(const char *path)
@@ -132,6 +133,60 @@ static void test_read_malformed(void **state)
     testutil_run(NULL, "rm -rf %s", dir);
 }
 
+/* Write text into dir/name; the path into path. */
+static void write_text(const char *dir, const char *name, const char *text, char *path, size_t len)
+{
+    char err[256];
+    snprintf(path, len, "%s/%s", dir, name);
+    assert_int_equal(output_write_atomic(path, text, strlen(text), err, sizeof err), 0);
+}
+
+/* Read path, expecting a refusal whose message holds want. */
+static void expect_refused(const char *path, const char *want)
+{
+    char err[512] = "";
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    if (t || !strstr(err, want))
+        fail_msg("%s: expected a refusal naming '%s', got %s", path, want, t ? "a table" : err);
+}
+
+/* What memprobe writes is what it reads: a row with fewer fields than the
+ * header (a file cut mid-line, say) is refused with its file and line, and so
+ * is a last line without its line end, which is how a cut number such as
+ * 2085648142 -> 208 would otherwise be read as a value. */
+static void test_read_refuses_short_and_cut_rows(void **state)
+{
+    (void)state;
+    char dir[64], path[128];
+    testutil_scratch(dir, sizeof dir);
+    write_text(dir, "short.csv", "family,real_ns,status\nlatency,12.5,ok\nlatency,13\nlatency,14,ok\n", path,
+               sizeof path);
+    expect_refused(path, "short.csv:3: 2 fields where the header has 3 columns");
+    write_text(dir, "cut.csv", "family,iterations\nlatency,2085648142\nlatency,208", path, sizeof path);
+    expect_refused(path, "cut.csv:3: the last line has no line end");
+    /* a quoted field spanning lines: errors name the line the record starts on */
+    write_text(dir, "multi.csv", "a,b\n\"two\nlines\",1\nx\n", path, sizeof path);
+    expect_refused(path, "multi.csv:4: 1 field where");
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
+/* A UTF-8 byte-order mark (spreadsheets write one) is skipped: the first
+ * column keeps its name, and the rows read are the rows without it. */
+static void test_read_accepts_byte_order_mark(void **state)
+{
+    (void)state;
+    char dir[64], path[128], err[256];
+    testutil_scratch(dir, sizeof dir);
+    write_text(dir, "bom.csv", "\xEF\xBB\xBF" "family,real_ns\nlatency,1\nalloc,2\n", path, sizeof path);
+    output_table *t = output_table_read_csv(path, err, sizeof err);
+    assert_non_null(t);
+    assert_int_equal(output_table_row_count(t), 2);
+    assert_string_equal(output_table_column(t, 0), "family");
+    assert_string_equal(output_table_cell(t, 1, "family"), "alloc");
+    output_table_free(t);
+    testutil_run(NULL, "rm -rf %s", dir);
+}
+
 static void test_atomic_write(void **state)
 {
     (void)state;
@@ -189,25 +244,27 @@ static void test_full_disk_keeps_old_file(void **state)
 static void test_run_dirs_are_distinct(void **state)
 {
     (void)state;
-    char base[64], a[4096], b[4096], err[256];
+    char base[64], err[256];
     testutil_scratch(base, sizeof base);
-    assert_int_equal(output_run_dir_create(base, NULL, a, sizeof a, err, sizeof err), 0);
-    assert_int_equal(output_run_dir_create(base, NULL, b, sizeof b, err, sizeof err), 0);
-    assert_string_not_equal(a, b);
-    assert_int_equal(output_point_latest(base, b), 0);
+    rundir *a = rundir_take(base, NULL, 0, err, sizeof err), *b = rundir_take(base, NULL, 0, err, sizeof err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_string_not_equal(rundir_path(a), rundir_path(b));
+    assert_true(rundir_in_base(base, rundir_path(b)));
+    assert_int_equal(rundir_point_latest(base, rundir_path(b)), 0);
     char link[128], target[4096];
     snprintf(link, sizeof link, "%s/latest", base);
     ssize_t n = readlink(link, target, sizeof target - 1);
     assert_true(n > 0);
     target[n] = '\0';
-    assert_non_null(strstr(b, target));
-    assert_int_equal(output_run_dir_create(base, "/proc/memprobe-no", a, sizeof a, err, sizeof err), -1);
+    assert_non_null(strstr(rundir_path(b), target));
+    rundir_release(a, 0);
+    rundir_release(b, 0);
+    assert_null(rundir_take(base, "/proc/memprobe-no", 0, err, sizeof err));
     assert_non_null(strstr(err, "/proc/memprobe-no"));
     testutil_run(NULL, "rm -rf %s", base);
 }
 
-/* Growth that cannot be satisfied ends the process with one line on stderr
- * naming the size and XALLOC_EXIT_STATUS, never a NULL handed back. */
 static void test_out_of_memory_exits_cleanly(void **state)
 {
     (void)state;
@@ -244,6 +301,8 @@ int main(void)
         cmocka_unit_test(test_number_round_trip),
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_read_malformed),
+        cmocka_unit_test(test_read_refuses_short_and_cut_rows),
+        cmocka_unit_test(test_read_accepts_byte_order_mark),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_full_disk_keeps_old_file),
         cmocka_unit_test(test_run_dirs_are_distinct),

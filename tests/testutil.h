@@ -23,6 +23,35 @@
 #include "memprobe/topo.h"
 #include "memprobe/xalloc.h"
 
+/* The machine-wide measuring lock (runlock.h) of the memprobe runs a test
+ * starts: a folder of this test process's own ($MEMPROBE_LOCK_DIR), so that
+ * test binaries run at the same time elsewhere on the machine (another
+ * checkout's `make test`, a sanitizer build) never wait for each other's
+ * runs; runs started by one test binary still share it.  Removed at exit. */
+static char testutil_lock_dir[64];
+static pid_t testutil_lock_owner;
+
+__attribute__((constructor)) static void testutil_private_lock_dir(void)
+{
+    if (getenv("MEMPROBE_LOCK_DIR"))
+        return;
+    snprintf(testutil_lock_dir, sizeof testutil_lock_dir, "/tmp/memprobe-test-lock-XXXXXX");
+    if (mkdtemp(testutil_lock_dir)) {
+        setenv("MEMPROBE_LOCK_DIR", testutil_lock_dir, 1);
+        testutil_lock_owner = getpid();
+    }
+}
+
+__attribute__((destructor)) static void testutil_remove_lock_dir(void)
+{
+    char path[128];
+    if (!testutil_lock_dir[0] || getpid() != testutil_lock_owner)   /* not in a forked child */
+        return;
+    snprintf(path, sizeof path, "%s/memprobe.lock", testutil_lock_dir);
+    unlink(path);
+    rmdir(testutil_lock_dir);
+}
+
 /* Run a shell command; returns its exit status, output (stdout+stderr) in a
  * malloc'd string through *output (may be NULL). */
 static inline int testutil_run(char **output, const char *fmt, ...)
@@ -156,6 +185,17 @@ static inline char *testutil_memprobe_run(char *run, size_t runlen, const char *
 static inline void testutil_remove_run(const char *run)
 {
     testutil_run(NULL, "rm -rf \"$(dirname '%s')\"", run);
+}
+
+/* Write text into dir/name, replacing it (mode "w") or at its end ("a"). */
+static inline void testutil_write_file(const char *dir, const char *name, const char *mode, const char *text)
+{
+    char path[PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, mode);
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
 }
 
 /* dir/file (a CSV: results.csv, a side table) parsed; NULL, with the reason

@@ -31,8 +31,9 @@ void doc_subheading(doc *d, const char *text);
 void doc_paragraph(doc *d, const char *text);
 /* A bulleted list; css_class (may be NULL) is given to each HTML item. */
 void doc_list(doc *d, const char *const *items, size_t n, const char *css_class);
-/* The image file (a PNG in dir), with a link to its SVG twin when dir has one. */
-void doc_image(doc *d, const char *dir, const char *file);
+/* The image file (a PNG), with a link to its SVG twin (the same name,
+ * .svg) when has_svg. */
+void doc_image(doc *d, const char *file, int has_svg);
 /* A table: its heads, then rows of n cells (with align_numbers, cells that
  * start with a number are right-aligned in HTML), then its end. */
 void doc_table_begin(doc *d, const char *const *heads, size_t n);

@@ -12,13 +12,19 @@
 extern "C" {
 #endif
 
+/* Told each thing a report could not write (a plot, the report itself),
+ * in one line: the run makes it one of its warnings. */
+typedef void (*report_note_fn)(void *ctx, const char *what);
+
 /* Plots (when draw_plots), claims (every claims/NAME.ini of the data
- * folder), report.md and report.html in run_dir; prints the claims table and
- * the report's path to out.  0, or -1 when the report could not be written
- * (one line on out says why; the run's data stays). */
-int report_build(const char *run_dir, FILE *out, int draw_plots);
+ * folder), report.md and report.html in run_dir, each listed in its
+ * machine.json; prints the claims table and the report's path to out.  The
+ * report of a run that did not complete says so at the top (a killed run:
+ * runfolder_recover first).  0, or -1 when something was not written (a plot that failed,
+ * the report: one line on out, and to note when given; the data stays). */
+int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn note, void *ctx);
 /* The end of every run: report_build with plots. */
-int report_after_run(const char *run_dir, FILE *out);
+int report_after_run(const char *run_dir, FILE *out, report_note_fn note, void *ctx);
 
 #ifdef __cplusplus
 }

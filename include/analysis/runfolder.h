@@ -19,9 +19,11 @@ extern "C" {
 struct json_object;
 typedef struct runfolder runfolder;
 
-/* Open dir: results.csv must exist and parse; machine.json and
- * families.json are optional (a malformed one is an error).  NULL with one
- * line in err otherwise. */
+/* Open dir: results.csv must exist and parse (numeric columns holding
+ * numbers); machine.json and families.json are optional (a malformed one is
+ * an error).  NULL with one line in err otherwise.  Only the files the
+ * run's machine.json lists are read (a folder of an older memprobe, which
+ * listed none, is read whole). */
 runfolder *runfolder_open(const char *dir, char *err, size_t errlen);
 void runfolder_free(runfolder *r);
 const char *runfolder_dir(const runfolder *r);
@@ -30,8 +32,21 @@ const output_table *runfolder_results(const runfolder *r);
 /* A side CSV of the folder (read once, cached); NULL when it is absent or
  * malformed (err says which; err[0] == 0 when simply absent). */
 const output_table *runfolder_table(runfolder *r, const char *file_name, char *err, size_t errlen);
-/* Whether dir/file_name exists. */
+/* Whether dir/file_name is a file of the run: listed in its machine.json,
+ * and there. */
 int runfolder_has_file(const runfolder *r, const char *file_name);
+/* The run's files (those runfolder_has_file accepts) into *names (free
+ * with xalloc_free_list); their count. */
+size_t runfolder_files(const runfolder *r, char ***names);
+/* Record names (written into the folder now: plots, the report) in the
+ * run's machine.json list.  0, or -1 with err. */
+int runfolder_add_files(runfolder *r, char *const *names, size_t n, char *err, size_t errlen);
+/* A run killed before it wrote results.csv (machine.json lists its journal,
+ * not results.csv): write its CSVs from the journal (journal.h), list them,
+ * mark machine.json rebuilt_from_journal (completed stays false), clean the
+ * temporaries the dead run left.  1 done (a line for the user in note), 0
+ * nothing to do, -1 with err (also: a run is writing into dir right now). */
+int runfolder_recover(const char *dir, char *note, size_t notelen, char *err, size_t errlen);
 
 /* machine.json (NULL when absent) and one of its top-level values as text
  * (numbers and booleans formatted; NULL when absent). */

@@ -21,7 +21,7 @@ extern "C" {
 /* Kinds of family option (--name or --name VALUE on the command line). */
 typedef enum bench_option_kind {
     BENCH_OPT_FLAG,    /* --name; sets *(int *)target = 1 */
-    BENCH_OPT_INT,     /* --name N; long long, >= min */
+    BENCH_OPT_INT,     /* --name N; long long, min..max; 2e7 accepted for 20000000 */
     BENCH_OPT_SIZE,    /* --name 512M; bytes with optional K/M/G suffix (1024-based) */
     BENCH_OPT_DOUBLE,  /* --name 0.5 */
     BENCH_OPT_STRING,  /* --name text; *(const char **)target */
@@ -33,9 +33,11 @@ typedef struct bench_option {
     void *target;            /* int*, long long*, unsigned long long*, double*, const char** */
     const char *help;        /* one line, shown by `memprobe run --help` */
     double min;              /* lowest accepted value for numeric kinds */
-    /* Optional (NULL: no upper bound): the highest accepted value for numeric
-     * kinds, asked when the option is parsed, for a bound that depends on
-     * the machine (e.g. half the RAM).  A larger value is a usage error. */
+    /* The highest accepted value, asked when the option is parsed (a bound
+     * may depend on the machine, e.g. half the RAM); a larger value is a
+     * usage error.  Required for the numeric kinds (test_cli checks it):
+     * a value the family cannot run with must be refused, not wrapped or
+     * run until killed.  NULL only for flags and strings. */
     double (*max)(void);
     /* Optional for BENCH_OPT_STRING (NULL: any text): the accepted values, a
      * NULL-terminated list; another value is a usage error naming them. */

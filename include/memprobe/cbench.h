@@ -141,6 +141,9 @@ size_t cbench_run(const char *json_path, cbench_result_fn on_result, void *ctx);
 void cbench_set_filter(const void *compiled_regex);
 /* Number of benchmarks registered so far (after filtering). */
 size_t cbench_registered_count(void);
+/* Number of registered benchmark instances libbenchmark would run (its own
+ * --benchmark_filter applied); runs nothing, writes nothing. */
+size_t cbench_selected_count(void);
 /* Ask every running benchmark to stop at its next batch (SIGINT). Async-signal-safe. */
 void cbench_request_stop(void);
 int cbench_stop_requested(void);

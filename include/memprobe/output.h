@@ -1,8 +1,8 @@
 /*
  * output.h — the run folder and everything written into it.
  *
- * Rows are kept in memory as ordered key/value cells and written at the end
- * (or on SIGINT) as CSV.  A cell that was never set is written empty: that
+ * Rows are kept in memory as ordered key/value cells; a run appends them to
+ * its journal as they finish (journal.h) and writes its CSVs from there.  A cell that was never set is written empty: that
  * is how an unavailable counter stays empty instead of zero.  Every file is
  * written under a temporary name in the same folder and renamed into place.
  * results.csv's columns are results.h's.
@@ -37,6 +37,13 @@ int output_write_atomic(const char *path, const void *data, size_t len, char *er
 typedef struct output_table output_table;
 /* The table that will be written as run_dir/file_name (created on first use). */
 output_table *output_table_get(const char *file_name);
+/* The run's tables (those of output_table_get), in order of creation:
+ * the first (NULL when none) and the one after t (NULL after the last). */
+output_table *output_tables_first(void);
+output_table *output_tables_next(const output_table *t);
+/* The file name a run's table is written as ("results.csv"); for a table
+ * read from a file, that file's path. */
+const char *output_table_name(const output_table *t);
 /* Declare leading columns in order (others follow in order of first use). */
 void output_table_columns(output_table *t, const char *const *names, int n);
 /* Start a new row; later set calls fill it. */
@@ -52,6 +59,12 @@ void output_table_insert_column(output_table *t, const char *name, const char *b
 void output_table_set_row_str(output_table *t, size_t r, const char *column, const char *value);
 void output_table_set_row_num(output_table *t, size_t r, const char *column, double value);
 size_t output_table_row_count(const output_table *t);
+/* Changes: a count that grows with every row started and every cell set in
+ * t, and its value at row r's latest change (0 when there is no row r), so
+ * that a reader can find the rows changed since it last looked (journal.h
+ * records the cells a finish hook sets on rows already journaled). */
+unsigned long long output_table_edit_count(const output_table *t);
+unsigned long long output_table_row_edited(const output_table *t, size_t r);
 /* Read back a cell of row r (NULL when unset). */
 const char *output_table_cell(const output_table *t, size_t r, const char *column);
 /* Write t as CSV (RFC 4180 quoting) to stream. */
@@ -59,8 +72,22 @@ void output_table_write_csv(const output_table *t, FILE *out);
 /* Write every table into dir atomically.  0 or -1 with err. */
 int output_tables_write_all(const char *dir, char *err, size_t errlen);
 /* Read a CSV file (header row first) into a new table that is not among the
- * run's tables; NULL with err (file:line) when it cannot be read or parsed. */
+ * run's tables; NULL with err ("file:line: what") when it cannot be read or
+ * is not what memprobe writes: a header with an empty or repeated column
+ * name, a row with more or fewer fields than the header, a NUL byte, a last
+ * line without its line end (a file cut short).  A UTF-8 byte-order mark
+ * before the header is skipped. */
 output_table *output_table_read_csv(const char *path, char *err, size_t errlen);
+/* The file a table was read from (NULL for a table built in memory) and
+ * the line of that file row r starts on (0 when not read from a file). */
+const char *output_table_source(const output_table *t);
+size_t output_table_row_line(const output_table *t, size_t r);
+/* Every non-empty cell of column is a number (output_parse_number): 0, or
+ * -1 with err naming the file, the line, the column and the cell. */
+int output_table_check_numbers(const output_table *t, const char *column, char *err, size_t errlen);
+/* s as a whole is a number (decimal or exponent notation, or inf; not NaN,
+ * no blanks, nothing after it): 1 with *v set, else 0. */
+int output_parse_number(const char *s, double *v);
 /* A new empty table that is not among the run's tables (not written by
  * output_tables_write_all); free it with output_table_free. */
 output_table *output_table_new(void);
@@ -83,18 +110,6 @@ void output_csv_field(FILE *out, const char *s);
 /* printf into a new malloc'd string (free it); "" (still malloc'd) when the
  * formatting fails, NULL only when even that cannot be allocated. */
 char *output_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* ---- the run folder ---- */
-
-/* Make results/<host>-<UTC timestamp>/ under base (or exactly dir when
- * explicit is nonzero), returning its path in out.  0 or -1 with err naming
- * the folder.  Does not touch results/latest. */
-int output_run_dir_create(const char *base, const char *explicit_dir,
-                          char *out, size_t outlen, char *err, size_t errlen);
-/* Point base/latest at run_dir (symlink replaced atomically). */
-int output_point_latest(const char *base, const char *run_dir);
-/* Remove a run folder that never got results (bad input after creation). */
-void output_run_dir_remove(const char *run_dir);
 
 #ifdef __cplusplus
 }

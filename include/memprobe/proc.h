@@ -80,6 +80,11 @@ int proc_shell_status(const proc_result *r);
 /* One line saying how r ended when it did not exit with status 0, e.g.
  * "killed by signal 9" or "did not finish within 120 s; stopped". */
 void proc_describe(const proc_result *r, double timeout_s, char *buf, size_t len);
+/* This process's environment with the n "NAME=VALUE" settings in place of
+ * any NAME= entry of its own: a malloc'd, NULL-terminated array for
+ * proc_spec.envp, of pointers into environ and settings (free the array
+ * only, while settings still lives). */
+char **proc_env_with(char *const *settings, size_t n);
 /* The first executable called name in $PATH, into out.  0, or -1 when none. */
 int proc_find_in_path(const char *name, char *out, size_t outlen);
 

@@ -33,24 +33,35 @@ extern "C" {
     "threads", "cpus", "pair_class", "allocator", "runtime", "run_type", "aggregate", "repetition",        \
         "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"
 #define RESULTS_TAIL_COLUMNS "label", "status", "message"
+#define RESULTS_NUMERIC_COLUMNS                                                                            \
+    "threads", "repetition", "iterations", "real_ns", "cpu_ns", "bytes_per_second", "items_per_second"
 
 /* 1 when column is one of the fixed columns above (lead, middle or tail). */
 int results_column_is_fixed(const char *column);
+/* 1 when column is a fixed column that holds numbers (threads, repetition,
+ * iterations, real_ns, cpu_ns, bytes_per_second, items_per_second). */
+int results_column_is_numeric(const char *column);
 
 /* ---- building a run's rows ---- */
+
+/* The file, and the name of the run's table (output_table_get), of the rows. */
+#define RESULTS_FILE "results.csv"
 
 typedef struct results results;
 /* Rows of one run; allocator is the allocator cell of every row ("glibc" or
  * the LD_PRELOADed allocator's name) unless a row's tags say otherwise. */
 results *results_new(const char *allocator);
 void results_free(results *r);
-/* cbench's result callback (ctx: a results *): one row per run. */
+/* cbench's result callback (ctx: a results *): one row per run, appended
+ * to the run's RESULTS_FILE table (columns in order of first use). */
 void results_add(const cbench_result *res, void *ctx);
 /* A row saying that family could not run here, and why. */
 void results_add_skip(results *r, const char *family, const char *why);
-/* Put the rows into the run's results.csv table (output_table_get) in
- * column order; call once, after the last row. */
-void results_build_table(results *r);
+/* rows (results.csv rows, columns in any order) as a new table in the
+ * column order above: the argument columns found in the benchmark names,
+ * the counter columns given (events, then derived metrics), the families'
+ * own columns in order of first use.  Free it with output_table_free. */
+output_table *results_table_ordered(const output_table *rows, const char *const *counter_columns, size_t n);
 
 /* ---- reading rows back ---- */
 

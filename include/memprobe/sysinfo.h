@@ -23,6 +23,7 @@ extern "C" {
 #endif
 
 typedef struct sysinfo sysinfo;
+struct json_object;
 
 /* Collect the fingerprint; argv is recorded as the command line. */
 sysinfo *sysinfo_collect(const topo *t, int argc, char **argv);
@@ -45,15 +46,19 @@ const char *sysinfo_hypervisor(const char **source);
 unsigned long long sysinfo_ram_bytes(void);
 /* Host name (short). */
 const char *sysinfo_host(const sysinfo *s);
-/* Add a warning found during the run (printed by the caller; written into
- * machine.json's warnings, which the report lists). */
-void sysinfo_add_warning(sysinfo *s, const char *text);
-/* Record value (a json-c object, ownership taken) under key in machine.json. */
-struct json_object;
+/* Add a warning (machine.json's "warnings", shown by the report; s may be NULL). */
+void sysinfo_add_warning(sysinfo *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Set machine.json's top-level key to value (a json-c object, taken over;
+ * NULL writes null; s NULL drops it): the run's own facts, e.g. "files",
+ * "interrupted", "placement". */
 void sysinfo_put(sysinfo *s, const char *key, struct json_object *value);
-/* Record end time, completion and the measured caches as they stand (the
- * latency family's ladder when it ran; a new disagreement with hwloc is
- * warned about on stderr), then write machine.json atomically into dir. */
+/* Record now as the run's end time (end_utc). */
+void sysinfo_mark_end(sysinfo *s);
+/* Record completed (true only when everything the run set out to write was
+ * written) and the measured caches as they stand (the latency family's
+ * ladder when it ran; a new disagreement with hwloc is warned about on
+ * stderr), then write machine.json atomically into dir; a run writes it
+ * when it starts, and again as its very last step. */
 int sysinfo_write_json(sysinfo *s, const char *dir, int completed, char *err, size_t errlen);
 
 #ifdef __cplusplus
