@@ -40,6 +40,7 @@ typedef struct run_options {
     const char *filter;
     int quick;
     int repetitions;
+    int repetitions_given;    /* --repetitions was on the command line */
     const char *counters;
     const char *counters_backend;
     const char *cpus;
@@ -78,7 +79,7 @@ static void print_main_help(FILE *out)
           "  plot RUN   draw the plots of a run folder\n"
           "  claims FILE... [RUN]  evaluate claim files against a run\n"
           "  report [RUN]          rebuild report.md and report.html of a run\n"
-          "  compare A B           compare two run folders\n"
+          "  compare RUN RUN...    compare run folders (machines), ratios and significance\n"
           "\n"
           "`memprobe COMMAND --help` describes each command; --version prints the version.\n",
           out);
@@ -92,7 +93,8 @@ static void print_run_help(FILE *out)
           "                       (POSIX extended regex)\n"
           "  --quick              a short run of every family (under 60 s on 2 cores)\n"
           "  --repetitions N      repeat each benchmark N times (aggregates: mean, median,\n"
-          "                       stddev, cv); default 1 with --quick, else 3\n"
+          "                       stddev, cv); default 1 with --quick, else 9 (5 for a\n"
+          "                       collected heap of fixed volume)\n"
           "  --counters SPEC      counter groups or PAPI events: core,cache,sw (default),\n"
           "                       none, or names such as PAPI_TOT_CYC,perf::PAGE-FAULTS\n"
           "  --counters-backend B auto (PAPI first, the kernel's generic events where PAPI\n"
@@ -184,6 +186,7 @@ static void parse_run_options(int argc, char **argv, run_options *o)
             o->quick = 1;
         } else if (option_is(a, "--repetitions")) {
             o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
+            o->repetitions_given = 1;
         } else if (option_is(a, "--counters")) {
             o->counters = take_value(argc, argv, &i, "--counters");
         } else if (option_is(a, "--counters-backend")) {
@@ -204,7 +207,15 @@ static void parse_run_options(int argc, char **argv, run_options *o)
         }
     }
     if (!o->repetitions)
-        o->repetitions = o->quick ? 1 : 3;
+        o->repetitions = o->quick ? 1 : BENCH_DEFAULT_REPETITIONS;
+}
+
+/* Repetitions of benchmarks whose one repetition is a fixed amount of work. */
+static int fixed_work_repetitions(const run_options *o)
+{
+    if (o->repetitions_given || o->repetitions < BENCH_FIXED_WORK_REPETITIONS)
+        return o->repetitions;
+    return BENCH_FIXED_WORK_REPETITIONS;
 }
 
 static void compile_filter(const char *filter, regex_t *re)
@@ -352,12 +363,12 @@ static void finish_families(const bench_config *cfg, const run_options *o)
     }
 }
 
-static int write_run_folder(const char *dir, sysinfo *si, int completed)
+static int write_run_folder(const char *dir, const bench_config *cfg, sysinfo *si, int completed)
 {
     char err[512];
     int rc = output_tables_write_all(dir, err, sizeof err);
     if (rc == 0)
-        rc = bench_families_write_json(dir, err, sizeof err);
+        rc = bench_families_write_json(dir, cfg, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "memprobe: %s\n", err);
     if (sysinfo_write_json(si, dir, completed && rc == 0, err, sizeof err) != 0) {
@@ -402,6 +413,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
     const char *allocator = o.child_allocator ? o.child_allocator : "glibc";
     results *rows = results_new(allocator);
     bench_config cfg = {.topo = t, .quick = o.quick, .repetitions = o.repetitions,
+                        .fixed_work_repetitions = fixed_work_repetitions(&o),
                         .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = allocator};
     int per_allocator = select_benchmarks(&cfg, &o, &re, rows);
 
@@ -442,7 +454,7 @@ static int command_run(int argc, char **argv, int full_argc, char **full_argv)
         json_failed = 1;
     }
 
-    int rc = write_run_folder(run_dir, si, !interrupted);
+    int rc = write_run_folder(run_dir, &cfg, si, !interrupted);
     if (json_failed && rc == 0)
         rc = -1;
     if (!o.child_allocator && (!o.out || in_results_folder(run_dir)))
