@@ -404,6 +404,24 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
     return doc_write(&d, runfolder_dir(run), "report", err, errlen);
 }
 
+claims_set *report_load_claims(char *note, size_t notelen, FILE *out)
+{
+    char claims_dir[PATH_MAX], err[1024];
+    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
+    char **paths;
+    size_t npaths = claims_list_dir(claims_dir, &paths);
+    claims_set *set = NULL;
+    note[0] = '\0';
+    if (npaths == 0) {
+        snprintf(note, notelen, "No claim files found in %s.", claims_dir);
+    } else if (!(set = claims_load((const char *const *)paths, npaths, err, sizeof err))) {
+        snprintf(note, notelen, "Claim files not evaluated: %s", err);
+        fprintf(out, "claims: %s\n", err);
+    }
+    xalloc_free_list(paths, npaths);
+    return set;
+}
+
 int report_build(const char *run_dir, FILE *out, int draw_plots)
 {
     char err[1024];
@@ -415,17 +433,8 @@ int report_build(const char *run_dir, FILE *out, int draw_plots)
     const char *plot_note = NULL;
     if (draw_plots && plot_run_all(run, out) < 0)
         plot_note = plot_install_hint();
-    char claims_dir[PATH_MAX], claims_note[PATH_MAX + 1200] = "";
-    snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
-    char **paths;
-    size_t npaths = claims_list_dir(claims_dir, &paths);
-    claims_set *set = NULL;
-    if (npaths == 0) {
-        snprintf(claims_note, sizeof claims_note, "No claim files found in %s.", claims_dir);
-    } else if (!(set = claims_load((const char *const *)paths, npaths, err, sizeof err))) {
-        snprintf(claims_note, sizeof claims_note, "Claim files not evaluated: %s", err);
-        fprintf(out, "claims: %s\n", err);
-    }
+    char claims_note[PATH_MAX + 1200];
+    claims_set *set = report_load_claims(claims_note, sizeof claims_note, out);
     size_t nv = 0;
     claims_verdict *v = set ? claims_evaluate(set, run, &nv) : NULL;
     if (nv)
@@ -437,7 +446,6 @@ int report_build(const char *run_dir, FILE *out, int draw_plots)
         fprintf(out, "report: not written: %s\n", err);
     claims_verdicts_free(v, nv);
     claims_free(set);
-    xalloc_free_list(paths, npaths);
     runfolder_free(run);
     return rc;
 }

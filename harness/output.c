@@ -542,9 +542,14 @@ int output_run_dir_create(const char *base, const char *explicit_dir,
 
 int output_point_latest(const char *base, const char *run_dir)
 {
+    return output_point_link(base, "latest", run_dir);
+}
+
+int output_point_link(const char *base, const char *name, const char *run_dir)
+{
     char link[PATH_MAX], tmp[PATH_MAX];
-    snprintf(link, sizeof link, "%s/latest", base);
-    snprintf(tmp, sizeof tmp, "%s/.latest.tmp.%ld", base, (long)getpid());
+    snprintf(link, sizeof link, "%s/%s", base, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", base, name, (long)getpid());
     const char *target = run_dir;
     char absolute[PATH_MAX];
     size_t bl = strlen(base);

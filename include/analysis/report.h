@@ -19,6 +19,10 @@ extern "C" {
 int report_build(const char *run_dir, FILE *out, int draw_plots);
 /* The end of every run: report_build with plots. */
 int report_after_run(const char *run_dir, FILE *out);
+/* Every claim file of the data folder (claims/NAME.ini), loaded; NULL when
+ * there is none or one does not parse, with why in note (the parse error is
+ * also printed on out).  Free with claims_free. */
+struct claims_set *report_load_claims(char *note, size_t notelen, FILE *out);
 
 #ifdef __cplusplus
 }

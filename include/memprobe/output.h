@@ -93,6 +93,8 @@ int output_run_dir_create(const char *base, const char *explicit_dir,
                           char *out, size_t outlen, char *err, size_t errlen);
 /* Point base/latest at run_dir (symlink replaced atomically). */
 int output_point_latest(const char *base, const char *run_dir);
+/* Point base/name at dir the same way (relative inside base); 0 or -1. */
+int output_point_link(const char *base, const char *name, const char *dir);
 /* Remove a run folder that never got results (bad input after creation). */
 void output_run_dir_remove(const char *run_dir);
 

@@ -36,6 +36,11 @@ extern "C" {
 
 /* 1 when column is one of the fixed columns above (lead, middle or tail). */
 int results_column_is_fixed(const char *column);
+/* 1 when a benchmark argument of this name holds an OS CPU number: "cpu"
+ * or "cpu_" followed by anything (cpu_a, cpu_b).  The name contract lets
+ * `memprobe compare` match rows measured on other CPU numbers (their pair
+ * class is compared instead). */
+int results_arg_is_cpu(const char *name);
 
 /* ---- building a run's rows ---- */
 
