@@ -209,8 +209,8 @@ static int commands_runs_insert(const char *cmd, commands_runs *runs, const char
     runfolder *run = commands_open_run(cmd, dir);
     if (!run)
         return 2;
-    runs->v = xalloc_array(runs->v, runs->n + 1, sizeof *runs->v);
-    memmove(runs->v + at + 1, runs->v + at, (runs->n - at) * sizeof *runs->v);
+    runs->v = xalloc_array(runs->v, runs->n + 1, sizeof(runfolder *));
+    memmove(runs->v + at + 1, runs->v + at, (runs->n - at) * sizeof(runfolder *));
     runs->v[at] = run;
     runs->n++;
     return 0;
@@ -253,29 +253,25 @@ static int commands_set_baseline(const char *cmd, commands_runs *runs, const cha
     for (size_t i = 0; i < runs->n; i++)
         if (realpath(runfolder_dir(runs->v[i]), have) && strcmp(have, want) == 0) {
             runfolder *base = runs->v[i];
-            memmove(runs->v + 1, runs->v, i * sizeof *runs->v);
+            memmove(runs->v + 1, runs->v, i * sizeof(runfolder *));
             runs->v[0] = base;
             return 0;
         }
     return commands_runs_insert(cmd, runs, dir, 0);
 }
 
-/* --name VALUE or --name=VALUE at argv[*i]: the value, or NULL when argv[*i]
- * is not that option; *missing set when the value is absent. */
-static const char *commands_option(int argc, char **argv, int *i, const char *name, int *missing)
+/* The value of option name at argv[*i] ("--name VALUE", which moves *i on,
+ * or "--name=VALUE"); NULL when argv[*i] is another argument, "" when the
+ * value is missing. */
+static const char *commands_option(int argc, char **argv, int *i, const char *name)
 {
+    const char *arg = argv[*i];
     size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
+    if (!arg || strncmp(arg, name, n) != 0 || (arg[n] != '=' && arg[n] != '\0'))
         return NULL;
-    if (argv[*i][n] == '=')
-        return argv[*i] + n + 1;
-    if (argv[*i][n] != '\0')
-        return NULL;
-    if (*i + 1 >= argc) {
-        *missing = 1;
-        return "";
-    }
-    return argv[++*i];
+    if (arg[n] == '=')
+        return arg + n + 1;
+    return *i + 1 < argc && argv[*i + 1] ? argv[++*i] : "";
 }
 
 /* 1 when dir sits directly in ./results, where results/latest-compare may point at it. */
@@ -330,15 +326,14 @@ int commands_compare_main(int argc, char **argv)
     int plot = 1, rc = 0;
     commands_runs runs = {0};
     for (int i = 1; i < argc && rc == 0; i++) {
-        int missing = 0;
-        const char *v;
+        const char *v = NULL, *option = argv[i];
         if (commands_is_help(argv[i])) {
             commands_compare_help();
             commands_runs_free(&runs);
             return 0;
-        } else if ((v = commands_option(argc, argv, &i, "--out", &missing))) {
+        } else if ((v = commands_option(argc, argv, &i, "--out"))) {
             out_dir = v;
-        } else if ((v = commands_option(argc, argv, &i, "--baseline", &missing))) {
+        } else if ((v = commands_option(argc, argv, &i, "--baseline"))) {
             baseline = v;
         } else if (strcmp(argv[i], "--no-plots") == 0) {
             plot = 0;
@@ -347,8 +342,8 @@ int commands_compare_main(int argc, char **argv)
         } else {
             rc = commands_add_runs(cmd, &runs, argv[i]);
         }
-        if (rc == 0 && (missing || (v && !*v)))
-            rc = commands_usage_error(cmd, "%s needs a folder; usage: " COMMANDS_COMPARE_USAGE, argv[i]);
+        if (rc == 0 && v && !*v)
+            rc = commands_usage_error(cmd, "%s needs a folder; usage: " COMMANDS_COMPARE_USAGE, option);
     }
     if (rc == 0 && baseline)
         rc = commands_set_baseline(cmd, &runs, baseline);

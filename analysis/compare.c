@@ -107,7 +107,8 @@ static compare_entry *compare_entries(runfolder *const *runs, size_t nruns, size
             if (*compare_text(t, r, "benchmark"))
                 e[(*n)++] = (compare_entry){compare_key(t, r), i, r};
     }
-    qsort(e, *n, sizeof *e, compare_entry_cmp);
+    if (*n)
+        qsort(e, *n, sizeof *e, compare_entry_cmp);
     return e;
 }
 
@@ -482,8 +483,8 @@ compare_result *compare_runs(runfolder *const *runs, size_t n, char *err, size_t
 {
     compare_result *c = xalloc_calloc(1, sizeof *c);
     c->nruns = n;
-    c->runs = xalloc_malloc((n + 1) * sizeof *c->runs);
-    memcpy(c->runs, runs, n * sizeof *runs);
+    c->runs = xalloc_malloc((n + 1) * sizeof(runfolder *));
+    memcpy(c->runs, runs, n * sizeof(runfolder *));
     c->min_repetitions = stats_mann_whitney_min_n(STATS_UTEST_ALPHA);
     compare_names(c);
     if (compare_build_rows(c, err, errlen) != 0) {

@@ -9,7 +9,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <limits.h>
@@ -82,20 +81,6 @@ static int comparedoc_is_empty(const char *dir)
     return empty;
 }
 
-static int comparedoc_probe_writable(const char *dir, char *err, size_t errlen)
-{
-    char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", dir, (long)getpid());
-    int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        snprintf(err, errlen, "'%s': folder is not writable: %s", dir, strerror(errno));
-        return -1;
-    }
-    close(fd);
-    unlink(probe);
-    return 0;
-}
-
 int comparedoc_prepare_dir(const char *dir, int create_parent, char *err, size_t errlen)
 {
     if (create_parent) {
@@ -126,7 +111,7 @@ int comparedoc_prepare_dir(const char *dir, int create_parent, char *err, size_t
             return -1;
         }
     }
-    return comparedoc_probe_writable(dir, err, errlen);
+    return output_dir_writable(dir, "", err, errlen);
 }
 
 /* ---- the plots' tables ---- */
@@ -334,16 +319,36 @@ static void comparedoc_notes(doc *d, const compare_result *c)
         doc_list(d, (const char *const *)c->notes, c->nnotes, "warn");
 }
 
+/* Begin a table with the column first and one column per run from run
+ * `from` on; returns the number of columns. */
+static size_t comparedoc_table_begin(doc *d, const compare_result *c, const char *first, size_t from)
+{
+    size_t n = 1 + c->nruns - from;
+    const char **heads = xalloc_calloc(n, sizeof *heads);
+    heads[0] = first;
+    for (size_t i = from; i < c->nruns; i++)
+        heads[1 + i - from] = c->names[i];
+    doc_table_begin(d, heads, n);
+    free((void *)heads);
+    return n;
+}
+
+/* Write a row of n malloc'd cells and free them. */
+static void comparedoc_row(doc *d, char **cells, size_t n, int align_numbers)
+{
+    doc_table_row(d, (const char *const *)cells, n, align_numbers);
+    for (size_t i = 0; i < n; i++) {
+        free(cells[i]);
+        cells[i] = NULL;
+    }
+}
+
 /* The fingerprints side by side; rows where the runs differ are marked. */
 static void comparedoc_machines(doc *d, const compare_result *c)
 {
     doc_heading(d, "Machines");
-    const char **heads = xalloc_calloc(c->nruns + 1, sizeof *heads);
-    heads[0] = "field";
-    for (size_t i = 0; i < c->nruns; i++)
-        heads[i + 1] = c->names[i];
-    doc_table_begin(d, heads, c->nruns + 1);
-    char **cells = xalloc_calloc(c->nruns + 1, sizeof *cells);
+    size_t n = comparedoc_table_begin(d, c, "field", 0);
+    char **cells = xalloc_calloc(n, sizeof *cells);
     for (size_t f = 0; f < fingerprint_field_count(); f++) {
         int differ = 0;
         for (size_t i = 0; i < c->nruns; i++) {
@@ -352,13 +357,10 @@ static void comparedoc_machines(doc *d, const compare_result *c)
         }
         differ &= !fingerprint_field_differs_by_nature(f);
         cells[0] = output_strdupf("%s%s", fingerprint_field_label(f), differ ? " (differs)" : "");
-        doc_table_row(d, (const char *const *)cells, c->nruns + 1, 0);
-        for (size_t i = 0; i <= c->nruns; i++)
-            free(cells[i]);
+        comparedoc_row(d, cells, n, 0);
     }
     doc_table_end(d);
     free(cells);
-    free(heads);
 }
 
 /* Each claim's verdict per run, the claims whose verdicts differ first. */
@@ -371,17 +373,13 @@ static void comparedoc_claims(doc *d, const compare_result *c, FILE *out)
         doc_paragraph(d, note);
         return;
     }
-    claims_verdict **v = xalloc_calloc(c->nruns, sizeof *v);
+    claims_verdict **v = xalloc_calloc(c->nruns, sizeof(claims_verdict *));
     size_t nv = 0;
     for (size_t i = 0; i < c->nruns; i++)
         v[i] = claims_evaluate(set, c->runs[i], &nv);
     doc_paragraph(d, "A claim that holds on one machine and not on another comes first.");
-    const char **heads = xalloc_calloc(c->nruns + 1, sizeof *heads);
-    heads[0] = "claim";
-    for (size_t i = 0; i < c->nruns; i++)
-        heads[i + 1] = c->names[i];
-    doc_table_begin(d, heads, c->nruns + 1);
-    const char **cells = xalloc_calloc(c->nruns + 1, sizeof *cells);
+    size_t n = comparedoc_table_begin(d, c, "claim", 0);
+    char **cells = xalloc_calloc(n, sizeof *cells);
     for (int pass = 0; pass < 2; pass++)
         for (size_t k = 0; k < nv; k++) {
             int differ = 0;
@@ -389,19 +387,16 @@ static void comparedoc_claims(doc *d, const compare_result *c, FILE *out)
                 differ |= v[i][k].outcome != v[0][k].outcome;
             if (differ != (pass == 0))
                 continue;
-            char *label = output_strdupf("%s%s: %s", differ ? "(differs) " : "", v[0][k].id, v[0][k].claim);
-            cells[0] = label;
+            cells[0] = output_strdupf("%s%s: %s", differ ? "(differs) " : "", v[0][k].id, v[0][k].claim);
             for (size_t i = 0; i < c->nruns; i++)
-                cells[i + 1] = claims_outcome_name(v[i][k].outcome);
-            doc_table_row(d, cells, c->nruns + 1, 0);
-            free(label);
+                cells[i + 1] = xalloc_strdup(claims_outcome_name(v[i][k].outcome));
+            comparedoc_row(d, cells, n, 0);
         }
     doc_table_end(d);
     for (size_t i = 0; i < c->nruns; i++)
         claims_verdicts_free(v[i], nv);
     free(v);
-    free((void *)cells);
-    free((void *)heads);
+    free(cells);
     claims_free(set);
 }
 
@@ -424,24 +419,17 @@ static void comparedoc_families(doc *d, const compare_result *c)
     doc_heading(d, "Per family");
     doc_paragraph(d, "The geometric mean of each run's ratios to the baseline over the family's comparable rows "
                      "(below 1: faster than the baseline), with the number of rows.");
-    const char **heads = xalloc_calloc(c->nruns + 1, sizeof *heads);
-    heads[0] = "family";
-    for (size_t i = 1; i < c->nruns; i++)
-        heads[i] = c->names[i];
-    doc_table_begin(d, heads, c->nruns);
-    char **cells = xalloc_calloc(c->nruns + 1, sizeof *cells);
+    size_t n = comparedoc_table_begin(d, c, "family", 1);
+    char **cells = xalloc_calloc(n, sizeof *cells);
     for (size_t f = 0; f < c->nfamilies; f++) {
         cells[0] = xalloc_strdup(c->families[f].family);
         for (size_t i = 1; i < c->nruns; i++)
             cells[i] = isnan(c->families[f].geomean[i]) ? xalloc_strdup("")
                        : output_strdupf("%.3f (%zu)", c->families[f].geomean[i], c->families[f].n[i]);
-        doc_table_row(d, (const char *const *)cells, c->nruns, 1);
-        for (size_t i = 0; i < c->nruns; i++)
-            free(cells[i]);
+        comparedoc_row(d, cells, n, 1);
     }
     doc_table_end(d);
     free(cells);
-    free(heads);
 }
 
 /* "12.3 (x1.05, significant)" for a run's cell. */
@@ -465,23 +453,16 @@ static void comparedoc_table(doc *d, const compare_result *c)
     doc_heading(d, "Benchmarks");
     doc_paragraph(d, "Median real ns per benchmark (several pairs of one class: the median of their medians); "
                      "for every run after the baseline, its ratio to the baseline and the U test's verdict.");
-    const char **heads = xalloc_calloc(c->nruns + 1, sizeof *heads);
-    heads[0] = "benchmark";
-    for (size_t i = 0; i < c->nruns; i++)
-        heads[i + 1] = c->names[i];
-    doc_table_begin(d, heads, c->nruns + 1);
-    char **cells = xalloc_calloc(c->nruns + 1, sizeof *cells);
+    size_t n = comparedoc_table_begin(d, c, "benchmark", 0);
+    char **cells = xalloc_calloc(n, sizeof *cells);
     for (size_t r = 0; r < c->nrows; r++) {
         cells[0] = xalloc_strdup(c->rows[r].label);
         for (size_t i = 0; i < c->nruns; i++)
             cells[i + 1] = comparedoc_cell_text(&c->rows[r], i);
-        doc_table_row(d, (const char *const *)cells, c->nruns + 1, 1);
-        for (size_t i = 0; i <= c->nruns; i++)
-            free(cells[i]);
+        comparedoc_row(d, cells, n, 1);
     }
     doc_table_end(d);
     free(cells);
-    free(heads);
 }
 
 static int comparedoc_write_doc(const compare_result *c, const char *dir, comparedoc_files *files, FILE *out,

@@ -316,16 +316,24 @@ const char *runfolder_known_family(const runfolder *r, size_t i)
     return runfolder_known_field(r, i, "name");
 }
 
-const char *runfolder_family_description(const runfolder *r, const char *family)
+/* Where families.json lists family; -1 when it does not. */
+static long runfolder_known_index(const runfolder *r, const char *family)
 {
     for (size_t i = 0; i < runfolder_known_family_count(r); i++) {
         const char *name = runfolder_known_field(r, i, "name");
-        if (!name || strcmp(name, family) != 0)
-            continue;
-        const char *text = runfolder_known_field(r, i, "description");
-        return text && *text ? text : runfolder_known_field(r, i, "help");
+        if (name && strcmp(name, family) == 0)
+            return (long)i;
     }
-    return NULL;
+    return -1;
+}
+
+const char *runfolder_family_description(const runfolder *r, const char *family)
+{
+    long i = runfolder_known_index(r, family);
+    if (i < 0)
+        return NULL;
+    const char *text = runfolder_known_field(r, (size_t)i, "description");
+    return text && *text ? text : runfolder_known_field(r, (size_t)i, "help");
 }
 
 int runfolder_family_present(const runfolder *r, const char *family)
@@ -347,10 +355,6 @@ struct json_object *runfolder_settings(const runfolder *r)
 
 struct json_object *runfolder_family_options(const runfolder *r, const char *family)
 {
-    for (size_t i = 0; i < runfolder_known_family_count(r); i++) {
-        const char *name = runfolder_known_field(r, i, "name");
-        if (name && strcmp(name, family) == 0)
-            return runfolder_known_value(r, i, "options", json_type_object);
-    }
-    return NULL;
+    long i = runfolder_known_index(r, family);
+    return i < 0 ? NULL : runfolder_known_value(r, (size_t)i, "options", json_type_object);
 }

@@ -528,11 +528,16 @@ int output_run_dir_create(const char *base, const char *explicit_dir,
         snprintf(err, errlen, "--out '%s': cannot create folder: %s", out, strerror(errno));
         return -1;
     }
+    return output_dir_writable(out, "--out ", err, errlen);
+}
+
+int output_dir_writable(const char *dir, const char *label, char *err, size_t errlen)
+{
     char probe[PATH_MAX];
-    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", out, (long)getpid());
+    snprintf(probe, sizeof probe, "%s/.memprobe-write-test.%ld", dir, (long)getpid());
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "--out '%s': folder is not writable: %s", out, strerror(errno));
+        snprintf(err, errlen, "%s'%s': folder is not writable: %s", label, dir, strerror(errno));
         return -1;
     }
     close(fd);

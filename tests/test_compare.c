@@ -177,6 +177,13 @@ static compare_result *compare_dirs(runfolder **runs, const char *const *dirs, s
     return c;
 }
 
+/* Compare fixture a (the baseline) with the run folder dir. */
+static compare_result *compare_with(runfolder **runs, const char *dir)
+{
+    const char *dirs[] = {CMP "a", dir};
+    return compare_dirs(runs, dirs, 2);
+}
+
 static void compare_done(compare_result *c, runfolder **runs, size_t n)
 {
     compare_result_free(c);
@@ -449,8 +456,7 @@ static void test_compare_incomplete_run(void **state)
     copy_run(CMP "b", dir, sizeof dir);
     edit_json(dir, "machine.json", "completed", json_object_new_boolean(0));
     runfolder *runs[2];
-    const char *dirs[] = {CMP "a", dir};
-    compare_result *c = compare_dirs(runs, dirs, 2);
+    compare_result *c = compare_with(runs, dir);
     int noted = 0;
     for (size_t i = 0; i < c->nnotes; i++)
         noted |= strstr(c->notes[i], "incomplete run: b did not complete") != NULL;
@@ -484,8 +490,7 @@ static void test_compare_placement_changed(void **state)
     copy_run(CMP "b", dir, sizeof dir);
     edit_results(dir, mark_placement);
     runfolder *runs[2];
-    const char *dirs[] = {CMP "a", dir};
-    compare_result *c = compare_dirs(runs, dirs, 2);
+    compare_result *c = compare_with(runs, dir);
     const compare_row *row = find_row(c, "c2c/load_store [llc]");
     assert_non_null(row);
     assert_string_equal(row->cells[1].verdict, "not comparable (placement changed)");
@@ -515,8 +520,7 @@ static void test_compare_settings_differ(void **state)
     copy_run(CMP "b", dir, sizeof dir);
     edit_option(dir, "litmus", "litmus-delay", json_object_new_int64(0));
     runfolder *runs[2];
-    const char *dirs[] = {CMP "a", dir};
-    compare_result *c = compare_dirs(runs, dirs, 2);
+    compare_result *c = compare_with(runs, dir);
     assert_string_equal(find_row(c, "litmus/sb_relaxed [llc]")->cells[1].verdict, "not comparable (settings differ)");
     assert_null(strstr(find_row(c, "c2c/cas [llc]")->cells[1].verdict, "not comparable"));
     int noted = 0;
@@ -543,14 +547,13 @@ static void test_compare_fingerprint_notes(void **state)
     char dir[128];
     copy_run(CMP "b", dir, sizeof dir);
     runfolder *runs[2];
-    const char *dirs[] = {CMP "a", dir};
-    compare_result *c = compare_dirs(runs, dirs, 2);
+    compare_result *c = compare_with(runs, dir);
     size_t before = c->nnotes;   /* what the two real runs differ in (load at start) */
     compare_done(c, runs, 2);
     edit_json(dir, "machine.json", "pages.thp_enabled", json_object_new_string("always"));
     edit_json(dir, "machine.json", "build_flags.benches.stack_protector", json_object_new_string("strong"));
     edit_json(dir, "machine.json", "hypervisor", json_object_new_string("none"));
-    c = compare_dirs(runs, dirs, 2);
+    c = compare_with(runs, dir);
     assert_int_equal(c->nnotes, before + 3);
     size_t vm = note_index(c, "VM vs bare metal: VM ("), build = note_index(c, "build flags: "),
            thp = note_index(c, "transparent huge pages: ");

@@ -91,6 +91,9 @@ char *output_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * the folder.  Does not touch results/latest. */
 int output_run_dir_create(const char *base, const char *explicit_dir,
                           char *out, size_t outlen, char *err, size_t errlen);
+/* 0 when a file can be created in dir; else -1 with "<label>'dir': folder
+ * is not writable: why" in err (label: e.g. "--out ", or ""). */
+int output_dir_writable(const char *dir, const char *label, char *err, size_t errlen);
 /* Point base/latest at run_dir (symlink replaced atomically). */
 int output_point_latest(const char *base, const char *run_dir);
 /* Point base/name at dir the same way (relative inside base); 0 or -1. */
