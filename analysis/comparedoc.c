@@ -475,8 +475,8 @@ static int comparedoc_write_doc(const compare_result *c, const char *dir, compar
     free(title);
     comparedoc_summary(&d, c);
     comparedoc_notes(&d, c);
-    comparedoc_machines(&d, c);
     comparedoc_claims(&d, c, out);
+    comparedoc_machines(&d, c);
     comparedoc_plots(&d, dir);
     comparedoc_families(&d, c);
     comparedoc_table(&d, c);

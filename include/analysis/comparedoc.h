@@ -2,10 +2,10 @@
  * comparedoc.h — what `memprobe compare` leaves behind: one folder
  * (results/compare-<A>-vs-<B>/ by default) holding compare.csv and
  * compare_families.csv (compare.h), the plots' tables compare-NAME.csv and
- * their images (plots/compare.gp), compare.md and compare.html (the
- * machines' fingerprints side by side, what makes them less comparable, each
- * claim's verdict per machine with the claims that differ first, the plots,
- * the table) and compare.json (which runs were compared, which files were
+ * their images (plots/compare.gp), compare.md and compare.html (what makes
+ * the machines less comparable, each claim's verdict per machine with the
+ * claims that differ first, the fingerprints side by side, the plots, the
+ * table) and compare.json (which runs were compared, which files were
  * written).  Nothing is written outside that folder, and every file is
  * written under a temporary name and renamed.
  */
