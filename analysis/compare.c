@@ -26,6 +26,8 @@
 
 /* Runs shown side by side on the console; more are in compare.csv/.html. */
 #define COMPARE_CONSOLE_RUNS 8
+/* Cells not measured everywhere listed on the console; all are in compare.csv. */
+#define COMPARE_CONSOLE_GAPS 40
 /* Separates the parts of a key (never in a CSV cell memprobe writes). */
 #define COMPARE_SEP "\x1f"
 
@@ -647,16 +649,20 @@ static void compare_print_gaps(const compare_result *c, FILE *out)
     if (!gaps)
         return;
     fprintf(out, "not measured on every run (%zu cells):\n", gaps);
-    for (size_t r = 0; r < c->nrows; r++) {
+    size_t shown = 0;
+    for (size_t r = 0; r < c->nrows && shown < COMPARE_CONSOLE_GAPS; r++) {
         const compare_row *row = &c->rows[r];
-        for (size_t i = 0; i < c->nruns; i++) {
+        for (size_t i = 0; i < c->nruns && shown < COMPARE_CONSOLE_GAPS; i++) {
             const compare_cell *cell = &row->cells[i];
             if (cell->state == COMPARE_MISSING)
                 fprintf(out, "  %s: not in %s\n", row->label, c->names[i]);
             else if (cell->state == COMPARE_FAILED)
                 fprintf(out, "  %s: %s on %s\n", row->label, cell->verdict, c->names[i]);
+            shown += cell->state != COMPARE_MEASURED;
         }
     }
+    if (gaps > shown)
+        fprintf(out, "  (%zu more in compare.csv)\n", gaps - shown);
 }
 
 void compare_print(const compare_result *c, FILE *out)

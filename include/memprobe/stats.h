@@ -14,9 +14,9 @@ extern "C" {
 #endif
 
 /* compare.py's thresholds: fewer repetitions per side than this and no
- * test is made; fewer than the optimum and the result is flagged. */
+ * test is made (with more, stats_mann_whitney_min_p says whether the test
+ * can reach alpha at all). */
 #define STATS_UTEST_MIN_REPETITIONS 2
-#define STATS_UTEST_OPTIMAL_REPETITIONS 9
 #define STATS_UTEST_ALPHA 0.05
 
 /* Sort v ascending (the one comparator of doubles). */
