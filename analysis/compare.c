@@ -574,7 +574,7 @@ static void compare_cell_notes(const compare_row *row, size_t i, char *buf, size
     buf[0] = '\0';
     size_t o = 0;
     if (pairs)
-        o += (size_t)snprintf(buf + o, len - o, "%zu pairs", cell->pairs);
+        o += (size_t)snprintf(buf + o, len - o, "%zu pair%s", cell->pairs, cell->pairs == 1 ? "" : "s");
     if (incomplete && o < len)
         o += (size_t)snprintf(buf + o, len - o, "%sincomplete run", o ? "; " : "");
     if (base_incomplete && o < len)
