@@ -320,17 +320,25 @@ static void comparedoc_notes(doc *d, const compare_result *c)
 }
 
 /* Begin a table with the column first and one column per run from run
- * `from` on; returns the number of columns. */
-static size_t comparedoc_table_begin(doc *d, const compare_result *c, const char *first, size_t from)
+ * `from` on; sets *n to the number of columns and returns an empty row of
+ * that many cells for comparedoc_row (comparedoc_table_end frees it). */
+static char **comparedoc_table_begin(doc *d, const compare_result *c, const char *first, size_t from, size_t *n)
 {
-    size_t n = 1 + c->nruns - from;
-    const char **heads = xalloc_calloc(n, sizeof *heads);
+    *n = 1 + c->nruns - from;
+    const char **heads = xalloc_calloc(*n, sizeof *heads);
     heads[0] = first;
     for (size_t i = from; i < c->nruns; i++)
         heads[1 + i - from] = c->names[i];
-    doc_table_begin(d, heads, n);
+    doc_table_begin(d, heads, *n);
     free((void *)heads);
-    return n;
+    return xalloc_calloc(*n, sizeof(char *));
+}
+
+/* End the table comparedoc_table_begin began and free its row. */
+static void comparedoc_table_end(doc *d, char **cells)
+{
+    doc_table_end(d);
+    free(cells);
 }
 
 /* Write a row of n malloc'd cells and free them. */
@@ -347,8 +355,8 @@ static void comparedoc_row(doc *d, char **cells, size_t n, int align_numbers)
 static void comparedoc_machines(doc *d, const compare_result *c)
 {
     doc_heading(d, "Machines");
-    size_t n = comparedoc_table_begin(d, c, "field", 0);
-    char **cells = xalloc_calloc(n, sizeof *cells);
+    size_t n;
+    char **cells = comparedoc_table_begin(d, c, "field", 0, &n);
     for (size_t f = 0; f < fingerprint_field_count(); f++) {
         int differ = 0;
         for (size_t i = 0; i < c->nruns; i++) {
@@ -359,8 +367,7 @@ static void comparedoc_machines(doc *d, const compare_result *c)
         cells[0] = output_strdupf("%s%s", fingerprint_field_label(f), differ ? " (differs)" : "");
         comparedoc_row(d, cells, n, 0);
     }
-    doc_table_end(d);
-    free(cells);
+    comparedoc_table_end(d, cells);
 }
 
 /* Each claim's verdict per run, the claims whose verdicts differ first. */
@@ -378,8 +385,8 @@ static void comparedoc_claims(doc *d, const compare_result *c, FILE *out)
     for (size_t i = 0; i < c->nruns; i++)
         v[i] = claims_evaluate(set, c->runs[i], &nv);
     doc_paragraph(d, "A claim that holds on one machine and not on another comes first.");
-    size_t n = comparedoc_table_begin(d, c, "claim", 0);
-    char **cells = xalloc_calloc(n, sizeof *cells);
+    size_t n;
+    char **cells = comparedoc_table_begin(d, c, "claim", 0, &n);
     for (int pass = 0; pass < 2; pass++)
         for (size_t k = 0; k < nv; k++) {
             int differ = 0;
@@ -392,11 +399,10 @@ static void comparedoc_claims(doc *d, const compare_result *c, FILE *out)
                 cells[i + 1] = xalloc_strdup(claims_outcome_name(v[i][k].outcome));
             comparedoc_row(d, cells, n, 0);
         }
-    doc_table_end(d);
+    comparedoc_table_end(d, cells);
     for (size_t i = 0; i < c->nruns; i++)
         claims_verdicts_free(v[i], nv);
     free(v);
-    free(cells);
     claims_free(set);
 }
 
@@ -419,8 +425,8 @@ static void comparedoc_families(doc *d, const compare_result *c)
     doc_heading(d, "Per family");
     doc_paragraph(d, "The geometric mean of each run's ratios to the baseline over the family's comparable rows "
                      "(below 1: faster than the baseline), with the number of rows.");
-    size_t n = comparedoc_table_begin(d, c, "family", 1);
-    char **cells = xalloc_calloc(n, sizeof *cells);
+    size_t n;
+    char **cells = comparedoc_table_begin(d, c, "family", 1, &n);
     for (size_t f = 0; f < c->nfamilies; f++) {
         cells[0] = xalloc_strdup(c->families[f].family);
         for (size_t i = 1; i < c->nruns; i++)
@@ -428,8 +434,7 @@ static void comparedoc_families(doc *d, const compare_result *c)
                        : output_strdupf("%.3f (%zu)", c->families[f].geomean[i], c->families[f].n[i]);
         comparedoc_row(d, cells, n, 1);
     }
-    doc_table_end(d);
-    free(cells);
+    comparedoc_table_end(d, cells);
 }
 
 /* "12.3 (x1.05, significant)" for a run's cell. */
@@ -453,16 +458,15 @@ static void comparedoc_table(doc *d, const compare_result *c)
     doc_heading(d, "Benchmarks");
     doc_paragraph(d, "Median real ns per benchmark (several pairs of one class: the median of their medians); "
                      "for every run after the baseline, its ratio to the baseline and the U test's verdict.");
-    size_t n = comparedoc_table_begin(d, c, "benchmark", 0);
-    char **cells = xalloc_calloc(n, sizeof *cells);
+    size_t n;
+    char **cells = comparedoc_table_begin(d, c, "benchmark", 0, &n);
     for (size_t r = 0; r < c->nrows; r++) {
         cells[0] = xalloc_strdup(c->rows[r].label);
         for (size_t i = 0; i < c->nruns; i++)
             cells[i + 1] = comparedoc_cell_text(&c->rows[r], i);
         comparedoc_row(d, cells, n, 1);
     }
-    doc_table_end(d);
-    free(cells);
+    comparedoc_table_end(d, cells);
 }
 
 static int comparedoc_write_doc(const compare_result *c, const char *dir, comparedoc_files *files, FILE *out,
