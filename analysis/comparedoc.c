@@ -420,27 +420,48 @@ static void comparedoc_plots(doc *d, const char *dir)
     xalloc_free_list(images, n);
 }
 
-static void comparedoc_families(doc *d, const compare_result *c)
+/* Cell col of table row r, malloc'd: col 0 the row's name, col k the run
+ * `from` + k - 1 (comparedoc_table_begin's columns). */
+typedef char *comparedoc_cell_fn(const compare_result *c, size_t r, size_t col);
+
+/* A table of nrows rows, one per r, its cells from cell(). */
+static void comparedoc_grid(doc *d, const compare_result *c, const char *first, size_t from, size_t nrows,
+                            comparedoc_cell_fn *cell)
 {
-    doc_heading(d, "Per family");
-    doc_paragraph(d, "The geometric mean of each run's ratios to the baseline over the family's comparable rows "
-                     "(below 1: faster than the baseline), with the number of rows.");
     size_t n;
-    char **cells = comparedoc_table_begin(d, c, "family", 1, &n);
-    for (size_t f = 0; f < c->nfamilies; f++) {
-        cells[0] = xalloc_strdup(c->families[f].family);
-        for (size_t i = 1; i < c->nruns; i++)
-            cells[i] = isnan(c->families[f].geomean[i]) ? xalloc_strdup("")
-                       : output_strdupf("%.3f (%zu)", c->families[f].geomean[i], c->families[f].n[i]);
+    char **cells = comparedoc_table_begin(d, c, first, from, &n);
+    for (size_t r = 0; r < nrows; r++) {
+        for (size_t col = 0; col < n; col++)
+            cells[col] = cell(c, r, col);
         comparedoc_row(d, cells, n, 1);
     }
     comparedoc_table_end(d, cells);
 }
 
-/* "12.3 (x1.05, significant)" for a run's cell. */
-static char *comparedoc_cell_text(const compare_row *row, size_t i)
+/* "0.912 (31)": a family's geometric mean for a run after the baseline. */
+static char *comparedoc_family_cell(const compare_result *c, size_t f, size_t col)
 {
-    const compare_cell *cell = &row->cells[i];
+    if (col == 0)
+        return xalloc_strdup(c->families[f].family);
+    return isnan(c->families[f].geomean[col]) ? xalloc_strdup("")
+           : output_strdupf("%.3f (%zu)", c->families[f].geomean[col], c->families[f].n[col]);
+}
+
+static void comparedoc_families(doc *d, const compare_result *c)
+{
+    doc_heading(d, "Per family");
+    doc_paragraph(d, "The geometric mean of each run's ratios to the baseline over the family's comparable rows "
+                     "(below 1: faster than the baseline), with the number of rows.");
+    comparedoc_grid(d, c, "family", 1, c->nfamilies, comparedoc_family_cell);
+}
+
+/* "12.3 (x1.05, significant)" for a run's cell (col 0: the row's label). */
+static char *comparedoc_cell_text(const compare_result *c, size_t r, size_t col)
+{
+    if (col == 0)
+        return xalloc_strdup(c->rows[r].label);
+    size_t i = col - 1;
+    const compare_cell *cell = &c->rows[r].cells[i];
     if (cell->state != COMPARE_MEASURED)
         return xalloc_strdup(cell->verdict ? cell->verdict : "missing");
     char notes[64] = "";
@@ -458,15 +479,7 @@ static void comparedoc_table(doc *d, const compare_result *c)
     doc_heading(d, "Benchmarks");
     doc_paragraph(d, "Median real ns per benchmark (several pairs of one class: the median of their medians); "
                      "for every run after the baseline, its ratio to the baseline and the U test's verdict.");
-    size_t n;
-    char **cells = comparedoc_table_begin(d, c, "benchmark", 0, &n);
-    for (size_t r = 0; r < c->nrows; r++) {
-        cells[0] = xalloc_strdup(c->rows[r].label);
-        for (size_t i = 0; i < c->nruns; i++)
-            cells[i + 1] = comparedoc_cell_text(&c->rows[r], i);
-        comparedoc_row(d, cells, n, 1);
-    }
-    comparedoc_table_end(d, cells);
+    comparedoc_grid(d, c, "benchmark", 0, c->nrows, comparedoc_cell_text);
 }
 
 static int comparedoc_write_doc(const compare_result *c, const char *dir, comparedoc_files *files, FILE *out,
