@@ -9,6 +9,7 @@
 #   make valgrind   memcheck over the unit tests and a short run (no errors, no definite leaks)
 #   make fuzz       libFuzzer targets (fuzz/): replay saved inputs, fuzz each FUZZ_SECONDS (20)
 #   make cross-aarch64   cross-build for aarch64 and run the tests under qemu-user
+#   make fleet-test the Slurm fleet scripts (scripts/fleet/) on a one-node Slurm started here
 #   make install    PREFIX=/usr/local DESTDIR=   memprobe into bin/, helpers into
 #                   libexec/memprobe/, data into share/memprobe/, man page, bash completion
 CC      ?= gcc
@@ -67,7 +68,7 @@ TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 DEPFLAGS   = -MMD -MP
 
 .PHONY: test-binaries all run test deps deps-build deps-test plots lint sanitize install clean
-.PHONY: valgrind fuzz
+.PHONY: valgrind fuzz fleet-test
 all: bin/memprobe
 
 deps:
@@ -146,6 +147,11 @@ sanitize:
 
 valgrind:
 	@scripts/valgrind.sh
+
+# a one-node Slurm from the distribution's packages runs scripts/fleet/*.sbatch;
+# skips with the reason where the daemons cannot start
+fleet-test:
+	@scripts/fleet/test.sh
 
 FUZZ_SECONDS ?= 20
 fuzz:

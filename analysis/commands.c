@@ -6,6 +6,8 @@
  */
 #include "analysis/commands.h"
 
+#include <dirent.h>
+#include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,10 +18,12 @@
 #include "memprobe/args.h"
 #include "memprobe/output.h"
 #include "memprobe/paths.h"
+#include "memprobe/rundir.h"
 #include "memprobe/stats.h"
 #include "memprobe/xalloc.h"
 #include "analysis/claims.h"
 #include "analysis/compare.h"
+#include "analysis/comparedoc.h"
 #include "analysis/plot.h"
 #include "analysis/report.h"
 #include "analysis/runfolder.h"
@@ -184,80 +188,159 @@ int commands_report_main(int argc, char **argv)
     return report_build(dir, stdout, !no_plots, NULL, NULL) == 0 ? 0 : 1;
 }
 
-/* "hostA vs hostB" style label from two runs' machine.json key. */
-static char *commands_pair_label(runfolder *a, runfolder *b, const char *key)
+/* ---- compare ---- */
+
+#define COMMANDS_COMPARE_USAGE "memprobe compare [--out DIR] [--baseline RUN] [--no-plots] RUN RUN [RUN...] | FOLDER"
+
+/* The run folders of a comparison, in order. */
+typedef struct commands_runs {
+    runfolder **v;
+    size_t n;
+} commands_runs;
+
+static void commands_runs_free(commands_runs *runs)
 {
-    const char *x = runfolder_machine_get(a, key), *y = runfolder_machine_get(b, key);
-    return output_strdupf("%s vs %s", x ? x : "?", y ? y : "?");
+    for (size_t i = 0; i < runs->n; i++)
+        runfolder_free(runs->v[i]);
+    free(runs->v);
 }
 
-static void commands_compare_plot(runfolder *a, runfolder *b, const char *out_dir)
+static int commands_is_run(const char *dir)
 {
-    if (!plot_gnuplot_available()) {
-        printf("%s\n", plot_install_hint());
-        return;
+    char *path = output_strdupf("%s/results.csv", dir);
+    struct stat st;
+    int yes = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    free(path);
+    return yes;
+}
+
+/* Open dir and put it at position at (runs->n: the end).  0, or 2 after the usage line. */
+static int commands_runs_insert(const char *cmd, commands_runs *runs, const char *dir, size_t at)
+{
+    runfolder *run = commands_open_run(cmd, dir);
+    if (!run)
+        return 2;
+    runs->v = xalloc_array(runs->v, runs->n + 1, sizeof(runfolder *));
+    memmove(runs->v + at + 1, runs->v + at, (runs->n - at) * sizeof(runfolder *));
+    runs->v[at] = run;
+    runs->n++;
+    return 0;
+}
+
+/* The run folder arg, or every run folder directly inside arg (by name;
+ * links such as results/latest are left out, their targets are there).
+ * 0, or 2 after the usage line. */
+static int commands_add_runs(const char *cmd, commands_runs *runs, const char *arg)
+{
+    if (commands_is_run(arg) || !commands_is_dir(arg))
+        return commands_runs_insert(cmd, runs, arg, runs->n);
+    struct dirent **list;
+    int n = scandir(arg, &list, NULL, alphasort), found = 0, rc = 0;
+    for (int i = 0; i < n; i++) {
+        char path[PATH_MAX + 256];
+        struct stat st;
+        snprintf(path, sizeof path, "%s/%s", arg, list[i]->d_name);
+        if (rc == 0 && list[i]->d_name[0] != '.' && lstat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+            commands_is_run(path)) {
+            rc = commands_runs_insert(cmd, runs, path, runs->n);
+            found++;
+        }
+        free(list[i]);
     }
-    char script[PATH_MAX], err[1024], **drawn = NULL;
-    size_t ndrawn = 0;
-    snprintf(script, sizeof script, "%s/plots/compare.gp", paths_data_dir());
-    char *host = commands_pair_label(a, b, "host"), *cpu = commands_pair_label(a, b, "cpu_model");
-    char *const inputs[] = {"compare.csv", "compare_families.csv"};
-    if (plot_run_script(script, out_dir, inputs, 2, host, cpu, 120, &drawn, &ndrawn, err, sizeof err) == 0)
-        printf("compare: plot %s/compare.png\n", out_dir);
-    else
-        printf("plots: %s\n", err);
-    xalloc_free_list(drawn, ndrawn);
-    free(host);
-    free(cpu);
+    free(list);
+    if (rc == 0 && found == 0)
+        rc = commands_usage_error(cmd, "'%s': neither a run folder (no results.csv) nor a folder holding run "
+                                       "folders; usage: " COMMANDS_COMPARE_USAGE, arg);
+    return rc;
+}
+
+/* Put the run folder dir first: moved there when it is among the runs,
+ * else opened and added.  0, or 2 after the usage line. */
+static int commands_set_baseline(const char *cmd, commands_runs *runs, const char *dir)
+{
+    char want[PATH_MAX], have[PATH_MAX];
+    if (!realpath(dir, want))
+        return commands_usage_error(cmd, "--baseline '%s': not a run folder", dir);
+    for (size_t i = 0; i < runs->n; i++)
+        if (realpath(runfolder_dir(runs->v[i]), have) && strcmp(have, want) == 0) {
+            runfolder *base = runs->v[i];
+            memmove(runs->v + 1, runs->v, i * sizeof(runfolder *));
+            runs->v[0] = base;
+            return 0;
+        }
+    return commands_runs_insert(cmd, runs, dir, 0);
+}
+
+static void commands_compare_help(void)
+{
+    printf("usage: " COMMANDS_COMPARE_USAGE "\n"
+           "Compare run folders (or every run folder inside FOLDER): rows matched on what they measure (family,\n"
+           "variant, arguments other than CPU numbers, allocator, runtime, pair class); per row each run's median\n"
+           "real ns, its ratio to the baseline (the first run, or --baseline RUN) and a two-sided Mann-Whitney U\n"
+           "test of the repetitions (alpha %.2f; at least %zu repetitions per side); per family the geometric\n"
+           "mean of the ratios; before that, what makes the runs less comparable.  Writes compare.csv,\n"
+           "compare_families.csv, plots, compare.html and compare.json into DIR (default\n"
+           "results/compare-<A>-vs-<B>/, also results/latest-compare), never the current folder.\n",
+           STATS_UTEST_ALPHA, stats_mann_whitney_min_n(STATS_UTEST_ALPHA));
+}
+
+/* Compare, then prepare the folder and write into it; the exit status. */
+static int commands_compare_write(const char *cmd, commands_runs *runs, const char *out_dir, int plot)
+{
+    char err[1024];
+    compare_result *c = compare_runs(runs->v, runs->n, err, sizeof err);
+    if (!c)
+        return commands_usage_error(cmd, "%s", err);
+    char *dir = out_dir ? xalloc_strdup(out_dir) : comparedoc_default_dir(c, "results");
+    int rc = comparedoc_prepare_dir(dir, !out_dir, err, sizeof err) == 0 ? 0 : 2;
+    if (rc != 0) {
+        commands_usage_error(cmd, "%s%s", out_dir ? "--out " : "", err);
+    } else {
+        compare_print(c, stdout);
+        rc = comparedoc_write(c, dir, plot, stdout, err, sizeof err) == 0 ? 0 : 1;
+        if (rc != 0)
+            fprintf(stderr, "memprobe compare: %s\n", err);
+        if (rundir_in_base("results", dir))
+            rundir_point_link("results", "latest-compare", dir);
+        printf("compare: %s/compare.html\n", dir);
+    }
+    free(dir);
+    compare_result_free(c);
+    return rc;
 }
 
 int commands_compare_main(int argc, char **argv)
 {
-    const char *cmd = argv[0], *dirs[2] = {NULL, NULL}, *out_dir = ".";
-    int ndirs = 0, plot = 1;
-    for (int i = 1; i < argc; i++) {
+    const char *cmd = argv[0], *out_dir = NULL, *baseline = NULL;
+    int plot = 1, rc = 0;
+    commands_runs runs = {0};
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *v = NULL, *option = argv[i];
         if (commands_is_help(argv[i])) {
-            printf("usage: memprobe compare [--out DIR] [--no-plots] RUN_A RUN_B\n"
-                   "Per benchmark in both runs: median real ns of A and B, B/A, and a two-sided Mann-Whitney U\n"
-                   "test across repetitions (alpha %.2f, at least %d repetitions per side); geometric mean of B/A\n"
-                   "per family; benchmarks found on one side only.  Writes DIR/compare.csv and\n"
-                   "DIR/compare_families.csv (DIR: the current folder by default) and draws compare.png.\n",
-                   STATS_UTEST_ALPHA, STATS_UTEST_MIN_REPETITIONS);
+            commands_compare_help();
+            commands_runs_free(&runs);
             return 0;
-        }
-        if (args_option_is(argv[i], "--out")) {
-            out_dir = args_value(argc, argv, &i);
-            if (!out_dir || !commands_is_dir(out_dir))
-                return commands_usage_error(cmd, "--out '%s': expected an existing folder", out_dir ? out_dir : "");
+        } else if (args_option_is(argv[i], "--out") || args_option_is(argv[i], "--baseline")) {
+            const char **target = args_option_is(argv[i], "--out") ? &out_dir : &baseline;
+            v = args_value(argc, argv, &i);
+            *target = v = v ? v : "";
         } else if (strcmp(argv[i], "--no-plots") == 0) {
             plot = 0;
-        } else if (argv[i][0] == '-' || ndirs == 2) {
-            return commands_usage_error(cmd, "unexpected argument '%s'; usage: memprobe compare [--out DIR] RUN_A RUN_B",
-                                      argv[i]);
+        } else if (argv[i][0] == '-') {
+            rc = commands_usage_error(cmd, "unexpected argument '%s'; usage: " COMMANDS_COMPARE_USAGE, argv[i]);
         } else {
-            dirs[ndirs++] = argv[i];
+            rc = commands_add_runs(cmd, &runs, argv[i]);
         }
+        if (rc == 0 && v && !*v)
+            rc = commands_usage_error(cmd, "%s needs a folder; usage: " COMMANDS_COMPARE_USAGE, option);
     }
-    if (ndirs != 2)
-        return commands_usage_error(cmd, "expected two run folders; usage: memprobe compare [--out DIR] RUN_A RUN_B");
-    runfolder *a = commands_open_run(cmd, dirs[0]);
-    runfolder *b = a ? commands_open_run(cmd, dirs[1]) : NULL;
-    if (!b) {
-        runfolder_free(a);
-        return 2;
-    }
-    compare_result *c = compare_runs(a, b);
-    compare_print(c, dirs[0], dirs[1], stdout);
-    char err[1024];
-    int rc = compare_write_csv(c, out_dir, err, sizeof err);
+    if (rc == 0 && baseline)
+        rc = commands_set_baseline(cmd, &runs, baseline);
+    if (rc == 0 && runs.n < 2)
+        rc = commands_usage_error(cmd, "expected at least two run folders (found %zu); usage: " COMMANDS_COMPARE_USAGE,
+                                  runs.n);
     if (rc == 0)
-        printf("compare: wrote %s/compare.csv and %s/compare_families.csv\n", out_dir, out_dir);
-    else
-        fprintf(stderr, "memprobe compare: %s\n", err);
-    if (rc == 0 && plot && c->nfamilies > 0)
-        commands_compare_plot(a, b, out_dir);
-    compare_result_free(c);
-    runfolder_free(a);
-    runfolder_free(b);
-    return rc == 0 ? 0 : 1;
+        rc = commands_compare_write(cmd, &runs, out_dir, plot);
+    commands_runs_free(&runs);
+    return rc;
 }

@@ -445,18 +445,13 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
     return runfolder_add_files(run, written, 2, err, errlen);
 }
 
-/* Every claims/NAME.ini of the data folder judged against run (*nv
- * verdicts, which point into *set: free them, then it); what to say about
- * them into note. */
-static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_out, size_t *nv, char *note,
-                                    size_t notelen)
+claims_set *report_load_claims(char *note, size_t notelen, FILE *out)
 {
     char claims_dir[PATH_MAX], err[1024];
     snprintf(claims_dir, sizeof claims_dir, "%s/claims", paths_data_dir());
     char **paths;
     size_t npaths = claims_list_dir(claims_dir, &paths);
     claims_set *set = NULL;
-    *nv = 0;
     note[0] = '\0';
     if (npaths == 0) {
         snprintf(note, notelen, "No claim files found in %s.", claims_dir);
@@ -464,11 +459,22 @@ static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_
         snprintf(note, notelen, "Claim files not evaluated: %s", err);
         fprintf(out, "claims: %s\n", err);
     }
+    xalloc_free_list(paths, npaths);
+    return set;
+}
+
+/* Every claims/NAME.ini of the data folder judged against run (*nv
+ * verdicts, which point into *set: free them, then it); what to say about
+ * them into note. */
+static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_out, size_t *nv, char *note,
+                                    size_t notelen)
+{
+    claims_set *set = report_load_claims(note, notelen, out);
+    *nv = 0;
     claims_verdict *v = set ? claims_evaluate(set, run, nv) : NULL;
     if (*nv)
         claims_print_table(v, *nv, out);
     *set_out = set;
-    xalloc_free_list(paths, npaths);
     return v;
 }
 

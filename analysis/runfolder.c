@@ -135,14 +135,21 @@ static json_object *runfolder_known_families(const runfolder *r)
     return list;
 }
 
-/* A string field of the entry of families.json at i (NULL when absent). */
-static const char *runfolder_known_field(const runfolder *r, size_t i, const char *key)
+/* A field of the entry of families.json at i of the given type (NULL when absent). */
+static json_object *runfolder_known_value(const runfolder *r, size_t i, const char *key, json_type type)
 {
     json_object *list = runfolder_known_families(r), *v;
     json_object *entry = list && i < json_object_array_length(list) ? json_object_array_get_idx(list, i) : NULL;
-    if (!entry || !json_object_object_get_ex(entry, key, &v) || !json_object_is_type(v, json_type_string))
+    if (!entry || !json_object_object_get_ex(entry, key, &v) || !json_object_is_type(v, type))
         return NULL;
-    return json_object_get_string(v);
+    return v;
+}
+
+/* A string field of the entry of families.json at i (NULL when absent). */
+static const char *runfolder_known_field(const runfolder *r, size_t i, const char *key)
+{
+    json_object *v = runfolder_known_value(r, i, key, json_type_string);
+    return v ? json_object_get_string(v) : NULL;
 }
 
 /* The numeric columns of results.csv (the contract's, the counters') hold
@@ -458,16 +465,24 @@ const char *runfolder_known_family(const runfolder *r, size_t i)
     return runfolder_known_field(r, i, "name");
 }
 
-const char *runfolder_family_description(const runfolder *r, const char *family)
+/* Where families.json lists family; -1 when it does not. */
+static long runfolder_known_index(const runfolder *r, const char *family)
 {
     for (size_t i = 0; i < runfolder_known_family_count(r); i++) {
         const char *name = runfolder_known_field(r, i, "name");
-        if (!name || strcmp(name, family) != 0)
-            continue;
-        const char *text = runfolder_known_field(r, i, "description");
-        return text && *text ? text : runfolder_known_field(r, i, "help");
+        if (name && strcmp(name, family) == 0)
+            return (long)i;
     }
-    return NULL;
+    return -1;
+}
+
+const char *runfolder_family_description(const runfolder *r, const char *family)
+{
+    long i = runfolder_known_index(r, family);
+    if (i < 0)
+        return NULL;
+    const char *text = runfolder_known_field(r, (size_t)i, "description");
+    return text && *text ? text : runfolder_known_field(r, (size_t)i, "help");
 }
 
 int runfolder_family_present(const runfolder *r, const char *family)
@@ -476,4 +491,19 @@ int runfolder_family_present(const runfolder *r, const char *family)
         if (strcmp(r->families[i], family) == 0)
             return 1;
     return 0;
+}
+
+struct json_object *runfolder_settings(const runfolder *r)
+{
+    json_object *v;
+    if (!r->families_json || !json_object_object_get_ex(r->families_json, "settings", &v) ||
+        !json_object_is_type(v, json_type_object))
+        return NULL;
+    return v;
+}
+
+struct json_object *runfolder_family_options(const runfolder *r, const char *family)
+{
+    long i = runfolder_known_index(r, family);
+    return i < 0 ? NULL : runfolder_known_value(r, (size_t)i, "options", json_type_object);
 }

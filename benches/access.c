@@ -405,22 +405,22 @@ static void access_register(const bench_config *cfg, char *why, size_t whylen)
     access_sizes hot = access_hot_sizes(cfg), cold = access_cold_sizes(cfg);
     access_topo = cfg->topo;
     if (!child) {
-        access_register_one(cfg, "access/hot_stack", access_hot_stack, NULL, hot, 0, 0.002, 0.02);
-        access_register_one(cfg, "access/hot_heap", access_hot_heap, NULL, hot, 0, 0.002, 0.02);
+        access_register_one(cfg, "access/hot_stack", access_hot_stack, NULL, hot, 0, 0.002, 0.007);
+        access_register_one(cfg, "access/hot_heap", access_hot_heap, NULL, hot, 0, 0.002, 0.007);
         gcheap_bench_register(cfg, "access/hot_gc", access_hot_gc, NULL, hot.v, hot.n,
                               cfg->ram_bytes ? (int64_t)(cfg->ram_bytes / 8) : 0);
         access_register_one(cfg, "access/cold_heap_mmap", access_cold_run, (void *)&access_cold_mmap_v,
-                            cold, 0, 0.01, 0.03);
+                            cold, 0, 0.01, 0.01);
         access_register_one(cfg, "access/cold_heap_populate", access_cold_run, (void *)&access_cold_populate_v,
-                            cold, 0, 0.01, 0.03);
+                            cold, 0, 0.01, 0.01);
         access_register_one(cfg, "access/cold_heap_thp", access_cold_run, (void *)&access_cold_thp_v,
-                            cold, access_huge_min(PAGES_THP), 0.01, 0.03);
+                            cold, access_huge_min(PAGES_THP), 0.01, 0.01);
         access_register_one(cfg, "access/cold_heap_hugetlb", access_cold_run, (void *)&access_cold_hugetlb_v,
-                            cold, access_huge_min(PAGES_HUGETLB), 0.01, 0.03);
+                            cold, access_huge_min(PAGES_HUGETLB), 0.01, 0.01);
     }
     access_register_one(cfg, "access/cold_heap_malloc", access_cold_run, (void *)&access_cold_malloc_v,
-                        cold, 0, 0.01, 0.03);
-    access_register_one(cfg, "access/cold_stack_touched", access_cold_stack_touched, NULL, cold, 0, 0.01, 0.03);
+                        cold, 0, 0.01, 0.01);
+    access_register_one(cfg, "access/cold_stack_touched", access_cold_stack_touched, NULL, cold, 0, 0.01, 0.01);
 }
 
 /* ---- access_summary.csv ---- */

@@ -341,7 +341,7 @@ static void alloc_register_variant(const alloc_variant *v, const bench_config *c
         int64_t args[2] = {sizes[i], alloc_batch_for(sizes[i], cfg->ram_bytes)};
         cbench_args(b, args, batch ? 2 : 1);
     }
-    measure_timing(b, cfg, 0.01, 0.03);
+    measure_timing(b, cfg, 0.01, 0.01);
 }
 
 static void alloc_register(const bench_config *cfg, char *why, size_t whylen)

@@ -516,6 +516,7 @@ static const char *const gc_malloc_args[] = {"live_bytes", "object_bytes", "work
 static struct {
     const topo *topo;
     int quick;
+    int repetitions;         /* of the live sets below GC_BIG_LIVE (fixed work) */
     char cpus[256];          /* allowed CPUs, passed to the child */
     struct gc_baseline {     /* allocs/s of every gc/malloc run (each repetition) so far */
         int64_t live, object, work;
@@ -792,8 +793,7 @@ static cbench_bench *gc_register_variant(const gc_variant *v, const char *const 
     cbench_iterations(b, 1);
     cbench_use_manual_time(b);
     cbench_unit(b, CBENCH_MS);
-    if (big)
-        cbench_repetitions(b, 1);
+    cbench_repetitions(b, big ? 1 : gc_run.repetitions);
     return b;
 }
 
@@ -831,6 +831,7 @@ static void gc_register(const bench_config *cfg, char *why, size_t whylen)
     (void)whylen;
     gc_run.topo = cfg->topo;
     gc_run.quick = cfg->quick;
+    gc_run.repetitions = bench_fixed_work_repetitions(cfg);
     topo_format_cpulist(topo_allowed(cfg->topo), gc_run.cpus, sizeof gc_run.cpus);
     gc_plan plan;
     gc_plan_build(cfg, &plan);

@@ -572,7 +572,7 @@ static const go_child *go_micro_results(void)
     go_micro_spec(spec, sizeof spec);
     snprintf(reps, sizeof reps, "%d", go_run.reps);
     const char *args[] = {"-mode", "micro", "-run", spec, "-reps", reps,
-                          "-min-time", go_run.quick ? "10ms" : "40ms", "-sync"};
+                          "-min-time", go_run.quick ? "10ms" : "15ms", "-sync"};
     int benches = 0;
     for (int i = 0; i < GO_MICRO_COUNT; i++)
         benches += go_micros[i].registered * 8;

@@ -309,7 +309,7 @@ static void passing_register(const bench_config *cfg, char *why, size_t whylen)
         cbench_arg_names(b, names, 1);
         for (int k = 0; k < PASSING_SIZE_COUNT; k++)
             cbench_arg(b, passing_sizes[k]);
-        measure_timing(b, cfg, 0.01, 0.03);
+        measure_timing(b, cfg, 0.01, 0.01);
     }
 }
 

@@ -17,6 +17,12 @@
  * run (iterations and aggregates) to the C callback.  The user's own
  * --benchmark_out keeps working: libbenchmark handles it as usual.
  *
+ * Names are stable: libbenchmark appends the run settings a benchmark chose
+ * for itself to its name (min_time:0.050, iterations:N, repeats:N,
+ * manual_time), which differ between a --quick and a default run; the
+ * reporters (console, gbench.json, results.csv) and `memprobe list` get the
+ * name without them, "<family>/<variant>/<args>", the same in every mode.
+ *
  * libbenchmark state machine notes (1.7.1, built with assertions on in
  * Debian): PauseTiming/ResumeTiming abort when misused, a function must not
  * return before KeepRunningBatch() returned false unless it skipped with an
@@ -338,12 +344,13 @@ extern "C" cbench_bench *cbench_register(const char *name, cbench_fn fn, void *u
     return b;
 }
 
-extern "C" void cbench_register_native_overhead(const char *name)
+extern "C" cbench_bench *cbench_register_native_overhead(const char *name)
 {
     if (!name || !name_selected(name))
-        return;
+        return nullptr;
     cbench_bench *b = registry_add(name, nullptr, nullptr);
     b->gb = benchmark::RegisterBenchmark(name, native_overhead_loop);
+    return b;
 }
 
 extern "C" void cbench_args(cbench_bench *b, const int64_t *values, int n)
@@ -552,8 +559,40 @@ double per_iteration_ns(double adjusted, benchmark::TimeUnit unit)
     return adjusted / benchmark::GetTimeUnitMultiplier(unit) * 1e9;
 }
 
-/* Forwards every report to the display and JSON reporters, prints progress
- * on stderr and hands each run to the C callback. */
+/* The run's name without the settings libbenchmark appends (see the head
+ * of this file); BenchmarkName is documented to be cleared field by field. */
+void strip_run_settings(benchmark::BenchmarkName &name)
+{
+    name.min_time.clear();
+    name.min_warmup_time.clear();
+    name.iterations.clear();
+    name.repetitions.clear();
+    name.time_type.clear();
+}
+
+/* A line of --benchmark_list_tests output ("<function>/<args>/<settings>")
+ * cut after the arguments of the registered benchmark it names. */
+std::string stable_listed_name(const std::string &line)
+{
+    const cbench_bench *best = nullptr;
+    for (const auto &b : registry().pending) {
+        size_t n = b->name.size();
+        bool names_it = line.compare(0, n, b->name) == 0 && (line.size() == n || line[n] == '/');
+        if (names_it && (!best || n > best->name.size()))
+            best = b.get();
+    }
+    if (!best)
+        return line;
+    size_t end = best->name.size();
+    for (size_t i = 0; i < best->arg_width && end < line.size(); i++) {
+        size_t next = line.find('/', end + 1);
+        end = next == std::string::npos ? line.size() : next;
+    }
+    return line.substr(0, end);
+}
+
+/* Forwards every report, under its stable name, to the display and JSON
+ * reporters, prints progress on stderr and hands each run to the C callback. */
 class ForwardingReporter : public benchmark::BenchmarkReporter {
 public:
     ForwardingReporter(benchmark::BenchmarkReporter *display, benchmark::BenchmarkReporter *json,
@@ -568,8 +607,11 @@ public:
         return ok;
     }
 
-    void ReportRuns(const std::vector<Run> &runs) override
+    void ReportRuns(const std::vector<Run> &reported) override
     {
+        std::vector<Run> runs(reported);
+        for (Run &run : runs)
+            strip_run_settings(run.run_name);
         display_->ReportRuns(runs);
         if (json_)
             json_->ReportRuns(runs);
@@ -705,7 +747,14 @@ extern "C" size_t cbench_run(const char *json_path, cbench_result_fn on_result, 
     benchmark::BenchmarkReporter *display = benchmark::CreateDefaultDisplayReporter();
     ForwardingReporter forward(display, json.get(), on_result, ctx, pending_runs());
     registry().outcomes.clear();
+    std::ostringstream listed;   /* --benchmark_list_tests prints into the reporter's stream */
+    forward.SetOutputStream(&listed);
     size_t n = benchmark::RunSpecifiedBenchmarks(&forward);
+    if (benchmark::FLAGS_benchmark_list_tests) {
+        std::istringstream lines(listed.str());
+        for (std::string line; std::getline(lines, line);)
+            std::printf("%s\n", stable_listed_name(line).c_str());
+    }
     if (json) {
         json_file.close();
         if (json_file.fail()) {

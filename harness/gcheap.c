@@ -123,7 +123,7 @@ void gcheap_bench_register(const bench_config *cfg, const char *name, cbench_fn 
         cbench_arg_names(b, names, 1);
         cbench_arg(b, sizes[i]);
         cbench_use_manual_time(b);
-        measure_repetitions(b, cfg);
+        measure_fixed_work_repetitions(b, cfg);
         cbench_iterations(b, iterations > GCHEAP_BENCH_MIN_ITERATIONS ? iterations : GCHEAP_BENCH_MIN_ITERATIONS);
     }
 }

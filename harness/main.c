@@ -47,6 +47,7 @@ typedef struct run_options {
     const char *filter;
     int quick;
     int repetitions;
+    int repetitions_given;    /* --repetitions was on the command line */
     const char *counters;
     const char *counters_backend;
     const char *cpus;
@@ -88,7 +89,7 @@ static void print_main_help(FILE *out)
           "  plot RUN   draw the plots of a run folder\n"
           "  claims FILE... [RUN]  evaluate claim files against a run\n"
           "  report [RUN]          rebuild report.md and report.html of a run\n"
-          "  compare A B           compare two run folders\n"
+          "  compare RUN RUN...    compare run folders (machines), ratios and significance\n"
           "\n"
           "`memprobe COMMAND --help` describes each command; --version prints the version.\n",
           out);
@@ -102,7 +103,8 @@ static void print_run_help(FILE *out)
           "                       (POSIX extended regex)\n"
           "  --quick              a short run of every family (under 60 s on 2 cores)\n"
           "  --repetitions N      repeat each benchmark N times (aggregates: mean, median,\n"
-          "                       stddev, cv); default 1 with --quick, else 3\n"
+          "                       stddev, cv); default 1 with --quick, else 9 (5 for a\n"
+          "                       collected heap of fixed volume)\n"
           "  --counters SPEC      counter groups or PAPI events: core,cache,sw (default),\n"
           "                       none, or names such as PAPI_TOT_CYC,perf::PAGE-FAULTS\n"
           "  --counters-backend B auto (PAPI first, the kernel's generic events where PAPI\n"
@@ -221,6 +223,7 @@ static void parse_run_options(int argc, char **argv, run_options *o)
             o->quick = 1;
         } else if (args_option_is(a, "--repetitions")) {
             o->repetitions = parse_repetitions(take_value(argc, argv, &i, "--repetitions"));
+            o->repetitions_given = 1;
         } else if (args_option_is(a, "--counters")) {
             o->counters = take_value(argc, argv, &i, "--counters");
         } else if (args_option_is(a, "--counters-backend")) {
@@ -244,7 +247,15 @@ static void parse_run_options(int argc, char **argv, run_options *o)
         }
     }
     if (!o->repetitions)
-        o->repetitions = o->quick ? 1 : 3;
+        o->repetitions = o->quick ? 1 : BENCH_DEFAULT_REPETITIONS;
+}
+
+/* Repetitions of benchmarks whose one repetition is a fixed amount of work. */
+static int fixed_work_repetitions(const run_options *o)
+{
+    if (o->repetitions_given || o->repetitions < BENCH_FIXED_WORK_REPETITIONS)
+        return o->repetitions;
+    return BENCH_FIXED_WORK_REPETITIONS;
 }
 
 static void compile_filter(const char *filter, regex_t *re)
@@ -487,6 +498,7 @@ static void run_prepare(int argc, char **argv, run_state *s)
     const char *allocator = s->o.child_allocator ? s->o.child_allocator : "glibc";
     s->rows = results_new(allocator);
     s->cfg = (bench_config){.topo = s->t, .quick = s->o.quick, .repetitions = s->o.repetitions,
+                            .fixed_work_repetitions = fixed_work_repetitions(&s->o),
                             .ram_bytes = sysinfo_ram_bytes(), .run_dir = run_dir, .allocator = allocator};
     s->per_allocator = select_benchmarks(&s->cfg, &s->o, &s->re, s->rows);
     if (s->o.benchmark_filter && cbench_registered_count() > 0 && cbench_selected_count() == 0)
@@ -536,7 +548,7 @@ static int run_open_folder(run_state *s)
     for (int i = 0; i < counters_derived_count() && n < 64; i++)
         counters[n++] = counters_derived_column(i);
     s->journal = journal_create(run_dir, counters, n, err, sizeof err);
-    if (!s->journal || bench_families_write_json(run_dir, err, sizeof err) != 0) {
+    if (!s->journal || bench_families_write_json(run_dir, &s->cfg, err, sizeof err) != 0) {
         fprintf(stderr, "memprobe: %s\n", err);
         return -1;
     }

@@ -35,16 +35,15 @@ void measure_report_checksum(cbench_state *st, uint64_t got, uint64_t expected)
         cbench_error(st, "checksum mismatch: the measured work was not done as claimed");
 }
 
-void measure_repetitions(cbench_bench *b, const bench_config *cfg)
+void measure_fixed_work_repetitions(cbench_bench *b, const bench_config *cfg)
 {
-    if (cfg->repetitions > 1)
-        cbench_repetitions(b, cfg->repetitions);
-    else if (!cfg->quick)
-        cbench_repetitions(b, 3);
+    if (bench_fixed_work_repetitions(cfg) > 1)
+        cbench_repetitions(b, bench_fixed_work_repetitions(cfg));
 }
 
 void measure_timing(cbench_bench *b, const bench_config *cfg, double quick_min_s, double full_min_s)
 {
     cbench_min_time(b, cfg->quick ? quick_min_s : full_min_s);
-    measure_repetitions(b, cfg);
+    if (cfg->repetitions > 1)
+        cbench_repetitions(b, cfg->repetitions);
 }

@@ -49,7 +49,33 @@ const bench_family *bench_family_at(size_t i)
     return i < REGISTRY_COUNT ? registry_families[i] : NULL;
 }
 
-int bench_families_write_json(const char *dir, char *err, size_t errlen)
+/* The value an option has now (what the command line set, else its default). */
+static json_object *bench_option_json(const bench_option *o)
+{
+    if (!o->target)
+        return NULL;
+    switch (o->kind) {
+    case BENCH_OPT_FLAG: return json_object_new_boolean(*(const int *)o->target);
+    case BENCH_OPT_INT: return json_object_new_int64(*(const long long *)o->target);
+    case BENCH_OPT_SIZE: return json_object_new_uint64(*(const unsigned long long *)o->target);
+    case BENCH_OPT_DOUBLE: return json_object_new_double(*(const double *)o->target);
+    case BENCH_OPT_STRING: {
+        const char *v = *(const char *const *)o->target;
+        return v ? json_object_new_string(v) : NULL;
+    }
+    }
+    return NULL;
+}
+
+static json_object *bench_family_options_json(const bench_family *f)
+{
+    json_object *options = json_object_new_object();
+    for (const bench_option *o = f->options; o && o->name; o++)
+        json_object_object_add(options, o->name, bench_option_json(o));
+    return options;
+}
+
+int bench_families_write_json(const char *dir, const bench_config *cfg, char *err, size_t errlen)
 {
     json_object *list = json_object_new_array();
     for (size_t i = 0; i < REGISTRY_COUNT; i++) {
@@ -60,9 +86,15 @@ int bench_families_write_json(const char *dir, char *err, size_t errlen)
         json_object_object_add(o, "description", json_object_new_string(f->description ? f->description : ""));
         json_object_object_add(o, "min_cpus", json_object_new_int(f->min_cpus));
         json_object_object_add(o, "per_allocator", json_object_new_boolean(f->flags & BENCH_FAMILY_PER_ALLOCATOR));
+        json_object_object_add(o, "options", bench_family_options_json(f));
         json_object_array_add(list, o);
     }
     json_object *root = json_object_new_object();
+    json_object *settings = json_object_new_object();
+    json_object_object_add(settings, "quick", json_object_new_boolean(cfg->quick));
+    json_object_object_add(settings, "repetitions", json_object_new_int(cfg->repetitions));
+    json_object_object_add(settings, "fixed_work_repetitions", json_object_new_int(cfg->fixed_work_repetitions));
+    json_object_object_add(root, "settings", settings);
     json_object_object_add(root, "families", list);
     size_t len;
     const char *text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY, &len);

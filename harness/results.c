@@ -247,6 +247,11 @@ results_row_kind results_row_kind_of(const output_table *t, size_t r)
     return RESULTS_ROW_ITERATION;
 }
 
+int results_arg_is_cpu(const char *name)
+{
+    return strcmp(name, "cpu") == 0 || strncmp(name, "cpu_", 4) == 0;
+}
+
 int results_cell_number(const output_table *t, size_t r, const char *column, double *v)
 {
     return output_parse_number(output_table_cell(t, r, column), v);

@@ -370,17 +370,16 @@ static int rundir_make_explicit(const char *base, const char *given, int replace
     return 0;
 }
 
-/* Can a file be made in path?  0, or -1 with err. */
-static int rundir_probe_writable(const char *path, const char *shown, char *err, size_t errlen)
+int rundir_writable(const char *path, const char *label, const char *shown, char *err, size_t errlen)
 {
     char probe[PATH_MAX];
     if (snprintf(probe, sizeof probe, "%s/.memprobe-write-test.tmp.%ld", path, (long)getpid()) >= (int)sizeof probe) {
-        snprintf(err, errlen, "--out '%s': path too long", shown);
+        snprintf(err, errlen, "%s'%s': path too long", label, shown);
         return -1;
     }
     int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
     if (fd < 0) {
-        snprintf(err, errlen, "--out '%s': folder is not writable: %s", shown, strerror(errno));
+        snprintf(err, errlen, "%s'%s': folder is not writable: %s", label, shown, strerror(errno));
         return -1;
     }
     close(fd);
@@ -403,7 +402,7 @@ rundir *rundir_take(const char *base, const char *out, int replace, char *err, s
     const char *shown = out ? out : path;
     if (rundir_lock(d) != 0) {
         snprintf(err, errlen, "--out '%s': another memprobe is writing into it right now", shown);
-    } else if (rundir_probe_writable(path, shown, err, errlen) == 0 &&
+    } else if (rundir_writable(path, "--out ", shown, err, errlen) == 0 &&
                (made || rundir_kind(path) != 1 || rundir_remove_run(path, shown, err, errlen) == 0)) {
         long n = rundir_scan(path, 1, &d->before);
         d->nbefore = n > 0 ? (size_t)n : 0;
@@ -482,9 +481,14 @@ int rundir_in_base(const char *base, const char *dir)
 
 int rundir_point_latest(const char *base, const char *run_dir)
 {
+    return rundir_point_link(base, RUNDIR_LATEST, run_dir);
+}
+
+int rundir_point_link(const char *base, const char *name, const char *run_dir)
+{
     char link[PATH_MAX], tmp[PATH_MAX], copy[PATH_MAX];
-    snprintf(link, sizeof link, "%s/%s", base, RUNDIR_LATEST);
-    snprintf(tmp, sizeof tmp, "%s/.latest.tmp.%ld", base, (long)getpid());
+    snprintf(link, sizeof link, "%s/%s", base, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", base, name, (long)getpid());
     snprintf(copy, sizeof copy, "%s", run_dir);
     const char *target = basename(copy);   /* run_dir sits in base (rundir_in_base) */
     unlink(tmp);

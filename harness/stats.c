@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/xalloc.h"
+
 static int stats_cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -195,4 +197,24 @@ double stats_mann_whitney_p(const double *a, size_t na, const double *b, size_t 
         p = erfc(z / sqrt(2.0));       /* 2 * normal survival function */
     }
     return p > 1 ? 1 : p < 0 ? 0 : p;
+}
+
+double stats_mann_whitney_min_p(size_t na, size_t nb)
+{
+    if (na == 0 || nb == 0)
+        return NAN;
+    double *v = xalloc_malloc((na + nb) * sizeof *v);
+    for (size_t i = 0; i < na + nb; i++)
+        v[i] = (double)i;
+    double p = stats_mann_whitney_p(v, na, v + na, nb, NULL);
+    free(v);
+    return p;
+}
+
+size_t stats_mann_whitney_min_n(double alpha)
+{
+    size_t n = 1;
+    while (n < 64 && !(stats_mann_whitney_min_p(n, n) < alpha))
+        n++;
+    return n;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deps.sh — install what memprobe needs to build, run and test, if missing.
 # Debian/Ubuntu (apt-get) or Fedora/RHEL (dnf); through sudo when not root.
-# Usage: scripts/deps.sh [build|run|test|all]   (prints one line per install)
+# Usage: scripts/deps.sh [build|run|test|fleet|all]   (prints one line per install)
+# fleet: a one-node Slurm for `make fleet-test` (munge, slurmctld, slurmd, the
+# client commands, python3 to check the comparison); optional in `all`.
 set -euo pipefail
 what=${1:-all}
 
@@ -38,6 +40,13 @@ deb_test=(
 # a GPU library that speaks when PAPI probes for GPUs (Slurm's packages pull it
 # in): test_cli checks memprobe's output stays its own with it present
 [ "$(dpkg --print-architecture 2>/dev/null)" = amd64 ] && deb_test+=("librocm-smi64-1:/usr/lib/librocm_smi64.so.1")
+deb_fleet=(
+  "munge:/usr/sbin/munged"
+  "slurmctld:/usr/sbin/slurmctld"
+  "slurmd:/usr/sbin/slurmd"
+  "slurm-client:/usr/bin/sbatch"
+  "python3:/usr/bin/python3"
+)
 rpm_build=(
   "gcc-c++:/usr/bin/g++" "pkgconf-pkg-config:/usr/bin/pkg-config" "papi-devel:/usr/include/papi.h"
   "hwloc-devel:/usr/include/hwloc.h" "google-benchmark-devel:/usr/include/benchmark/benchmark.h"
@@ -46,6 +55,8 @@ rpm_build=(
 )
 rpm_run=( "golang:/usr/bin/go" "gnuplot:/usr/bin/gnuplot" "jemalloc:/usr/lib64/libjemalloc.so.2" "mimalloc:/usr/lib64/libmimalloc.so.2"
   "gperftools-libs:/usr/lib64/libtcmalloc_minimal.so.4" "hwloc:/usr/bin/lstopo-no-graphics" )
+rpm_fleet=( "munge:/usr/sbin/munged" "slurm-slurmctld:/usr/sbin/slurmctld" "slurm-slurmd:/usr/sbin/slurmd"
+  "slurm:/usr/bin/sbatch" "python3:/usr/bin/python3" )
 rpm_test=( "libcmocka-devel:/usr/include/cmocka.h" "clang:/usr/bin/clang" "chromium:/usr/bin/chromium-browser"
   "cppcheck:/usr/bin/cppcheck" "clang-tools-extra:/usr/bin/clang-tidy"
   "valgrind:/usr/bin/valgrind" "libasan:/usr/lib64/libasan.so.8" "libubsan:/usr/lib64/libubsan.so.1"
@@ -71,8 +82,9 @@ case "$what" in
   build) collect ${fam}_build ;;
   run)   collect ${fam}_build; collect ${fam}_run ;;
   test)  collect ${fam}_build; collect ${fam}_run; collect ${fam}_test ;;
-  all)   collect ${fam}_build; collect ${fam}_run; collect ${fam}_test ;;
-  *) echo "deps: unknown argument '$what'; accepted: build, run, test, all" >&2; exit 2 ;;
+  fleet) collect ${fam}_fleet ;;
+  all)   collect ${fam}_build; collect ${fam}_run; collect ${fam}_test; collect ${fam}_fleet ;;
+  *) echo "deps: unknown argument '$what'; accepted: build, run, test, fleet, all" >&2; exit 2 ;;
 esac
 [ ${#missing[@]} -eq 0 ] && exit 0
 
@@ -80,9 +92,12 @@ echo "deps: installing ${missing[*]}"
 if [ $fam = deb ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo_cmd[@]}" apt-get update -qq >/dev/null
-  # chromium and librocm-smi64-1 are optional (their tests skip without them): never fail on them alone
+  # chromium, librocm-smi64-1 and the fleet packages are optional (the report
+  # test, test_cli's GPU-library check and fleet-test skip without them): never
+  # fail on them alone
+  optional=" chromium librocm-smi64-1 ${deb_fleet[*]%%:*} "
   "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
-    rest=(); for p in "${missing[@]}"; do [ "$p" = chromium ] || [ "$p" = librocm-smi64-1 ] || rest+=("$p"); done
+    rest=(); for p in "${missing[@]}"; do [[ $optional == *" $p "* ]] || rest+=("$p"); done
     [ ${#rest[@]} -eq 0 ] || "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${rest[@]}" >/dev/null
   }
 else

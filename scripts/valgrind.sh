@@ -51,7 +51,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 check memprobe-run ./bin/memprobe run --quick --filter 'harness/clock_now' --out "$work/run"
 cp -r tests/fixtures/run-a "$work/run-a"
 check memprobe-report ./bin/memprobe report "$work/run-a"
-check memprobe-compare ./bin/memprobe compare --out "$work" tests/fixtures/run-a tests/fixtures/run-b
+check memprobe-compare ./bin/memprobe compare --out "$work/compare" tests/fixtures/compare/a tests/fixtures/compare/b tests/fixtures/compare/c
 check memprobe-topo ./bin/memprobe topo
 
 [ $fail -eq 0 ] && echo "valgrind: clean"

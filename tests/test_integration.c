@@ -7,7 +7,8 @@
  * reader); SIGINT keeps completed rows and marks the run incomplete; two runs
  * at once get separate folders; a run of the pair families derives its
  * comparison columns from rows of the same repetition and marks every pair
- * row from the placement probes recorded in machine.json.
+ * row from the placement probes recorded in machine.json; a --quick and a
+ * default run name their benchmarks alike.
  */
 #include "testutil.h"
 
@@ -34,6 +35,11 @@ static int teardown(void **state)
     (void)state;
     testutil_run(NULL, "rm -rf %s", scratch);
     return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static json_object *read_json(const char *dir, const char *name)
@@ -347,6 +353,81 @@ static void test_two_runs_at_once(void **state)
     free(out);
 }
 
+/* The names of gbench.json's iteration entries, sorted, one a line. */
+static char *gbench_names(const char *dir)
+{
+    json_object *g = read_json(dir, "gbench.json"), *benchmarks;
+    assert_non_null(g);
+    assert_true(json_object_object_get_ex(g, "benchmarks", &benchmarks));
+    size_t n = json_object_array_length(benchmarks), k = 0;
+    char **names = xalloc_calloc(n + 1, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        json_object *b = json_object_array_get_idx(benchmarks, i), *type, *name, *run_name;
+        assert_true(json_object_object_get_ex(b, "run_type", &type));
+        if (strcmp(json_object_get_string(type), "iteration") != 0)
+            continue;
+        assert_true(json_object_object_get_ex(b, "name", &name));
+        assert_true(json_object_object_get_ex(b, "run_name", &run_name));
+        assert_string_equal(json_object_get_string(name), json_object_get_string(run_name));
+        int seen = 0;
+        for (size_t j = 0; j < k && !seen; j++)
+            seen = strcmp(names[j], json_object_get_string(name)) == 0;
+        if (!seen)
+            names[k++] = xalloc_strdup(json_object_get_string(name));
+    }
+    qsort(names, k, sizeof *names, cmp_names);
+    char *text = xalloc_strdup("");
+    for (size_t i = 0; i < k; i++) {
+        char *next = output_strdupf("%s%s\n", text, names[i]);
+        free(text);
+        text = next;
+    }
+    xalloc_free_list(names, k);
+    json_object_put(g);
+    return text;
+}
+
+/* A --quick and a default run name every benchmark alike in gbench.json,
+ * results.csv and `memprobe list`: libbenchmark's per-benchmark settings
+ * (min_time:0.050 for the ladder, iterations:N, repeats:N and manual_time
+ * for a collected-heap run) stay out of the names, so compare.py and
+ * memprobe compare match a quick run against a default one. */
+static void test_names_stable_across_modes(void **state)
+{
+    (void)state;
+    const char *select = "--filter '^(latency/chase|access/hot_gc)$' --benchmark_filter='(working_set|size):4096/'";
+    char dirs[2][256], *names[2];
+    for (int quick = 0; quick < 2; quick++) {
+        char *out;
+        snprintf(dirs[quick], sizeof dirs[quick], "%s/names-%s", scratch, quick ? "quick" : "default");
+        int rc = testutil_run(&out, "%s run %s %s --out %s", bin, quick ? "--quick" : "", select, dirs[quick]);
+        if (rc != 0)
+            fail_msg("%s", out);
+        free(out);
+        names[quick] = gbench_names(dirs[quick]);
+    }
+    assert_string_equal(names[0], "access/hot_gc/size:4096\nlatency/chase/working_set:4096\n");
+    assert_string_equal(names[1], names[0]);
+    for (int quick = 0; quick < 2; quick++) {
+        output_table *t = testutil_read_csv(dirs[quick], "results.csv");
+        assert_non_null(t);
+        for (size_t r = 0; r < output_table_row_count(t); r++)
+            assert_non_null(strstr(names[0], output_table_cell(t, r, "benchmark")));
+        output_table_free(t);
+    }
+    free(names[0]);
+    free(names[1]);
+    char *lists[2];
+    for (int quick = 0; quick < 2; quick++) {
+        assert_int_equal(testutil_run(&lists[quick], "%s list %s %s | sed -n '/^benchmarks/,$p' | tail -n +2", bin,
+                                      quick ? "--quick" : "", select), 0);
+    }
+    assert_string_equal(lists[0], "latency/chase/working_set:4096\naccess/hot_gc/size:4096\n");
+    assert_string_equal(lists[1], lists[0]);
+    free(lists[0]);
+    free(lists[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -356,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_sigint_keeps_rows),
         cmocka_unit_test(test_two_runs_at_once),
         cmocka_unit_test(test_pair_families_run),
+        cmocka_unit_test(test_names_stable_across_modes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,6 +25,10 @@ typedef void (*report_note_fn)(void *ctx, const char *what);
 int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn note, void *ctx);
 /* The end of every run: report_build with plots. */
 int report_after_run(const char *run_dir, FILE *out, report_note_fn note, void *ctx);
+/* Every claim file of the data folder (claims/NAME.ini), loaded; NULL when
+ * there is none or one does not parse, with why in note (the parse error is
+ * also printed on out).  Free with claims_free. */
+struct claims_set *report_load_claims(char *note, size_t notelen, FILE *out);
 
 #ifdef __cplusplus
 }

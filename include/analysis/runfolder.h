@@ -79,6 +79,12 @@ const char *runfolder_known_family(const runfolder *r, size_t i);
 /* What that build said family measures (its description, else its one-line
  * help); NULL when families.json does not name it. */
 const char *runfolder_family_description(const runfolder *r, const char *family);
+/* The run's settings from families.json ("settings": quick, repetitions);
+ * NULL when the folder does not record them (an older run). */
+struct json_object *runfolder_settings(const runfolder *r);
+/* The value of each of family's options in this run (families.json
+ * "options"); NULL when not recorded. */
+struct json_object *runfolder_family_options(const runfolder *r, const char *family);
 
 #ifdef __cplusplus
 }

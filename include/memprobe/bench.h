@@ -44,15 +44,38 @@ typedef struct bench_option {
     const char *const *choices;
 } bench_option;
 
+/* Repetitions of a default run (no --repetitions, no --quick): enough for
+ * `memprobe compare` to call a real 10 % difference between two default runs
+ * significant (two-sided Mann-Whitney U, alpha 0.05; 3 against 3 cannot go
+ * below p = 0.1).  Families keep a default run's time by making each
+ * repetition shorter. */
+#define BENCH_DEFAULT_REPETITIONS 9
+/* Repetitions of a default run for benchmarks whose repetition is a fixed
+ * amount of work that cannot be made shorter without changing what is
+ * measured (a collected heap of fixed volume in a child process): fewer,
+ * still enough for the U test (5 against 5 reaches p = 0.008). */
+#define BENCH_FIXED_WORK_REPETITIONS 5
+
 /* What the run gives a family. */
 typedef struct bench_config {
     const topo *topo;        /* allowed CPUs, pair classes */
     int quick;               /* --quick: keep the family within the quick budget */
-    int repetitions;         /* --repetitions (1 when not given) */
+    int repetitions;         /* --repetitions (BENCH_DEFAULT_REPETITIONS when not
+                                given, 1 with --quick) */
+    int fixed_work_repetitions;  /* for benchmarks whose one repetition is a fixed
+                                    amount of work: --repetitions when given, else
+                                    at most BENCH_FIXED_WORK_REPETITIONS */
     unsigned long long ram_bytes;   /* physical RAM, for caps */
     const char *run_dir;     /* the run folder being written */
     const char *allocator;   /* "glibc" or the LD_PRELOADed allocator's name */
 } bench_config;
+
+/* cfg->fixed_work_repetitions, or cfg->repetitions where it was left 0. */
+static inline int bench_fixed_work_repetitions(const bench_config *cfg)
+{
+    int n = cfg->fixed_work_repetitions > 0 ? cfg->fixed_work_repetitions : cfg->repetitions;
+    return n > 0 ? n : 1;
+}
 
 /* Family flags. */
 enum bench_family_flags {
@@ -84,11 +107,13 @@ size_t bench_family_count(void);
 const bench_family *bench_family_at(size_t i);
 const bench_family *bench_family_find(const char *name);
 
-/* Write dir/families.json: each family's name, help, description, min_cpus
- * and per_allocator flag, so that what reads the run folder later (the
- * report) describes the families as the build that ran them did.
- * 0, or -1 with err. */
-int bench_families_write_json(const char *dir, char *err, size_t errlen);
+/* Write dir/families.json: each family's name, help, description, min_cpus,
+ * per_allocator flag and the value of each of its options in this run
+ * ("options"), and the run's settings (cfg: quick, repetitions), so that
+ * what reads the run folder later describes the families as the build that
+ * ran them did (the report) and can tell runs made with other settings apart
+ * (compare).  0, or -1 with err. */
+int bench_families_write_json(const char *dir, const bench_config *cfg, char *err, size_t errlen);
 
 /* Find a family option by name across all families (NULL if none). */
 const bench_option *bench_option_find(const char *name, const bench_family **owner);

@@ -172,8 +172,9 @@ static inline void cbench_escape(const void *p) { __asm__ volatile("" : : "g"(p)
 /* All outstanding writes must be considered visible to unknown code. */
 static inline void cbench_clobber_memory(void) { __asm__ volatile("" : : : "memory"); }
 
-/* The harness family's native C++ loop, exported for the wrapper benchmark. */
-void cbench_register_native_overhead(const char *name);
+/* The harness family's native C++ loop, exported for the wrapper benchmark;
+ * NULL when --filter deselects it (settings as for cbench_register). */
+cbench_bench *cbench_register_native_overhead(const char *name);
 
 #ifdef __cplusplus
 }

@@ -73,8 +73,8 @@ int gcheap_mutator_abandoned(void);
 
 /* Register name (with fn and user) once per size: one "size" argument,
  * GCHEAP_BENCH_RUN_BYTES / size iterations (at least 64), manual time, and
- * the run's repetitions (measure_repetitions).  Sizes above max_size are left
- * out (0: no bound). */
+ * the fixed-work repetitions (measure_fixed_work_repetitions).  Sizes above
+ * max_size are left out (0: no bound). */
 void gcheap_bench_register(const bench_config *cfg, const char *name, cbench_fn fn, void *user,
                            const int64_t *sizes, size_t n, int64_t max_size);
 

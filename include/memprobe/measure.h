@@ -93,13 +93,16 @@ void measure_report_checksum(cbench_state *st, uint64_t got, uint64_t expected);
 
 /* ---- timing policy ---- */
 
-/* Minimum time per run and repetitions: a quick run measures once for
- * quick_min_s; a full run uses full_min_s and 3 repetitions (so medians have
- * a spread) unless --repetitions asked for more. */
+/* Minimum time per repetition and the run's repetitions: a quick run
+ * measures once for quick_min_s; a default run repeats
+ * BENCH_DEFAULT_REPETITIONS times for full_min_s each (many short
+ * repetitions give the U test of `memprobe compare` its power), or
+ * --repetitions times. */
 void measure_timing(cbench_bench *b, const bench_config *cfg, double quick_min_s, double full_min_s);
-/* The repetitions part alone, for a benchmark with a fixed iteration count
- * (libbenchmark refuses a minimum time beside one). */
-void measure_repetitions(cbench_bench *b, const bench_config *cfg);
+/* The repetitions of a benchmark whose one repetition is a fixed amount of
+ * work (a fixed iteration count: libbenchmark refuses a minimum time beside
+ * one): cfg->fixed_work_repetitions. */
+void measure_fixed_work_repetitions(cbench_bench *b, const bench_config *cfg);
 
 #ifdef __cplusplus
 }

@@ -41,6 +41,11 @@ int results_column_is_fixed(const char *column);
 /* 1 when column is a fixed column that holds numbers (threads, repetition,
  * iterations, real_ns, cpu_ns, bytes_per_second, items_per_second). */
 int results_column_is_numeric(const char *column);
+/* 1 when a benchmark argument of this name holds an OS CPU number: "cpu"
+ * or "cpu_" followed by anything (cpu_a, cpu_b).  The name contract lets
+ * `memprobe compare` match rows measured on other CPU numbers (their pair
+ * class is compared instead). */
+int results_arg_is_cpu(const char *name);
 
 /* ---- building a run's rows ---- */
 

@@ -58,6 +58,11 @@ int rundir_remove_tree(const char *dir, const char *name);
 int rundir_in_base(const char *base, const char *dir);
 /* Point base/latest at run_dir (the link replaced atomically).  0 or -1. */
 int rundir_point_latest(const char *base, const char *run_dir);
+/* Point base/name at dir, which sits in base (rundir_in_base), the same way. */
+int rundir_point_link(const char *base, const char *name, const char *dir);
+/* 0 when a file can be made in path; else -1 with "<label>'shown': folder
+ * is not writable: why" (or "path too long") in err; label e.g. "--out ". */
+int rundir_writable(const char *path, const char *label, const char *shown, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

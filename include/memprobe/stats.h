@@ -14,9 +14,9 @@ extern "C" {
 #endif
 
 /* compare.py's thresholds: fewer repetitions per side than this and no
- * test is made; fewer than the optimum and the result is flagged. */
+ * test is made (with more, stats_mann_whitney_min_p says whether the test
+ * can reach alpha at all). */
 #define STATS_UTEST_MIN_REPETITIONS 2
-#define STATS_UTEST_OPTIMAL_REPETITIONS 9
 #define STATS_UTEST_ALPHA 0.05
 
 /* Sort v ascending (the one comparator of doubles). */
@@ -45,6 +45,13 @@ double stats_geomean(const double *v, size_t n);
  * correction.  Returns the p-value in [0, 1], NaN when either sample is
  * empty; *u (may be NULL) receives U of sample a. */
 double stats_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb, double *u);
+/* The smallest p-value stats_mann_whitney_p can give samples of na and nb
+ * values (no overlap at all): when it is at or above alpha, no difference
+ * can be significant whatever was measured.  NaN when either is 0. */
+double stats_mann_whitney_min_p(size_t na, size_t nb);
+/* The fewest values per side (n against n) for which stats_mann_whitney_p
+ * can fall below alpha (4 for alpha 0.05: 3 against 3 cannot go below 0.1). */
+size_t stats_mann_whitney_min_n(double alpha);
 
 #ifdef __cplusplus
 }
