@@ -879,7 +879,8 @@ size_t claims_measure(runfolder *run, const char *term, const char *by, claims_q
             snprintf(err, errlen, "%s", v.why);
             continue;
         }
-        (*out)[n++] = (claims_quantity){xalloc_strdup(by ? g.keys[i] : ""), v.value, v.nrows};
+        (*out)[n++] = (claims_quantity){xalloc_strdup(by ? g.keys[i] : ""),
+                                        by ? claims_group_label(by, g.keys[i]) : xalloc_strdup(""), v.value, v.nrows};
     }
     if (by && !g.n && s.table)
         snprintf(err, errlen, "no value of %s in the rows of %s", by, t.text);
@@ -896,7 +897,7 @@ size_t claims_measure(runfolder *run, const char *term, const char *by, claims_q
 void claims_quantities_free(claims_quantity *q, size_t n)
 {
     for (size_t i = 0; q && i < n; i++)
-        free(q[i].group);
+        xalloc_free_strings(2, q[i].group, q[i].label);
     free(q);
 }
 

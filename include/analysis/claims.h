@@ -96,6 +96,7 @@ size_t claims_list_dir(const char *dir, char ***paths);
  * rows, whole or per group. */
 typedef struct claims_quantity {
     char *group;              /* the group column's value ("" when not grouped) */
+    char *label;              /* the same as a reader says it ("1 MiB" for 1048576 in a *bytes column) */
     double value;
     size_t nrows;             /* rows whose values entered the statistic */
 } claims_quantity;
