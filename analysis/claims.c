@@ -793,6 +793,7 @@ static void claims_conclude(claims_verdict *v)
     }
     char *why = claims_unmeasured_reasons(v);
     v->nmeasurable = held + failed;
+    v->nheld = held;
     v->coverage = output_strdupf("%zu of %zu checks measurable%s%s", v->nmeasurable, v->ncheck, why ? ": " : "",
                                  why ? why : "");
     if (v->nmeasurable == 0) {
@@ -917,8 +918,11 @@ static const char *claims_mark(claims_outcome o)
 void claims_print_table(const claims_verdict *v, size_t n, FILE *out)
 {
     size_t counts[4] = {0};
-    fprintf(out, "%-28s %-20s %s\n", "CLAIM", "VERDICT", "WHAT IT SAYS / EVIDENCE");
     for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(v[i].file, v[i - 1].file) != 0) {
+            fprintf(out, "claims of %s:\n", v[i].file);
+            fprintf(out, "%-28s %-20s %s\n", "CLAIM", "VERDICT", "WHAT IT SAYS / COVERAGE / EVIDENCE");
+        }
         counts[v[i].outcome]++;
         fprintf(out, "%-28s %-20s %s\n", v[i].id, claims_outcome_name(v[i].outcome), v[i].claim);
         fprintf(out, "%-28s %-20s   coverage: %s\n", "", "", v[i].coverage);

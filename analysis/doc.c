@@ -110,12 +110,12 @@ void doc_list(doc *d, const char *const *items, size_t n, const char *css_class)
 
 void doc_details_begin(doc *d, const char *summary)
 {
-    fprintf(d->md, "<details><summary>");
-    doc_html_text(d->md, summary);
-    fprintf(d->md, "</summary>\n\n");
-    fprintf(d->html, "<details><summary>");
-    doc_html_text(d->html, summary);
-    fprintf(d->html, "</summary>\n");
+    FILE *both[] = {d->md, d->html};   /* the same tags in both: Markdown viewers render them */
+    for (int i = 0; i < 2; i++) {
+        fprintf(both[i], "<details><summary>");
+        doc_html_text(both[i], summary);
+        fprintf(both[i], "</summary>\n%s", both[i] == d->md ? "\n" : "");
+    }
 }
 
 void doc_details_end(doc *d)

@@ -149,9 +149,11 @@ static void keynumbers_ladder(runfolder *run, keynumbers_list *out)
     free(ns);
     for (int l = 2; l <= levels; l++) {
         size_t pick = n;
-        for (size_t i = 0; i < n; i++)
-            if (atof(q[i].group) <= sizes[l - 1] / 2 && atof(q[i].group) > sizes[l - 2])
+        for (size_t i = 0; i < n; i++) {
+            double ws = strtod(q[i].group, NULL);
+            if (ws <= sizes[l - 1] / 2 && ws > sizes[l - 2])
                 pick = i;
+        }
         if (pick == n)
             continue;
         ns = keynumbers_ns_text(q[pick].value);

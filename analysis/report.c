@@ -208,22 +208,25 @@ static void report_claim_cell(doc *d, const claims_verdict *c, int full)
     fprintf(d->html, "</td>");
 }
 
+/* The head of a claims table: claim, verdict, and third. */
+static void report_claims_table_begin(doc *d, const char *css_class, const char *third)
+{
+    fprintf(d->md, "| claim | verdict | %s |\n| --- | --- | --- |\n", third);
+    fprintf(d->html, "<table%s%s%s>\n<tr><th>claim</th><th>verdict</th><th>%s</th></tr>\n", css_class ? " class=\"" : "",
+            css_class ? css_class : "", css_class ? "\"" : "", third);
+}
+
 /* The summary's table for the verdicts first..end of one claim file:
  * claim, verdict, coverage. */
 static void report_claims_summary_table(doc *d, const claims_verdict *v, size_t first, size_t end)
 {
-    fprintf(d->md, "| claim | verdict | coverage |\n| --- | --- | --- |\n");
-    fprintf(d->html, "<table class=\"claims\">\n<tr><th>claim</th><th>verdict</th><th>coverage</th></tr>\n");
+    report_claims_table_begin(d, "claims", "coverage");
     for (size_t i = first; i < end; i++) {
         const claims_verdict *c = &v[i];
         report_claim_cell(d, c, 0);
         report_verdict_cell(d, claims_outcome_name(c->outcome), c->outcome, NULL);
-        size_t held = 0, failed = 0;
-        for (size_t j = 0; j < c->ncheck; j++) {
-            held += c->checks[j].outcome == CLAIMS_HOLDS;
-            failed += c->checks[j].outcome == CLAIMS_DOES_NOT_HOLD;
-        }
-        char *cov = output_strdupf("%zu hold, %zu fail%s; %s", held, failed, failed == 1 ? "s" : "", c->coverage);
+        size_t failed = c->nmeasurable - c->nheld;
+        char *cov = output_strdupf("%zu hold, %zu fail%s; %s", c->nheld, failed, failed == 1 ? "s" : "", c->coverage);
         fprintf(d->md, " ");
         doc_md_text(d->md, cov);
         fprintf(d->md, " |\n");
@@ -240,8 +243,7 @@ static void report_claims_summary_table(doc *d, const claims_verdict *v, size_t 
  * claim with its document and note, the verdict, every check's evidence. */
 static void report_claims_evidence_table(doc *d, const claims_verdict *v, size_t first, size_t end)
 {
-    fprintf(d->md, "| claim | verdict | evidence |\n| --- | --- | --- |\n");
-    fprintf(d->html, "<table>\n<tr><th>claim</th><th>verdict</th><th>evidence</th></tr>\n");
+    report_claims_table_begin(d, NULL, "evidence");
     for (size_t i = first; i < end; i++) {
         const claims_verdict *c = &v[i];
         report_claim_cell(d, c, 1);

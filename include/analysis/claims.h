@@ -64,6 +64,7 @@ typedef struct claims_verdict {
     claims_outcome outcome;
     char *reason;             /* not measurable: why; partly / does not hold: "K of M measurable checks hold"; else "" */
     size_t nmeasurable;       /* checks that could be judged */
+    size_t nheld;             /* of those, the ones that hold */
     char *coverage;           /* "3 of 6 checks measurable: <why the others are not>" */
     claims_check_result *checks;
     size_t ncheck;
