@@ -191,8 +191,8 @@ static void test_report_reads_top_down(void **state)
         "<h3>Evidence: go-memory-model.ini</h3>", "largest that does: 256 MiB",
         "<h3>How the key numbers were computed</h3>", "<h3>Per-benchmark numbers</h3>",
         "<details><summary>latency: per-benchmark table</summary>", "<h3>Machine</h3>",
-        "<details><summary>machine.json: AMD EPYC", "L1d 48 KiB x2, 1 CPU each; L2 1 MiB x2, 1 CPU each; L3 32 MiB, "
-        "shared by 2 CPUs", "</details>", "<h3>What could not be measured here</h3>",
+        "<details><summary>machine.json: AMD EPYC", ("L1d 48 KiB x2, 1 CPU each; L2 1 MiB x2, 1 CPU each; "
+         "L3 32 MiB, shared by 2 CPUs"), "</details>", "<h3>What could not be measured here</h3>",
     };
     assert_in_order(html, order, sizeof order / sizeof order[0]);
     /* coverage beside each verdict; a summary row per claim */
