@@ -1,80 +1,38 @@
 /*
- * claims.c — parse claim files (inih) and evaluate their checks against a
- * run folder.  Parsing collects every key with its line first (a custom
- * reader counts lines and notes section headers, so any error can name
- * file:line), then builds claims and parses check expressions.  Evaluation
- * selects rows by column filters, reduces a metric with a statistic
- * (median by default), optionally divides two such terms, and compares.
+ * claims.c — judging claims (parsed by claims_parse.c) against a run folder.
+ *
+ * A term selects rows of a table (results.csv or a side CSV) by column
+ * filters and reduces one column with a statistic; a check compares one
+ * term, or the ratio of two, with a bound — whole, or per group of a column
+ * (`by`), after its control (a second comparison that must show the effect
+ * for the check to mean anything).  The rules a verdict keeps:
+ *   - what is absent (table, family, runtime, column, counter) or was
+ *     skipped is "not measurable here", with the reason; a count or sum
+ *     over no matching row of a table that is there is 0, a measurement;
+ *   - errored rows the filters match are evidence: listed, their values
+ *     (counts a row made before it stopped) reduced with the rest, and a
+ *     row that errored for the reason the check is about (its message
+ *     names the column) fails the check;
+ *   - a ratio of two sides whose repetitions overlap (min-max ranges) is
+ *     "within noise" and counts as exactly 1;
+ *   - the claim holds when every measurable check holds, does not hold when
+ *     every one fails, is partly true when they disagree, and coverage says
+ *     how many checks could be judged and why the others could not.
  */
 #include "analysis/claims.h"
+#include "analysis/claims_model.h"
 
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "memprobe/output.h"
+#include "memprobe/results.h"
 #include "memprobe/stats.h"
 #include "memprobe/xalloc.h"
 
-/* ------------------------------------------------------------ the model */
-
-typedef struct claims_filter {
-    char *column;
-    int negate;               /* column!=a|b */
-    char **values;            /* alternatives: column=a|b */
-    size_t nvalues;
-} claims_filter;
-
-typedef struct claims_filters {
-    claims_filter *v;
-    size_t n;
-} claims_filters;
-
-typedef enum claims_stat {
-    CLAIMS_STAT_MEDIAN, CLAIMS_STAT_MEAN, CLAIMS_STAT_MIN, CLAIMS_STAT_MAX,
-    CLAIMS_STAT_SUM, CLAIMS_STAT_COUNT, CLAIMS_STAT_PERCENTILE, CLAIMS_STAT_SLOPE,
-} claims_stat;
-
-typedef struct claims_term {
-    claims_stat stat;
-    double percentile;        /* for CLAIMS_STAT_PERCENTILE */
-    char *stat_name;          /* as written: "median", "p99", ... */
-    char *metric;             /* column reduced (y for slope) */
-    char *metric_x;           /* x column for slope */
-    char *file;               /* side CSV, NULL for results.csv */
-    claims_filters filters;
-    char *text;               /* the term as written, for evidence */
-} claims_term;
-
-typedef enum claims_op { CLAIMS_LT, CLAIMS_LE, CLAIMS_GT, CLAIMS_GE, CLAIMS_EQ, CLAIMS_NE, CLAIMS_IN } claims_op;
-
-typedef struct claims_check {
-    char *label;
-    claims_term num, den;
-    int has_den;
-    claims_op op;
-    double lo, hi;            /* hi only for CLAIMS_IN */
-} claims_check;
-
-typedef struct claims_claim {
-    char *id, *document, *text, *note, *file;
-    int line;
-    claims_filters where;
-    char **families, **counters;
-    size_t nfamilies, ncounters;
-    long min_cpus;
-    claims_check *checks;
-    size_t nchecks;
-} claims_claim;
-
-struct claims_set {
-    claims_claim *claims;
-    size_t n;
-};
+#define CLAIMS_WHY_LEN 320
+#define CLAIMS_ERRORED_SHOWN 3
 
 static const char *const claims_op_text[] = {"<", "<=", ">", ">=", "==", "!=", "in"};
 
@@ -89,643 +47,29 @@ const char *claims_outcome_name(claims_outcome o)
     return "?";
 }
 
-/* ------------------------------------------------------------- helpers */
+/* ------------------------------------------------------------ selecting */
 
-/* Append ", "-separated text to a growing string. */
-static void claims_append(char **s, const char *sep, const char *text)
+/* The rows one term selects from its table. */
+typedef struct claims_selection {
+    runfolder *run;
+    const output_table *table;    /* NULL: not measurable, why says so */
+    const char *table_name;
+    claims_filter *f;             /* the effective filters (borrowed) */
+    size_t nf;
+    size_t *rows, n;              /* rows whose values are reduced */
+    size_t *errored, nerrored;    /* errored rows the filters match */
+    const char *basis;            /* "", or ", aggregate=median rows" */
+    const char *skip_message;     /* a matching row was skipped: its message */
+    int metric_missing;           /* the table has no column to reduce: why says so */
+    char why[CLAIMS_WHY_LEN];
+} claims_selection;
+
+static void claims_selection_free(claims_selection *s)
 {
-    char *n = output_strdupf("%s%s%s", *s ? *s : "", *s && **s ? sep : "", text);
-    free(*s);
-    *s = n;
+    free(s->f);
+    free(s->rows);
+    free(s->errored);
 }
-
-static void claims_filters_free(claims_filters *f)
-{
-    for (size_t i = 0; i < f->n; i++) {
-        for (size_t j = 0; j < f->v[i].nvalues; j++)
-            free(f->v[i].values[j]);
-        free(f->v[i].values);
-        free(f->v[i].column);
-    }
-    free(f->v);
-    f->v = NULL;
-    f->n = 0;
-}
-
-static void claims_term_free(claims_term *t)
-{
-    xalloc_free_strings(5, t->stat_name, t->metric, t->metric_x, t->file, t->text);
-    claims_filters_free(&t->filters);
-}
-
-static void claims_claim_free(claims_claim *c)
-{
-    xalloc_free_strings(5, c->id, c->document, c->text, c->note, c->file);
-    claims_filters_free(&c->where);
-    xalloc_free_list(c->families, c->nfamilies);
-    xalloc_free_list(c->counters, c->ncounters);
-    for (size_t i = 0; i < c->nchecks; i++) {
-        free(c->checks[i].label);
-        claims_term_free(&c->checks[i].num);
-        if (c->checks[i].has_den)
-            claims_term_free(&c->checks[i].den);
-    }
-    free(c->checks);
-}
-
-void claims_free(claims_set *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->n; i++)
-        claims_claim_free(&s->claims[i]);
-    free(s->claims);
-    free(s);
-}
-
-size_t claims_count(const claims_set *s) { return s ? s->n : 0; }
-
-/* -------------------------------------------------- expression parsing */
-
-static int claims_is_name_char(int c)
-{
-    return isalnum(c) || c == '_' || c == '.' || c == '-';
-}
-
-static int claims_is_value_char(int c)
-{
-    return c && !isspace(c) && c != '}' && c != '|' && c != '{';
-}
-
-static void claims_skip_space(const char **p)
-{
-    while (isspace((unsigned char)**p))
-        (*p)++;
-}
-
-/* An identifier at *p (letters, digits, _ . -); NULL when none. */
-static char *claims_take_name(const char **p)
-{
-    const char *s = *p;
-    while (claims_is_name_char((unsigned char)**p))
-        (*p)++;
-    return *p > s ? xalloc_strndup(s, (size_t)(*p - s)) : NULL;
-}
-
-/* Parse "col=a|b col2!=c ..." up to end or '}'.  0, or -1 with err. */
-static int claims_parse_filters(const char **p, claims_filters *out, char *err, size_t errlen)
-{
-    for (;;) {
-        claims_skip_space(p);
-        if (!**p || **p == '}')
-            return 0;
-        const char *at = *p;
-        char *column = claims_take_name(p);
-        int negate = 0;
-        if (column && (*p)[0] == '!' && (*p)[1] == '=') {
-            negate = 1;
-            *p += 2;
-        } else if (column && **p == '=') {
-            (*p)++;
-        } else {
-            snprintf(err, errlen, "expected a filter column=value at '%.30s'", at);
-            free(column);
-            return -1;
-        }
-        claims_filter f = {.column = column, .negate = negate};
-        do {
-            if (**p == '|')
-                (*p)++;
-            const char *s = *p;
-            while (claims_is_value_char((unsigned char)**p))
-                (*p)++;
-            f.values = xalloc_array(f.values, f.nvalues + 1, sizeof *f.values);
-            f.values[f.nvalues++] = xalloc_strndup(s, (size_t)(*p - s));
-        } while (**p == '|');
-        out->v = xalloc_array(out->v, out->n + 1, sizeof *out->v);
-        out->v[out->n++] = f;
-    }
-}
-
-/* Statistic by name: median mean min max sum count slope pNN. */
-static int claims_stat_from_name(const char *name, claims_term *t)
-{
-    static const struct { const char *name; claims_stat stat; } names[] = {
-        {"median", CLAIMS_STAT_MEDIAN}, {"mean", CLAIMS_STAT_MEAN}, {"min", CLAIMS_STAT_MIN},
-        {"max", CLAIMS_STAT_MAX}, {"sum", CLAIMS_STAT_SUM}, {"count", CLAIMS_STAT_COUNT},
-        {"slope", CLAIMS_STAT_SLOPE},
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i].name) == 0) {
-            t->stat = names[i].stat;
-            return 0;
-        }
-    char *end;
-    if (name[0] == 'p' && isdigit((unsigned char)name[1])) {
-        double q = strtod(name + 1, &end);
-        if (!*end && q >= 0 && q <= 100) {
-            t->stat = CLAIMS_STAT_PERCENTILE;
-            t->percentile = q;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* term := [stat "(" metric ["," metric] ")" | metric] "{" filters "}" */
-static int claims_parse_term(const char **p, claims_term *t, char *err, size_t errlen)
-{
-    claims_skip_space(p);
-    const char *start = *p;
-    char *name = claims_take_name(p);
-    claims_skip_space(p);
-    if (name && **p == '(') {
-        (*p)++;
-        if (claims_stat_from_name(name, t) != 0) {
-            snprintf(err, errlen, "unknown statistic '%s'; accepted: median, mean, min, max, sum, count, slope, p0..p100", name);
-            free(name);
-            return -1;
-        }
-        t->stat_name = name;
-        claims_skip_space(p);
-        t->metric = claims_take_name(p);
-        claims_skip_space(p);
-        if (t->stat == CLAIMS_STAT_SLOPE && **p == ',') {
-            (*p)++;
-            claims_skip_space(p);
-            t->metric_x = claims_take_name(p);
-            claims_skip_space(p);
-        }
-        if (!t->metric || **p != ')' || (t->stat == CLAIMS_STAT_SLOPE && !t->metric_x)) {
-            snprintf(err, errlen, t->stat == CLAIMS_STAT_SLOPE ? "expected slope(Y_COLUMN, X_COLUMN)"
-                                                               : "expected %s(COLUMN)", t->stat_name);
-            return -1;
-        }
-        (*p)++;
-        claims_skip_space(p);
-    } else {
-        t->stat = CLAIMS_STAT_MEDIAN;
-        t->stat_name = xalloc_strdup("median");
-        t->metric = name ? name : xalloc_strdup("real_ns");
-    }
-    if (**p != '{') {
-        snprintf(err, errlen, "expected '{' and row filters at '%.30s'", *p);
-        return -1;
-    }
-    (*p)++;
-    if (claims_parse_filters(p, &t->filters, err, errlen) != 0)
-        return -1;
-    if (**p != '}') {
-        snprintf(err, errlen, "expected '}' closing the filters of '%.40s'", start);
-        return -1;
-    }
-    (*p)++;
-    /* file=NAME.csv picks the table instead of filtering a column */
-    for (size_t i = 0; i < t->filters.n; i++) {
-        claims_filter *f = &t->filters.v[i];
-        if (strcmp(f->column, "file") != 0)
-            continue;
-        size_t len = strlen(f->values[0]);
-        if (f->negate || f->nvalues != 1 || len < 5 || strcmp(f->values[0] + len - 4, ".csv") != 0) {
-            snprintf(err, errlen, "file= names one CSV file of the run folder, e.g. file=gc_pauses.csv");
-            return -1;
-        }
-        if (strchr(f->values[0], '/')) {
-            snprintf(err, errlen, "file=%s: a file name inside the run folder is accepted, without '/'",
-                     f->values[0]);
-            return -1;
-        }
-        t->file = strcmp(f->values[0], "results.csv") == 0 ? NULL : xalloc_strdup(f->values[0]);
-        for (size_t j = 0; j < f->nvalues; j++)
-            free(f->values[j]);
-        free(f->values);
-        free(f->column);
-        memmove(f, f + 1, (t->filters.n - i - 1) * sizeof *f);
-        t->filters.n--;
-        break;
-    }
-    t->text = xalloc_strndup(start, (size_t)(*p - start));
-    return 0;
-}
-
-static int claims_parse_number(const char **p, double *v, char *err, size_t errlen)
-{
-    claims_skip_space(p);
-    char *end;
-    errno = 0;
-    *v = strtod(*p, &end);
-    if (end == *p || errno || !isfinite(*v)) {
-        snprintf(err, errlen, "expected a number at '%.30s'", *p);
-        return -1;
-    }
-    *p = end;
-    return 0;
-}
-
-/* check := term ["/" term] OP number | term ["/" term] "in" number ".." number */
-static int claims_parse_check(const char *text, claims_check *c, char *err, size_t errlen)
-{
-    const char *p = text;
-    if (claims_parse_term(&p, &c->num, err, errlen) != 0)
-        return -1;
-    claims_skip_space(&p);
-    if (*p == '/') {
-        p++;
-        c->has_den = 1;
-        if (claims_parse_term(&p, &c->den, err, errlen) != 0)
-            return -1;
-        claims_skip_space(&p);
-    }
-    static const struct { const char *text; claims_op op; } ops[] = {
-        {"<=", CLAIMS_LE}, {">=", CLAIMS_GE}, {"==", CLAIMS_EQ}, {"!=", CLAIMS_NE},
-        {"<", CLAIMS_LT}, {">", CLAIMS_GT}, {"in ", CLAIMS_IN},
-    };
-    size_t i = 0;
-    for (; i < sizeof ops / sizeof ops[0]; i++)
-        if (strncmp(p, ops[i].text, strlen(ops[i].text)) == 0)
-            break;
-    if (i == sizeof ops / sizeof ops[0]) {
-        snprintf(err, errlen, "expected a comparison (<, <=, >, >=, ==, !=, in A..B) at '%.30s'", p);
-        return -1;
-    }
-    c->op = ops[i].op;
-    p += strlen(ops[i].text);
-    if (c->op == CLAIMS_IN) {
-        const char *dots = strstr(p, "..");
-        if (!dots) {
-            snprintf(err, errlen, "expected 'in LOW..HIGH'");
-            return -1;
-        }
-        char *low = xalloc_strndup(p, (size_t)(dots - p));   /* "11." must not eat a dot */
-        const char *q = low;
-        int rc = claims_parse_number(&q, &c->lo, err, errlen);
-        claims_skip_space(&q);
-        if (rc == 0 && *q) {
-            snprintf(err, errlen, "expected 'in LOW..HIGH' at '%.30s'", p);
-            rc = -1;
-        }
-        free(low);
-        p = dots + 2;
-        if (rc != 0 || claims_parse_number(&p, &c->hi, err, errlen) != 0)
-            return -1;
-    } else if (claims_parse_number(&p, &c->lo, err, errlen) != 0) {
-        return -1;
-    }
-    claims_skip_space(&p);
-    if (*p) {
-        snprintf(err, errlen, "unexpected text after the comparison: '%.30s'", p);
-        return -1;
-    }
-    return 0;
-}
-
-/* ------------------------------------------------------- file parsing */
-
-typedef struct claims_entry {
-    char *section, *key, *value;
-    int line;
-} claims_entry;
-
-typedef struct claims_section_line {
-    char *name;
-    int line;
-} claims_section_line;
-
-/* State shared by the line reader and the inih handler. */
-typedef struct claims_reader {
-    FILE *file;               /* or: */
-    const char *text;         /* in-memory source */
-    int line;                 /* number of the line last read */
-    int continuation;         /* it started with blanks (a multi-line value) */
-    int too_long;             /* a line did not fit inih's buffer */
-    claims_entry *entries;
-    size_t nentries;
-    claims_section_line *sections;
-    size_t nsections;
-} claims_reader;
-
-static char *claims_read_raw(char *str, int num, claims_reader *rd)
-{
-    if (rd->file)
-        return fgets(str, num, rd->file);
-    if (!rd->text || !*rd->text)
-        return NULL;
-    int i = 0;
-    while (i < num - 1 && rd->text[0]) {
-        str[i++] = *rd->text++;
-        if (str[i - 1] == '\n')
-            break;
-    }
-    str[i] = '\0';
-    return str;
-}
-
-/* ini_reader: one line; counts lines and records section headers. */
-static char *claims_reader_line(char *str, int num, void *stream)
-{
-    claims_reader *rd = stream;
-    if (rd->too_long || !claims_read_raw(str, num, rd))
-        return NULL;
-    rd->line++;
-    size_t len = strlen(str);
-    int at_eof = rd->file ? feof(rd->file) : !*rd->text;
-    if (len == (size_t)num - 1 && str[len - 1] != '\n' && !at_eof) {
-        rd->too_long = 1;
-        return NULL;
-    }
-    rd->continuation = str[0] == ' ' || str[0] == '\t';
-    const char *s = str;
-    while (isspace((unsigned char)*s))
-        s++;
-    const char *close = *s == '[' ? strchr(s, ']') : NULL;
-    if (close) {
-        rd->sections = xalloc_array(rd->sections, rd->nsections + 1, sizeof *rd->sections);
-        rd->sections[rd->nsections++] = (claims_section_line){xalloc_strndup(s + 1, (size_t)(close - s - 1)), rd->line};
-    }
-    return str;
-}
-
-static int claims_handler(void *user, const char *section, const char *name, const char *value)
-{
-    claims_reader *rd = user;
-    claims_entry *last = rd->nentries ? &rd->entries[rd->nentries - 1] : NULL;
-    if (rd->continuation && last && strcmp(last->section, section) == 0 && strcmp(last->key, name) == 0) {
-        char *joined = output_strdupf("%s %s", last->value, value);
-        free(last->value);
-        last->value = joined;
-        return 1;
-    }
-    rd->entries = xalloc_array(rd->entries, rd->nentries + 1, sizeof *rd->entries);
-    rd->entries[rd->nentries++] = (claims_entry){xalloc_strdup(section), xalloc_strdup(name), xalloc_strdup(value), rd->line};
-    return 1;
-}
-
-static void claims_reader_free(claims_reader *rd)
-{
-    for (size_t i = 0; i < rd->nentries; i++)
-        xalloc_free_strings(3, rd->entries[i].section, rd->entries[i].key, rd->entries[i].value);
-    for (size_t i = 0; i < rd->nsections; i++)
-        free(rd->sections[i].name);
-    free(rd->entries);
-    free(rd->sections);
-}
-
-/* Split "a, b c" into words. */
-static size_t claims_split_list(const char *s, char ***out)
-{
-    size_t n = 0;
-    *out = NULL;
-    while (*s) {
-        while (*s == ',' || isspace((unsigned char)*s))
-            s++;
-        const char *b = s;
-        while (*s && *s != ',' && !isspace((unsigned char)*s))
-            s++;
-        if (s > b) {
-            *out = xalloc_array(*out, n + 1, sizeof **out);
-            (*out)[n++] = xalloc_strndup(b, (size_t)(s - b));
-        }
-    }
-    return n;
-}
-
-/* Append the items of a list value to the list *items of *n (an empty
- * value adds nothing). */
-static void claims_extend_list(char ***items, size_t *n, const char *value)
-{
-    char **add;
-    size_t nadd = claims_split_list(value, &add);
-    if (nadd == 0)
-        return;
-    *items = xalloc_array(*items, *n + nadd, sizeof **items);
-    memcpy(*items + *n, add, nadd * sizeof *add);
-    *n += nadd;
-    free(add);
-}
-
-static claims_claim *claims_find(claims_set *set, const char *id)
-{
-    for (size_t i = 0; i < set->n; i++)
-        if (strcmp(set->claims[i].id, id) == 0)
-            return &set->claims[i];
-    return NULL;
-}
-
-/* Apply one key of [claim.ID] to c.  0, or -1 with err (no file:line). */
-static int claims_apply_key(claims_claim *c, const claims_entry *e, char *err, size_t errlen)
-{
-    const char *k = e->key;
-    if (strcmp(k, "document") == 0 || strcmp(k, "claim") == 0 || strcmp(k, "note") == 0) {
-        char **slot = k[0] == 'd' ? &c->document : k[0] == 'c' ? &c->text : &c->note;
-        if (*slot) {
-            snprintf(err, errlen, "'%s' given twice in [claim.%s]", k, c->id);
-            return -1;
-        }
-        *slot = xalloc_strdup(e->value);
-        return 0;
-    }
-    if (strcmp(k, "where") == 0) {
-        const char *p = e->value;
-        if (claims_parse_filters(&p, &c->where, err, errlen) != 0)
-            return -1;
-        if (*p) {
-            snprintf(err, errlen, "where: expected column=value filters separated by blanks");
-            return -1;
-        }
-        return 0;
-    }
-    if (strcmp(k, "families") == 0 || strcmp(k, "counters") == 0) {
-        int families = strcmp(k, "families") == 0;
-        claims_extend_list(families ? &c->families : &c->counters, families ? &c->nfamilies : &c->ncounters,
-                           e->value);
-        return 0;
-    }
-    if (strcmp(k, "min_cpus") == 0) {
-        char *end;
-        errno = 0;
-        c->min_cpus = strtol(e->value, &end, 10);
-        if (errno || end == e->value || *end || c->min_cpus < 1) {
-            snprintf(err, errlen, "min_cpus '%s': expected a whole number >= 1", e->value);
-            return -1;
-        }
-        return 0;
-    }
-    if (strcmp(k, "check") == 0 || strncmp(k, "check.", 6) == 0) {
-        c->checks = xalloc_array(c->checks, c->nchecks + 1, sizeof *c->checks);
-        claims_check *ch = &c->checks[c->nchecks++];
-        memset(ch, 0, sizeof *ch);
-        ch->label = k[5] ? xalloc_strdup(k + 6) : output_strdupf("check %zu", c->nchecks);
-        char why[256];
-        if (claims_parse_check(e->value, ch, why, sizeof why) != 0) {
-            snprintf(err, errlen, "%s: %s", k, why);
-            return -1;
-        }
-        return 0;
-    }
-    snprintf(err, errlen, "unknown key '%s' in [claim.%s]; accepted: document, claim, note, where, "
-             "check, check.LABEL, families, counters, min_cpus", k, c->id);
-    return -1;
-}
-
-/* Start a claim for section "claim.ID" declared at line. */
-static int claims_begin(claims_set *set, const char *section, int line, const char *file,
-                        char *err, size_t errlen)
-{
-    const char *id = section + 6;
-    if (strncmp(section, "claim.", 6) != 0 || !*id) {
-        snprintf(err, errlen, "%s:%d: unknown section [%s]; expected [claim.ID]", file, line, section);
-        return -1;
-    }
-    for (const char *p = id; *p; p++)
-        if (!claims_is_name_char((unsigned char)*p)) {
-            snprintf(err, errlen, "%s:%d: claim id '%s': use letters, digits, '-', '_' and '.'", file, line, id);
-            return -1;
-        }
-    claims_claim *dup = claims_find(set, id);
-    if (dup) {
-        snprintf(err, errlen, "%s:%d: duplicate claim id '%s' (first at %s:%d)", file, line, id, dup->file, dup->line);
-        return -1;
-    }
-    set->claims = xalloc_array(set->claims, set->n + 1, sizeof *set->claims);
-    set->claims[set->n++] = (claims_claim){.id = xalloc_strdup(id), .file = xalloc_strdup(file), .line = line};
-    return 0;
-}
-
-static int claims_finish(const claims_claim *c, char *err, size_t errlen)
-{
-    const char *missing = !c->document ? "document" : !c->text ? "claim" : !c->nchecks ? "check" : NULL;
-    if (missing) {
-        snprintf(err, errlen, "%s:%d: [claim.%s] has no '%s' key (needed: document, claim, at least one check)",
-                 c->file, c->line, c->id, missing);
-        return -1;
-    }
-    return 0;
-}
-
-/* Build claims from what the reader collected. */
-static int claims_build(claims_set *set, claims_reader *rd, const char *file, char *err, size_t errlen)
-{
-    size_t first = set->n;
-    for (size_t s = 0; s < rd->nsections; s++) {
-        if (claims_begin(set, rd->sections[s].name, rd->sections[s].line, file, err, errlen) != 0)
-            return -1;
-        claims_claim *c = &set->claims[set->n - 1];
-        int end = s + 1 < rd->nsections ? rd->sections[s + 1].line : 1 << 30;
-        for (size_t i = 0; i < rd->nentries; i++) {
-            const claims_entry *e = &rd->entries[i];
-            if (e->line < c->line || e->line >= end)
-                continue;
-            char why[400];
-            if (claims_apply_key(c, e, why, sizeof why) != 0) {
-                snprintf(err, errlen, "%s:%d: %s", file, e->line, why);
-                return -1;
-            }
-        }
-    }
-    for (size_t i = 0; i < rd->nentries; i++)
-        if (!*rd->entries[i].section) {
-            snprintf(err, errlen, "%s:%d: key '%s' outside any [claim.ID] section", file, rd->entries[i].line,
-                     rd->entries[i].key);
-            return -1;
-        }
-    for (size_t i = first; i < set->n; i++)
-        if (claims_finish(&set->claims[i], err, errlen) != 0)
-            return -1;
-    if (set->n == first) {
-        snprintf(err, errlen, "%s:1: no [claim.ID] section in the file", file);
-        return -1;
-    }
-    return 0;
-}
-
-static int claims_parse_into(claims_set *set, const char *name, FILE *f, const char *text,
-                             char *err, size_t errlen)
-{
-    claims_reader rd = {.file = f, .text = text};
-    int rc = ini_parse_stream(claims_reader_line, &rd, claims_handler, &rd);
-    int result = 0;
-    if (rd.too_long) {
-        snprintf(err, errlen, "%s:%d: line longer than %d characters; continue a value on indented lines",
-                 name, rd.line, INI_MAX_LINE - 1);
-        result = -1;
-    } else if (rc > 0) {
-        snprintf(err, errlen, "%s:%d: not an INI line; expected [claim.ID], key = value, or a # comment", name, rc);
-        result = -1;
-    } else if (rc < 0) {
-        snprintf(err, errlen, "%s: cannot be parsed (out of memory)", name);
-        result = -1;
-    } else {
-        result = claims_build(set, &rd, name, err, errlen);
-    }
-    claims_reader_free(&rd);
-    return result;
-}
-
-claims_set *claims_load(const char *const *paths, size_t npaths, char *err, size_t errlen)
-{
-    claims_set *set = xalloc_calloc(1, sizeof *set);
-    for (size_t i = 0; i < npaths; i++) {
-        FILE *f = fopen(paths[i], "r");
-        if (!f) {
-            snprintf(err, errlen, "%s: cannot read claim file: %s", paths[i], strerror(errno));
-            claims_free(set);
-            return NULL;
-        }
-        int rc = claims_parse_into(set, paths[i], f, NULL, err, errlen);
-        fclose(f);
-        if (rc != 0) {
-            claims_free(set);
-            return NULL;
-        }
-    }
-    return set;
-}
-
-claims_set *claims_load_string(const char *name, const char *text, char *err, size_t errlen)
-{
-    claims_set *set = xalloc_calloc(1, sizeof *set);
-    if (claims_parse_into(set, name, NULL, text, err, errlen) != 0) {
-        claims_free(set);
-        return NULL;
-    }
-    return set;
-}
-
-static int claims_cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-size_t claims_list_dir(const char *dir, char ***paths)
-{
-    *paths = NULL;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t len = strlen(e->d_name);
-        if (len < 5 || e->d_name[0] == '.' || strcmp(e->d_name + len - 4, ".ini") != 0)
-            continue;
-        *paths = xalloc_array(*paths, n + 1, sizeof **paths);
-        (*paths)[n++] = output_strdupf("%s/%s", dir, e->d_name);
-    }
-    closedir(d);
-    if (n)
-        qsort(*paths, n, sizeof **paths, claims_cmp_str);
-    return n;
-}
-
-/* ----------------------------------------------------------- evaluation */
-
-/* A term reduced to one number, or why it could not be. */
-typedef struct claims_value {
-    int ok;
-    double value;
-    size_t nrows;             /* rows whose metric entered the statistic */
-    const char *basis;        /* "", or " (aggregate=median rows)" */
-    char why[320];
-} claims_value;
 
 static int claims_value_matches(const char *cell, const char *want)
 {
@@ -737,9 +81,12 @@ static int claims_value_matches(const char *cell, const char *want)
     return *c && *want && !*e1 && !*e2 && a == b;
 }
 
+/* Whether row r passes every value filter (@max/@min are applied later). */
 static int claims_row_matches(const output_table *t, size_t r, const claims_filter *f, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        if (f[i].extreme)
+            continue;
         const char *cell = output_table_cell(t, r, f[i].column);
         int any = 0;
         for (size_t j = 0; j < f[i].nvalues && !any; j++)
@@ -750,10 +97,10 @@ static int claims_row_matches(const output_table *t, size_t r, const claims_filt
     return 1;
 }
 
-static int claims_filters_mention(const claims_filter *f, size_t n, const char *column)
+static int claims_has_column(const output_table *t, const char *column)
 {
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(f[i].column, column) == 0)
+    for (size_t c = 0; c < output_table_column_count(t); c++)
+        if (strcmp(output_table_column(t, c), column) == 0)
             return 1;
     return 0;
 }
@@ -761,9 +108,9 @@ static int claims_filters_mention(const claims_filter *f, size_t n, const char *
 /* The where filters of the claim (results.csv only) under the term's own. */
 static size_t claims_effective_filters(const claims_claim *c, const claims_term *t, claims_filter **out)
 {
-    size_t n = 0;
-    *out = xalloc_malloc((c->where.n + t->filters.n + 1) * sizeof **out);
-    for (size_t i = 0; !t->file && i < c->where.n; i++)
+    size_t n = 0, nwhere = c ? c->where.n : 0;
+    *out = xalloc_malloc((nwhere + t->filters.n + 1) * sizeof **out);
+    for (size_t i = 0; !t->file && i < nwhere; i++)
         if (!claims_filters_mention(t->filters.v, t->filters.n, c->where.v[i].column))
             (*out)[n++] = c->where.v[i];
     for (size_t i = 0; i < t->filters.n; i++)
@@ -771,11 +118,11 @@ static size_t claims_effective_filters(const claims_claim *c, const claims_term 
     return n;
 }
 
-/* The family a selection names with a single family=X filter, if any. */
-static const char *claims_single_family(const claims_filter *f, size_t n)
+/* The value a single positive filter on column asks for, if any. */
+static const char *claims_single_value(const claims_filter *f, size_t n, const char *column)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(f[i].column, "family") == 0 && !f[i].negate && f[i].nvalues == 1)
+        if (strcmp(f[i].column, column) == 0 && !f[i].negate && f[i].nvalues == 1)
             return f[i].values[0];
     return NULL;
 }
@@ -784,9 +131,8 @@ static const char *claims_single_family(const claims_filter *f, size_t n)
  * only when the file has a family column.  Returns the new filter count. */
 static size_t claims_drop_owner_family(const output_table *table, claims_filter *f, size_t nf)
 {
-    for (size_t c = 0; c < output_table_column_count(table); c++)
-        if (strcmp(output_table_column(table, c), "family") == 0)
-            return nf;
+    if (claims_has_column(table, "family"))
+        return nf;
     size_t kept = 0;
     for (size_t i = 0; i < nf; i++)
         if (strcmp(f[i].column, "family") != 0)
@@ -794,52 +140,207 @@ static size_t claims_drop_owner_family(const output_table *table, claims_filter 
     return kept;
 }
 
-static void claims_why_missing_metric(runfolder *run, const char *metric, const char *table_name,
-                                      size_t nrows, claims_value *out)
+/* Why a column the term needs is not in its table. */
+static void claims_why_missing_column(runfolder *run, const char *column, const char *table_name, char *why)
 {
     const char *reason = NULL;
-    if (runfolder_counter_state(run, metric, &reason) == 0)
-        snprintf(out->why, sizeof out->why, "counters unavailable: %s%s%s%s", metric,
-                 reason && *reason ? " (" : "", reason ? reason : "", reason && *reason ? ")" : "");
+    if (runfolder_counter_state(run, column, &reason) == 0)
+        snprintf(why, CLAIMS_WHY_LEN, "counters unavailable: %s%s%s%s", column, reason && *reason ? " (" : "",
+                 reason ? reason : "", reason && *reason ? ")" : "");
     else
-        snprintf(out->why, sizeof out->why, "rows missing: %s has no value of %s in the %zu matching row%s",
-                 table_name, metric, nrows, nrows == 1 ? "" : "s");
+        snprintf(why, CLAIMS_WHY_LEN, "column %s absent from %s in this run", column, table_name);
 }
 
-/* Rows of the selection: measurements first, else median aggregates. */
-static size_t claims_select_rows(const output_table *t, int is_results, const claims_filter *f, size_t nf,
-                                 size_t *rows, const char **basis, const char **skip_message)
+/* The message of a skipped row of results.csv whose family is name. */
+static const char *claims_skip_of_family(runfolder *run, const char *name)
 {
-    size_t n = 0, nagg = 0;
-    int explicit_kind = claims_filters_mention(f, nf, "run_type") || claims_filters_mention(f, nf, "aggregate") ||
-                        claims_filters_mention(f, nf, "status");
-    size_t total = output_table_row_count(t);
-    size_t *agg = xalloc_malloc((total + 1) * sizeof *agg);
-    *basis = "";
-    *skip_message = NULL;
-    for (size_t r = 0; r < total; r++) {
-        if (!claims_row_matches(t, r, f, nf))
+    const output_table *t = runfolder_results(run);
+    for (size_t r = 0; r < output_table_row_count(t); r++) {
+        const char *f = output_table_cell(t, r, "family"), *m = output_table_cell(t, r, "message");
+        if (f && strcmp(f, name) == 0 && results_row_kind_of(t, r) == RESULTS_ROW_SKIPPED && m && *m)
+            return m;
+    }
+    return NULL;
+}
+
+/* "runtime X absent" when results.csv has no row of the runtime asked for. */
+static int claims_runtime_absent(runfolder *run, const claims_filter *f, size_t nf, char *why)
+{
+    const char *rt = claims_single_value(f, nf, "runtime");
+    const output_table *t = runfolder_results(run);
+    for (size_t r = 0; rt && r < output_table_row_count(t); r++) {
+        const char *cell = output_table_cell(t, r, "runtime");
+        if (cell && strcmp(cell, rt) == 0)
+            return 0;
+    }
+    if (!rt)
+        return 0;
+    const char *skip = claims_skip_of_family(run, rt);
+    snprintf(why, CLAIMS_WHY_LEN, "runtime %s absent from this run%s%s", rt, skip ? ": " : "", skip ? skip : "");
+    return 1;
+}
+
+/* Keep the rows whose value of each @max/@min column is the extreme one. */
+static void claims_apply_extremes(claims_selection *s)
+{
+    for (size_t i = 0; i < s->nf; i++) {
+        if (!s->f[i].extreme)
             continue;
-        results_row_kind kind = is_results ? results_row_kind_of(t, r) : RESULTS_ROW_ITERATION;
-        if (explicit_kind || kind == RESULTS_ROW_ITERATION) {
-            rows[n++] = r;
+        double best = NAN, v;
+        for (size_t k = 0; k < s->n; k++)
+            if (results_cell_number(s->table, s->rows[k], s->f[i].column, &v) &&
+                (isnan(best) || (s->f[i].extreme > 0 ? v > best : v < best)))
+                best = v;
+        size_t kept = 0;
+        for (size_t k = 0; k < s->n; k++)
+            if (results_cell_number(s->table, s->rows[k], s->f[i].column, &v) && v == best)
+                s->rows[kept++] = s->rows[k];
+        s->n = kept;
+    }
+}
+
+/* Sort the matching rows: measurements (and errored rows with a value of
+ * metric) to rows, errored ones also to errored, median aggregates kept
+ * for when no measurement matches, the first skipped one's message. */
+static void claims_collect_rows(claims_selection *s, const char *metric)
+{
+    int explicit_kind = claims_filters_mention(s->f, s->nf, "run_type") ||
+                        claims_filters_mention(s->f, s->nf, "aggregate") || claims_filters_mention(s->f, s->nf, "status");
+    int is_results = strcmp(s->table_name, "results.csv") == 0;
+    size_t total = output_table_row_count(s->table), nagg = 0;
+    size_t *agg = xalloc_malloc((total + 1) * sizeof *agg);
+    s->rows = xalloc_malloc((total + 1) * sizeof *s->rows);
+    s->errored = xalloc_malloc((total + 1) * sizeof *s->errored);
+    for (size_t r = 0; r < total; r++) {
+        if (!claims_row_matches(s->table, r, s->f, s->nf))
+            continue;
+        results_row_kind kind = is_results ? results_row_kind_of(s->table, r) : RESULTS_ROW_ITERATION;
+        double v;
+        if (kind == RESULTS_ROW_ERROR)
+            s->errored[s->nerrored++] = r;
+        if (explicit_kind || kind == RESULTS_ROW_ITERATION ||
+            (kind == RESULTS_ROW_ERROR && results_cell_number(s->table, r, metric, &v))) {
+            s->rows[s->n++] = r;
         } else if (kind == RESULTS_ROW_AGGREGATE) {
-            const char *a = output_table_cell(t, r, "aggregate");
+            const char *a = output_table_cell(s->table, r, "aggregate");
             if (a && strcmp(a, "median") == 0)
                 agg[nagg++] = r;
-        } else if (!*skip_message) {
-            const char *m = output_table_cell(t, r, "message");
-            *skip_message = m && *m ? m : kind == RESULTS_ROW_SKIPPED ? "skipped" : "error";
+        } else if (kind == RESULTS_ROW_SKIPPED && !s->skip_message) {
+            const char *m = output_table_cell(s->table, r, "message");
+            s->skip_message = m && *m ? m : "skipped";
         }
     }
-    if (n == 0 && nagg > 0) {
-        memcpy(rows, agg, nagg * sizeof *agg);
-        n = nagg;
-        *basis = ", aggregate=median rows";
+    if (s->n == 0 && nagg > 0) {
+        memcpy(s->rows, agg, nagg * sizeof *agg);
+        s->n = nagg;
+        s->basis = ", aggregate=median rows";
     }
     free(agg);
-    return n;
 }
+
+/* The rows term t of claim c selects in run; s->table NULL with s->why
+ * when its table, a column it filters or reduces, or its family is absent. */
+static void claims_select(const claims_claim *c, const claims_term *t, runfolder *run, claims_selection *s)
+{
+    memset(s, 0, sizeof *s);
+    s->run = run;
+    s->basis = "";
+    s->table_name = t->file ? t->file : "results.csv";
+    s->nf = claims_effective_filters(c, t, &s->f);
+    const char *family = claims_single_value(s->f, s->nf, "family");
+    char err[256];
+    const output_table *table = runfolder_table(run, s->table_name, err, sizeof err);
+    if (!table) {
+        if (*err)
+            snprintf(s->why, sizeof s->why, "%s", err);
+        else if (family && !runfolder_family_present(run, family))
+            snprintf(s->why, sizeof s->why, "family %s absent from this run (no %s)", family, s->table_name);
+        else
+            snprintf(s->why, sizeof s->why, "%s absent from this run", s->table_name);
+        return;
+    }
+    if (t->file)
+        s->nf = claims_drop_owner_family(table, s->f, s->nf);
+    if (!t->file && family && !runfolder_family_present(run, family)) {
+        snprintf(s->why, sizeof s->why, "family %s absent from this run", family);
+        return;
+    }
+    if (!t->file && claims_runtime_absent(run, s->f, s->nf, s->why))
+        return;
+    for (size_t i = 0; i < s->nf; i++)
+        if (!claims_has_column(table, s->f[i].column)) {
+            claims_why_missing_column(run, s->f[i].column, s->table_name, s->why);
+            return;
+        }
+    s->table = table;
+    claims_collect_rows(s, t->metric);
+    claims_apply_extremes(s);
+    /* a column to reduce that is absent: not measurable, though the rows
+     * matched (an errored one may still refute the check) */
+    const char *need[] = {t->metric, t->metric_x};
+    for (size_t i = 0; i < 2 && !s->metric_missing; i++)
+        if (need[i] && !claims_has_column(table, need[i])) {
+            claims_why_missing_column(run, need[i], s->table_name, s->why);
+            s->metric_missing = 1;
+        }
+}
+
+/* A matching errored row whose message names metric ("stale_payloads",
+ * or its words: "stale payloads"), or -1. */
+static long claims_errored_for(const claims_selection *s, const char *metric)
+{
+    char words[128];
+    snprintf(words, sizeof words, "%s", metric);
+    for (char *p = words; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+    for (size_t i = 0; s->table && i < s->nerrored; i++) {
+        const char *m = output_table_cell(s->table, s->errored[i], "message");
+        if (m && (strstr(m, metric) || strstr(m, words)))
+            return (long)s->errored[i];
+    }
+    return -1;
+}
+
+/* "BENCHMARK: MESSAGE" of an errored row. */
+static char *claims_errored_row_text(const output_table *t, size_t r)
+{
+    const char *b = output_table_cell(t, r, "benchmark"), *m = output_table_cell(t, r, "message");
+    return output_strdupf("%s: %s", b && *b ? b : "?", m && *m ? m : "error");
+}
+
+/* Append "; errored rows matched: ..." for the errored rows of s. */
+static void claims_note_errored(const claims_selection *s, char **evidence)
+{
+    if (!s->table || s->nerrored == 0)
+        return;
+    char *list = output_strdupf("%zu errored row%s matched", s->nerrored, s->nerrored == 1 ? "" : "s");
+    for (size_t i = 0; i < s->nerrored && i < CLAIMS_ERRORED_SHOWN; i++) {
+        char *one = claims_errored_row_text(s->table, s->errored[i]);
+        claims_append(&list, i ? "; " : ": ", one);
+        free(one);
+    }
+    if (s->nerrored > CLAIMS_ERRORED_SHOWN) {
+        char *more = output_strdupf("and %zu more", s->nerrored - CLAIMS_ERRORED_SHOWN);
+        claims_append(&list, "; ", more);
+        free(more);
+    }
+    claims_append(evidence, "; ", list);
+    free(list);
+}
+
+/* ------------------------------------------------------------- reducing */
+
+/* A term reduced to one number, or why it could not be. */
+typedef struct claims_value {
+    int ok;
+    double value;
+    size_t nrows;             /* rows whose values entered the statistic */
+    double lo, hi;            /* the least and largest of those values */
+    int spread;               /* a median or mean of >= 2 values: lo..hi is their spread */
+    const char *basis;
+    char why[CLAIMS_WHY_LEN];
+} claims_value;
 
 static double claims_reduce(const claims_term *t, double *y, double *x, size_t n)
 {
@@ -861,126 +362,362 @@ static double claims_reduce(const claims_term *t, double *y, double *x, size_t n
     return NAN;
 }
 
-static claims_value claims_eval_term(const claims_claim *c, const claims_term *t, runfolder *run)
+/* Why nothing was selected: a skip, only errored rows, or no match — or
+ * no reason at all for a count or a sum, which are then 0. */
+static int claims_why_empty(const claims_term *t, const claims_selection *s, char *why)
 {
-    claims_value out = {0};
-    claims_filter *f;
-    size_t nf = claims_effective_filters(c, t, &f);
-    const char *family = claims_single_family(f, nf);
-    const char *table_name = t->file ? t->file : "results.csv";
-    char err[256];
-    const output_table *table = runfolder_table(run, table_name, err, sizeof err);
-    if (!table) {
-        if (*err)
-            snprintf(out.why, sizeof out.why, "%s", err);
-        else if (family && !runfolder_family_present(run, family))
-            snprintf(out.why, sizeof out.why, "family %s absent from this run (no %s)", family, table_name);
-        else
-            snprintf(out.why, sizeof out.why, "%s absent from this run", table_name);
-        free(f);
+    if (s->skip_message) {
+        snprintf(why, CLAIMS_WHY_LEN, "skipped: %s", s->skip_message);
+    } else if (s->nerrored) {
+        char *row = claims_errored_row_text(s->table, s->errored[0]);
+        snprintf(why, CLAIMS_WHY_LEN, "errored: %s", row);
+        free(row);
+    } else if (t->stat == CLAIMS_STAT_COUNT || t->stat == CLAIMS_STAT_SUM) {
+        return 0;
+    } else {
+        snprintf(why, CLAIMS_WHY_LEN, "rows missing: no row of %s matches %s", s->table_name, t->text);
+    }
+    return 1;
+}
+
+/* Reduce t's metric over the n rows listed (a subset of s's). */
+static claims_value claims_value_of(const claims_term *t, const claims_selection *s, const size_t *rows, size_t n)
+{
+    claims_value out = {.basis = s->basis};
+    if (!s->table || s->metric_missing) {
+        snprintf(out.why, sizeof out.why, "%s", s->why);
         return out;
     }
-    if (t->file)
-        nf = claims_drop_owner_family(table, f, nf);
-    size_t total = output_table_row_count(table);
-    size_t *rows = xalloc_malloc((total + 1) * sizeof *rows);
-    const char *skip_message;
-    size_t n = claims_select_rows(table, !t->file, f, nf, rows, &out.basis, &skip_message);
     if (n == 0) {
-        if (family && !t->file && !runfolder_family_present(run, family))
-            snprintf(out.why, sizeof out.why, "family %s absent from this run", family);
-        else if (skip_message)
-            snprintf(out.why, sizeof out.why, "skipped: %s", skip_message);
-        else
-            snprintf(out.why, sizeof out.why, "rows missing: no row of %s matches %s", table_name, t->text);
-        free(rows);
-        free(f);
+        out.ok = !claims_why_empty(t, s, out.why);
         return out;
     }
     double *y = xalloc_malloc(n * sizeof *y), *x = xalloc_malloc(n * sizeof *x);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         double vy, vx = 0;
-        if (results_cell_number(table, rows[i], t->metric, &vy) &&
-            (!t->metric_x || results_cell_number(table, rows[i], t->metric_x, &vx))) {
+        if (results_cell_number(s->table, rows[i], t->metric, &vy) &&
+            (!t->metric_x || results_cell_number(s->table, rows[i], t->metric_x, &vx))) {
             y[m] = vy;
             x[m++] = vx;
         }
     }
-    if (m == 0 || (t->stat == CLAIMS_STAT_SLOPE && m < 2)) {
-        claims_why_missing_metric(run, m == 0 ? t->metric : t->metric_x ? t->metric_x : t->metric,
-                                  table_name, n, &out);
+    const char *reason = NULL;
+    if (m == 0 && runfolder_counter_state(s->run, t->metric, &reason) == 0) {
+        claims_why_missing_column(s->run, t->metric, s->table_name, out.why);
+    } else if (m == 0 || (t->stat == CLAIMS_STAT_SLOPE && m < 2)) {
+        snprintf(out.why, sizeof out.why, "rows missing: %s has no value of %s in the %zu matching row%s",
+                 s->table_name, m == 0 ? t->metric : t->metric_x, n, n == 1 ? "" : "s");
     } else {
         out.value = claims_reduce(t, y, x, m);
         out.nrows = m;
+        out.lo = stats_min(y, m);
+        out.hi = stats_max(y, m);
+        out.spread = m >= 2 && (t->stat == CLAIMS_STAT_MEDIAN || t->stat == CLAIMS_STAT_MEAN);
         out.ok = isfinite(out.value);
         if (!out.ok)
             snprintf(out.why, sizeof out.why, "%s of %s is undefined over %zu rows", t->stat_name, t->metric, m);
     }
     free(x);
     free(y);
-    free(rows);
-    free(f);
     return out;
 }
 
-static int claims_compare(const claims_check *ch, double v)
+/* ------------------------------------------------------------- grouping */
+
+typedef struct claims_groups {
+    char **keys;
+    size_t n;
+} claims_groups;
+
+static int claims_key_cmp(const void *a, const void *b)
 {
-    switch (ch->op) {
-    case CLAIMS_LT: return v < ch->lo;
-    case CLAIMS_LE: return v <= ch->lo;
-    case CLAIMS_GT: return v > ch->lo;
-    case CLAIMS_GE: return v >= ch->lo;
-    case CLAIMS_EQ: return v == ch->lo;
-    case CLAIMS_NE: return v != ch->lo;
-    case CLAIMS_IN: return v >= ch->lo && v <= ch->hi;
+    const char *x = *(char *const *)a, *y = *(char *const *)b;
+    char *ex, *ey;
+    double dx = strtod(x, &ex), dy = strtod(y, &ey);
+    if (*x && *y && !*ex && !*ey)
+        return dx < dy ? -1 : dx > dy;
+    return strcmp(x, y);
+}
+
+/* The distinct non-empty values of column in s's rows, sorted. */
+static claims_groups claims_group_keys(const claims_selection *s, const char *column)
+{
+    claims_groups g = {0};
+    for (size_t i = 0; s->table && i < s->n; i++) {
+        const char *cell = output_table_cell(s->table, s->rows[i], column);
+        size_t k = 0;
+        while (cell && *cell && k < g.n && !claims_value_matches(cell, g.keys[k]))
+            k++;
+        if (!cell || !*cell || k < g.n)
+            continue;
+        g.keys = xalloc_array(g.keys, g.n + 1, sizeof *g.keys);
+        g.keys[g.n++] = xalloc_strdup(cell);
+    }
+    if (g.n > 1)
+        qsort(g.keys, g.n, sizeof *g.keys, claims_key_cmp);
+    return g;
+}
+
+/* The value of t over s's rows whose column equals key (all rows when
+ * the table has no such column). */
+static claims_value claims_group_value(const claims_term *t, const claims_selection *s, const char *column,
+                                       const char *key)
+{
+    if (!s->table || !claims_has_column(s->table, column))
+        return claims_value_of(t, s, s->rows, s->n);
+    size_t *rows = xalloc_malloc((s->n + 1) * sizeof *rows), n = 0;
+    for (size_t i = 0; i < s->n; i++)
+        if (claims_value_matches(output_table_cell(s->table, s->rows[i], column), key))
+            rows[n++] = s->rows[i];
+    claims_value v = claims_value_of(t, s, rows, n);
+    free(rows);
+    return v;
+}
+
+/* A group's value as a reader says it: sizes of *bytes, size and
+ * working_set columns in binary units. */
+static char *claims_group_label(const char *column, const char *key)
+{
+    size_t len = strlen(column);
+    int bytes = (len >= 5 && strcmp(column + len - 5, "bytes") == 0) || strcmp(column, "size") == 0 ||
+                strcmp(column, "working_set") == 0;
+    char *end;
+    double v = strtod(key, &end);
+    if (bytes && !*end && v >= 1 && v < 1e18 && v == floor(v)) {
+        char text[32];
+        return xalloc_strdup(output_bytes_text(text, sizeof text, (unsigned long long)v));
+    }
+    return xalloc_strdup(key);
+}
+
+/* ------------------------------------------------------------- judging */
+
+static int claims_compare(const claims_expr *e, double v)
+{
+    switch (e->op) {
+    case CLAIMS_LT: return v < e->lo;
+    case CLAIMS_LE: return v <= e->lo;
+    case CLAIMS_GT: return v > e->lo;
+    case CLAIMS_GE: return v >= e->lo;
+    case CLAIMS_EQ: return v == e->lo;
+    case CLAIMS_NE: return v != e->lo;
+    case CLAIMS_IN: return v >= e->lo && v <= e->hi;
     }
     return 0;
 }
 
-/* "median(real_ns){variant=x} = 12.3 ns (3 rows)" */
-static char *claims_describe_value(const claims_term *t, const claims_value *v)
+static char *claims_bound_text(const claims_expr *e)
 {
-    const char *m = t->metric;
-    size_t len = strlen(m);
-    const char *unit = len > 3 && strcmp(m + len - 3, "_ns") == 0 && t->stat != CLAIMS_STAT_COUNT &&
-                               t->stat != CLAIMS_STAT_SLOPE ? " ns" : "";
-    return output_strdupf("%s(%s%s%s)%s = %.4g%s (%zu row%s%s)", t->stat_name, m, t->metric_x ? ", " : "",
-                         t->metric_x ? t->metric_x : "", strchr(t->text, '{'), v->value, unit, v->nrows,
-                         v->nrows == 1 ? "" : "s", v->basis);
+    return e->op == CLAIMS_IN ? output_strdupf("in %g..%g", e->lo, e->hi)
+                              : output_strdupf("%s %g", claims_op_text[e->op], e->lo);
 }
 
+/* " ns" for a statistic of a *_ns column that keeps its unit, else "". */
+static const char *claims_unit(const claims_term *t)
+{
+    size_t len = strlen(t->metric);
+    return len > 3 && strcmp(t->metric + len - 3, "_ns") == 0 && t->stat != CLAIMS_STAT_COUNT &&
+                   t->stat != CLAIMS_STAT_SLOPE ? " ns" : "";
+}
+
+/* "median(real_ns){variant=x} = 12.3 ns (3 rows, 11-14)" */
+static char *claims_describe_value(const claims_term *t, const claims_value *v)
+{
+    char spread[64] = "";
+    if (v->spread)
+        snprintf(spread, sizeof spread, ", %.4g-%.4g", v->lo, v->hi);
+    return output_strdupf("%s(%s%s%s)%s = %.4g%s (%zu row%s%s%s)", t->stat_name, t->metric, t->metric_x ? ", " : "",
+                         t->metric_x ? t->metric_x : "", strchr(t->text, '{'), v->value, claims_unit(t), v->nrows,
+                         v->nrows == 1 ? "" : "s", spread, v->basis);
+}
+
+/* Two sides whose repetitions' ranges overlap cannot be told apart. */
+static int claims_within_noise(const claims_value *a, const claims_value *b)
+{
+    return a->spread && b->spread && (a->lo > b->lo ? a->lo : b->lo) <= (a->hi < b->hi ? a->hi : b->hi);
+}
+
+/* Judge a (or a / b) against e's bound: the outcome, and the comparison in
+ * words (in *text).  Both values are measured (ok). */
+static claims_outcome claims_judge(const claims_expr *e, const claims_value *a, const claims_value *b, char **text)
+{
+    char *bound = claims_bound_text(e);
+    char *da = claims_describe_value(&e->num, a);
+    claims_outcome o;
+    if (!b) {
+        o = claims_compare(e, a->value) ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
+        *text = output_strdupf("%s, %s %s", da, o == CLAIMS_HOLDS ? "meets" : "fails", bound);
+    } else {
+        char *db = claims_describe_value(&e->den, b);
+        if (b->value == 0) {
+            o = CLAIMS_NOT_MEASURABLE;
+            *text = output_strdupf("%s / %s: the denominator is 0", da, db);
+        } else if (claims_within_noise(a, b)) {
+            /* indistinguishable: the ratio counts as 1 */
+            o = claims_compare(e, 1.0) ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
+            *text = output_strdupf("%s / %s: ratio %.3g, within noise (the ranges overlap: counts as 1), %s %s", da,
+                                   db, a->value / b->value, o == CLAIMS_HOLDS ? "meets" : "fails", bound);
+        } else {
+            double ratio = a->value / b->value;
+            o = claims_compare(e, ratio) ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
+            *text = output_strdupf("%s / %s: ratio %.3g, %s %s", da, db, ratio, o == CLAIMS_HOLDS ? "meets" : "fails",
+                                   bound);
+        }
+        free(db);
+    }
+    free(da);
+    free(bound);
+    return o;
+}
+
+/* One group's outcome and short text: "1 MiB: 1.8e+06 ns (871 rows) fails". */
+static claims_outcome claims_judge_group(const claims_expr *e, const claims_selection *sa, const claims_selection *sb,
+                                         const char *key, char **text)
+{
+    claims_value a = claims_group_value(&e->num, sa, e->by, key), b = {.ok = 1, .value = 1};
+    if (e->has_den)
+        b = claims_group_value(&e->den, sb, e->by, key);
+    char *label = claims_group_label(e->by, key);
+    claims_outcome o = CLAIMS_NOT_MEASURABLE;
+    if (!a.ok || !b.ok) {
+        *text = output_strdupf("%s: %s", label, !a.ok ? a.why : b.why);
+    } else {
+        char *full;
+        o = claims_judge(e, &a, e->has_den ? &b : NULL, &full);
+        const char *word = o == CLAIMS_HOLDS ? "meets" : o == CLAIMS_DOES_NOT_HOLD ? "fails" : "not measurable";
+        if (e->has_den)
+            *text = output_strdupf("%s: ratio %.3g%s %s", label, a.value / b.value,
+                                   claims_within_noise(&a, &b) ? " (within noise)" : "", word);
+        else
+            *text = output_strdupf("%s: %.4g%s (%zu row%s) %s", label, a.value, claims_unit(&e->num), a.nrows,
+                                   a.nrows == 1 ? "" : "s", word);
+        free(full);
+    }
+    free(label);
+    return o;
+}
+
+/* Judge e per group of e->by: every group's value, then the rule (all
+ * groups must pass, or any one) and the largest and smallest passing. */
+static claims_outcome claims_judge_groups(const claims_expr *e, const claims_selection *sa,
+                                          const claims_selection *sb, char **text)
+{
+    claims_groups g = claims_group_keys(sa, e->by);
+    if (g.n == 0) {
+        *text = output_strdupf("no value of %s in the rows of %s", e->by, e->num.text);
+        return CLAIMS_NOT_MEASURABLE;
+    }
+    size_t held = 0, failed = 0;
+    const char *smallest = NULL, *largest = NULL, *first_fail = NULL;
+    char *bound = claims_bound_text(e);
+    char *list = output_strdupf("%s%s%s by %s (%s group must meet %s)", e->num.text, e->has_den ? " / " : "",
+                                e->has_den ? e->den.text : "", e->by, e->rule == CLAIMS_RULE_ALL ? "every" : "one",
+                                bound);
+    for (size_t i = 0; i < g.n; i++) {
+        char *one;
+        claims_outcome o = claims_judge_group(e, sa, sb, g.keys[i], &one);
+        claims_append(&list, i ? "; " : ": ", one);
+        free(one);
+        held += o == CLAIMS_HOLDS;
+        failed += o == CLAIMS_DOES_NOT_HOLD;
+        if (o == CLAIMS_HOLDS) {
+            smallest = smallest ? smallest : g.keys[i];
+            largest = g.keys[i];
+        } else if (o == CLAIMS_DOES_NOT_HOLD && !first_fail) {
+            first_fail = g.keys[i];
+        }
+    }
+    char *lo = smallest ? claims_group_label(e->by, smallest) : xalloc_strdup("none");
+    char *hi = largest ? claims_group_label(e->by, largest) : xalloc_strdup("none");
+    char *ff = first_fail ? claims_group_label(e->by, first_fail) : xalloc_strdup("none");
+    *text = output_strdupf("%s; %zu of %zu groups meet it (smallest that does: %s; largest that does: %s; "
+                           "smallest that does not: %s)", list, held, g.n, lo, hi, ff);
+    xalloc_free_strings(5, lo, hi, ff, list, bound);
+    xalloc_free_list(g.keys, g.n);
+    if (held + failed == 0)
+        return CLAIMS_NOT_MEASURABLE;
+    if (e->rule == CLAIMS_RULE_ANY)
+        return held ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
+    return failed ? CLAIMS_DOES_NOT_HOLD : CLAIMS_HOLDS;
+}
+
+/* Evaluate one comparison of claim c: outcome and evidence; *why: the
+ * reason alone when it is not measurable (else NULL); *refuted set when a
+ * matching row errored for the reason the comparison is about. */
+static claims_outcome claims_eval_expr(const claims_claim *c, const claims_expr *e, runfolder *run, char **evidence,
+                                       char **why, int *refuted)
+{
+    claims_selection sa, sb;
+    claims_select(c, &e->num, run, &sa);
+    memset(&sb, 0, sizeof sb);
+    if (e->has_den)
+        claims_select(c, &e->den, run, &sb);
+    long bad = claims_errored_for(&sa, e->num.metric);
+    const claims_selection *bad_sel = &sa;
+    if (bad < 0 && e->has_den) {
+        bad = claims_errored_for(&sb, e->den.metric);
+        bad_sel = &sb;
+    }
+    claims_outcome o;
+    if (e->by && sa.table && (!e->has_den || sb.table)) {
+        o = claims_judge_groups(e, &sa, &sb, evidence);
+    } else {
+        claims_value a = claims_value_of(&e->num, &sa, sa.rows, sa.n), b = {.ok = 1};
+        if (a.ok && e->has_den)
+            b = claims_value_of(&e->den, &sb, sb.rows, sb.n);
+        if (a.ok && b.ok) {
+            o = claims_judge(e, &a, e->has_den ? &b : NULL, evidence);
+        } else {
+            o = CLAIMS_NOT_MEASURABLE;
+            *evidence = xalloc_strdup(!a.ok ? a.why : b.why);
+        }
+    }
+    if (bad >= 0) {
+        /* a correctness failure the row reported by erroring */
+        char *row = claims_errored_row_text(bad_sel->table, (size_t)bad);
+        char *text = output_strdupf("a matching row errored for this reason: %s; %s", row, *evidence);
+        free(row);
+        free(*evidence);
+        *evidence = text;
+        o = CLAIMS_DOES_NOT_HOLD;
+    }
+    *refuted = bad >= 0;
+    *why = o == CLAIMS_NOT_MEASURABLE ? xalloc_strdup(*evidence) : NULL;
+    if (bad < 0) {
+        claims_note_errored(&sa, evidence);
+        if (e->has_den)
+            claims_note_errored(&sb, evidence);
+    }
+    claims_selection_free(&sa);
+    claims_selection_free(&sb);
+    return o;
+}
+
+/* A check, and its control: a check that is measurable and not refuted
+ * by a row that errored means something only when its control holds. */
 static claims_check_result claims_eval_check(const claims_claim *c, const claims_check *ch, runfolder *run)
 {
-    claims_check_result res = {.label = xalloc_strdup(ch->label), .outcome = CLAIMS_NOT_MEASURABLE};
-    claims_value a = claims_eval_term(c, &ch->num, run), b = {.ok = 1, .value = 1};
-    if (a.ok && ch->has_den)
-        b = claims_eval_term(c, &ch->den, run);
-    if (!a.ok || !b.ok) {
-        res.evidence = xalloc_strdup(!a.ok ? a.why : b.why);
+    claims_check_result res = {.label = xalloc_strdup(ch->label)};
+    int refuted, control_refuted;
+    res.outcome = claims_eval_expr(c, &ch->expr, run, &res.evidence, &res.why, &refuted);
+    if (!ch->control || refuted || res.outcome == CLAIMS_NOT_MEASURABLE)
         return res;
-    }
-    char *da = claims_describe_value(&ch->num, &a);
-    char *bound = ch->op == CLAIMS_IN ? output_strdupf("in %g..%g", ch->lo, ch->hi)
-                                      : output_strdupf("%s %g", claims_op_text[ch->op], ch->lo);
-    if (ch->has_den && b.value == 0) {
-        char *db = claims_describe_value(&ch->den, &b);
-        res.evidence = output_strdupf("%s / %s: the denominator is 0", da, db);
-        free(db);
-    } else if (ch->has_den) {
-        char *db = claims_describe_value(&ch->den, &b);
-        double ratio = a.value / b.value;
-        int holds = claims_compare(ch, ratio);
-        res.outcome = holds ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
-        res.evidence = output_strdupf("%s / %s: ratio %.3g, %s %s", da, db, ratio, holds ? "meets" : "fails", bound);
-        free(db);
+    char *control = NULL, *control_why = NULL;
+    claims_outcome co = claims_eval_expr(c, ch->control, run, &control, &control_why, &control_refuted);
+    char *text;
+    if (co == CLAIMS_HOLDS) {
+        text = output_strdupf("%s; control: %s", res.evidence, control);
     } else {
-        int holds = claims_compare(ch, a.value);
-        res.outcome = holds ? CLAIMS_HOLDS : CLAIMS_DOES_NOT_HOLD;
-        res.evidence = output_strdupf("%s, %s %s", da, holds ? "meets" : "fails", bound);
+        res.outcome = CLAIMS_NOT_MEASURABLE;
+        res.why = co == CLAIMS_NOT_MEASURABLE ? output_strdupf("control not measurable: %s", control_why)
+                                              : output_strdupf("control shows no effect%s%s", ch->control_reason ? ": " : "",
+                                                               ch->control_reason ? ch->control_reason : "");
+        text = co == CLAIMS_NOT_MEASURABLE ? xalloc_strdup(res.why)
+                                           : output_strdupf("%s (control: %s; the check: %s)", res.why, control, res.evidence);
     }
-    free(bound);
-    free(da);
+    xalloc_free_strings(3, res.evidence, control, control_why);
+    res.evidence = text;
     return res;
 }
 
@@ -1019,36 +756,63 @@ static char *claims_unmet_requirements(const claims_claim *c, runfolder *run)
     return reasons;
 }
 
-/* Combine check outcomes into the claim's verdict and its one-line reason. */
-static void claims_conclude(claims_verdict *v)
+/* Why the checks that could not be judged could not: each reason once,
+ * after the labels of the checks it stopped ("a, b: runtime go absent"). */
+static char *claims_unmeasured_reasons(const claims_verdict *v)
 {
-    size_t held = 0, failed = 0, unknown = 0;
     char *why = NULL;
     for (size_t i = 0; i < v->ncheck; i++) {
-        claims_outcome o = v->checks[i].outcome;
-        held += o == CLAIMS_HOLDS;
-        failed += o == CLAIMS_DOES_NOT_HOLD;
-        if (o == CLAIMS_NOT_MEASURABLE) {
-            unknown++;
-            if (!why || !strstr(why, v->checks[i].evidence))
-                claims_append(&why, "; ", v->checks[i].evidence);
-        }
+        const claims_check_result *ci = &v->checks[i];
+        if (ci->outcome != CLAIMS_NOT_MEASURABLE)
+            continue;
+        size_t first = 0;
+        while (first < i && !(v->checks[first].outcome == CLAIMS_NOT_MEASURABLE &&
+                              strcmp(v->checks[first].why, ci->why) == 0))
+            first++;
+        if (first < i)
+            continue;
+        char *labels = xalloc_strdup(ci->label);
+        for (size_t j = i + 1; j < v->ncheck; j++)
+            if (v->checks[j].outcome == CLAIMS_NOT_MEASURABLE && strcmp(v->checks[j].why, ci->why) == 0)
+                claims_append(&labels, ", ", v->checks[j].label);
+        char *one = output_strdupf("%s: %s", labels, ci->why);
+        claims_append(&why, "; ", one);
+        xalloc_free_strings(2, one, labels);
     }
-    if (held == v->ncheck) {
-        v->outcome = CLAIMS_HOLDS;
-        v->reason = xalloc_strdup("");
-    } else if (held + failed == 0) {
+    return why;
+}
+
+/* Combine check outcomes into the claim's verdict, its reason and its
+ * coverage. */
+static void claims_conclude(claims_verdict *v)
+{
+    size_t held = 0, failed = 0;
+    for (size_t i = 0; i < v->ncheck; i++) {
+        held += v->checks[i].outcome == CLAIMS_HOLDS;
+        failed += v->checks[i].outcome == CLAIMS_DOES_NOT_HOLD;
+    }
+    char *why = claims_unmeasured_reasons(v);
+    v->nmeasurable = held + failed;
+    v->nheld = held;
+    v->coverage = output_strdupf("%zu of %zu checks measurable%s%s", v->nmeasurable, v->ncheck, why ? ": " : "",
+                                 why ? why : "");
+    if (v->nmeasurable == 0) {
         v->outcome = CLAIMS_NOT_MEASURABLE;
         v->reason = xalloc_strdup(why ? why : "");
-    } else if (held == 0 && unknown == 0) {
-        v->outcome = CLAIMS_DOES_NOT_HOLD;
-        v->reason = xalloc_strdup("");
     } else {
-        v->outcome = held ? CLAIMS_PARTLY : CLAIMS_DOES_NOT_HOLD;
-        v->reason = output_strdupf("%zu of %zu checks hold%s%s", held, v->ncheck,
-                                  unknown ? "; not measurable: " : "", unknown ? why : "");
+        v->outcome = failed == 0 ? CLAIMS_HOLDS : held == 0 ? CLAIMS_DOES_NOT_HOLD : CLAIMS_PARTLY;
+        v->reason = failed && held ? output_strdupf("%zu of %zu measurable checks hold", held, v->nmeasurable)
+                                   : xalloc_strdup("");
     }
     free(why);
+}
+
+static void claims_verdict_begin(claims_verdict *v, const claims_claim *c)
+{
+    *v = (claims_verdict){.id = xalloc_strdup(c->id), .document = xalloc_strdup(c->document),
+                          .claim = xalloc_strdup(c->text), .note = xalloc_strdup(c->note ? c->note : ""),
+                          .file = xalloc_strdup(c->file), .line = c->line, .ncheck = c->nchecks};
+    v->checks = xalloc_calloc(c->nchecks + 1, sizeof *v->checks);
 }
 
 claims_verdict *claims_evaluate(const claims_set *s, runfolder *run, size_t *n)
@@ -1058,20 +822,16 @@ claims_verdict *claims_evaluate(const claims_set *s, runfolder *run, size_t *n)
     for (size_t i = 0; i < *n; i++) {
         const claims_claim *c = &s->claims[i];
         claims_verdict *v = &out[i];
-        *v = (claims_verdict){.id = c->id, .document = c->document, .claim = c->text,
-                              .note = c->note ? c->note : "", .file = c->file, .line = c->line};
-        v->ncheck = c->nchecks;
-        v->checks = xalloc_calloc(c->nchecks, sizeof *v->checks);
+        claims_verdict_begin(v, c);
         char *unmet = claims_unmet_requirements(c, run);
-        for (size_t j = 0; j < c->nchecks; j++) {
-            if (unmet)
-                v->checks[j] = (claims_check_result){xalloc_strdup(c->checks[j].label), CLAIMS_NOT_MEASURABLE, xalloc_strdup(unmet)};
-            else
-                v->checks[j] = claims_eval_check(c, &c->checks[j], run);
-        }
+        for (size_t j = 0; j < c->nchecks; j++)
+            v->checks[j] = unmet ? (claims_check_result){xalloc_strdup(c->checks[j].label), CLAIMS_NOT_MEASURABLE,
+                                                         xalloc_strdup(unmet), xalloc_strdup(unmet)}
+                                 : claims_eval_check(c, &c->checks[j], run);
         if (unmet) {
             v->outcome = CLAIMS_NOT_MEASURABLE;
             v->reason = unmet;
+            v->coverage = output_strdupf("0 of %zu checks measurable: %s", c->nchecks, unmet);
         } else {
             claims_conclude(v);
         }
@@ -1085,11 +845,61 @@ void claims_verdicts_free(claims_verdict *v, size_t n)
         return;
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < v[i].ncheck; j++)
-            xalloc_free_strings(2, v[i].checks[j].label, v[i].checks[j].evidence);
+            xalloc_free_strings(3, v[i].checks[j].label, v[i].checks[j].evidence, v[i].checks[j].why);
         free(v[i].checks);
-        free(v[i].reason);
+        xalloc_free_strings(7, v[i].id, v[i].document, v[i].claim, v[i].note, v[i].file, v[i].reason, v[i].coverage);
     }
     free(v);
+}
+
+/* ------------------------------------------------------------ measuring */
+
+size_t claims_measure(runfolder *run, const char *term, const char *by, claims_quantity **out, char *err,
+                      size_t errlen)
+{
+    *out = NULL;
+    claims_term t = {0};
+    const char *p = term;
+    char why[256] = "unexpected text after it";
+    if (claims_parse_term(&p, &t, why, sizeof why) != 0 || *p) {
+        snprintf(err, errlen, "term '%s': %s", term, why);
+        claims_term_free(&t);
+        return 0;
+    }
+    claims_selection s;
+    claims_select(NULL, &t, run, &s);
+    claims_groups g = {0};
+    if (by && s.table)
+        g = claims_group_keys(&s, by);
+    size_t n = 0, want = by ? g.n : 1;
+    *out = xalloc_calloc(want + 1, sizeof **out);
+    snprintf(err, errlen, "%s", s.why);
+    for (size_t i = 0; i < want; i++) {
+        claims_value v = by ? claims_group_value(&t, &s, by, g.keys[i]) : claims_value_of(&t, &s, s.rows, s.n);
+        if (!v.ok) {
+            snprintf(err, errlen, "%s", v.why);
+            continue;
+        }
+        (*out)[n++] = (claims_quantity){xalloc_strdup(by ? g.keys[i] : ""),
+                                        by ? claims_group_label(by, g.keys[i]) : xalloc_strdup(""), v.value, v.nrows};
+    }
+    if (by && !g.n && s.table)
+        snprintf(err, errlen, "no value of %s in the rows of %s", by, t.text);
+    xalloc_free_list(g.keys, g.n);
+    claims_selection_free(&s);
+    claims_term_free(&t);
+    if (n == 0) {
+        free(*out);
+        *out = NULL;
+    }
+    return n;
+}
+
+void claims_quantities_free(claims_quantity *q, size_t n)
+{
+    for (size_t i = 0; q && i < n; i++)
+        xalloc_free_strings(2, q[i].group, q[i].label);
+    free(q);
 }
 
 /* ---------------------------------------------------------------- table */
@@ -1108,11 +918,15 @@ static const char *claims_mark(claims_outcome o)
 void claims_print_table(const claims_verdict *v, size_t n, FILE *out)
 {
     size_t counts[4] = {0};
-    fprintf(out, "%-28s %-20s %s\n", "CLAIM", "VERDICT", "WHAT IT SAYS / EVIDENCE");
     for (size_t i = 0; i < n; i++) {
+        if (i == 0 || strcmp(v[i].file, v[i - 1].file) != 0) {
+            fprintf(out, "claims of %s:\n", v[i].file);
+            fprintf(out, "%-28s %-20s %s\n", "CLAIM", "VERDICT", "WHAT IT SAYS / COVERAGE / EVIDENCE");
+        }
         counts[v[i].outcome]++;
         fprintf(out, "%-28s %-20s %s\n", v[i].id, claims_outcome_name(v[i].outcome), v[i].claim);
-        if (v[i].reason && *v[i].reason)
+        fprintf(out, "%-28s %-20s   coverage: %s\n", "", "", v[i].coverage);
+        if (v[i].reason && *v[i].reason && v[i].outcome != CLAIMS_NOT_MEASURABLE)
             fprintf(out, "%-28s %-20s   why: %s\n", "", "", v[i].reason);
         for (size_t j = 0; j < v[i].ncheck; j++)
             fprintf(out, "%-28s %-20s   %s%s: %s\n", "", "", claims_mark(v[i].checks[j].outcome),

@@ -122,7 +122,8 @@ int commands_claims_main(int argc, char **argv)
         if (commands_is_help(argv[i])) {
             printf("usage: memprobe claims FILE.ini... [RUN]\n"
                    "Judge the claims in each FILE against the run folder RUN (default %s) and print\n"
-                   "one verdict per claim with its evidence.  The format is in the README (Claim files).\n",
+                   "one verdict per claim (holds, does not hold, partly, not measurable here) with its\n"
+                   "coverage and evidence.  The format is in the README (Claim files).\n",
                    COMMANDS_DEFAULT_RUN);
             free(files);
             return 0;

@@ -36,7 +36,7 @@ void doc_md_text(FILE *f, const char *s)
 }
 
 static const char doc_css[] =
-    "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:72rem;"
+    "body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:84rem;"
     "margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}"
     "h1{font-size:1.6rem}h2{border-bottom:1px solid #ccc;padding-bottom:.2rem;margin-top:2rem}"
     "table{border-collapse:collapse;margin:.6rem 0;font-size:.9rem}"
@@ -45,7 +45,10 @@ static const char doc_css[] =
     "img{max-width:100%;height:auto;border:1px solid #eee;margin:.4rem 0}"
     ".holds{color:#17632a;font-weight:600}.does-not-hold{color:#a31515;font-weight:600}"
     ".partly{color:#8a5a00;font-weight:600}.not-measurable-here{color:#666;font-weight:600}"
-    ".warn{color:#8a5a00}code{background:#f4f4f4;padding:0 .2rem}ul.ev{margin:0;padding-left:1.1rem}";
+    ".warn{color:#8a5a00}code{background:#f4f4f4;padding:0 .2rem}ul.ev{margin:0;padding-left:1.1rem}"
+    "details{margin:.5rem 0}summary{cursor:pointer;font-weight:600}"
+    "table.claims,.keys table{font-size:.82rem;width:100%}table.claims td,.keys td{padding:.12rem .4rem}"
+    "td.cov{color:#444}h1{margin:.4rem 0}h3{margin:.8rem 0 .3rem}";
 
 void doc_open(doc *d, const char *title)
 {
@@ -102,6 +105,36 @@ void doc_list(doc *d, const char *const *items, size_t n, const char *css_class)
     }
     fprintf(d->md, "\n");
     fprintf(d->html, "</ul>\n");
+}
+
+void doc_details_begin(doc *d, const char *summary)
+{
+    FILE *both[] = {d->md, d->html};   /* the same tags in both: Markdown viewers render them */
+    for (int i = 0; i < 2; i++) {
+        fprintf(both[i], "<details><summary>");
+        doc_html_text(both[i], summary);
+        fprintf(both[i], "</summary>\n%s", both[i] == d->md ? "\n" : "");
+    }
+}
+
+void doc_details_end(doc *d)
+{
+    fprintf(d->md, "</details>\n\n");
+    fprintf(d->html, "</details>\n");
+}
+
+void doc_link(doc *d, const char *before, const char *text, const char *href)
+{
+    fprintf(d->md, "%s[", before);
+    doc_md_text(d->md, text);
+    fprintf(d->md, "](%s)\n\n", href);
+    fprintf(d->html, "<p>");
+    doc_html_text(d->html, before);
+    fprintf(d->html, "<a href=\"");
+    doc_html_text(d->html, href);
+    fprintf(d->html, "\">");
+    doc_html_text(d->html, text);
+    fprintf(d->html, "</a></p>\n");
 }
 
 void doc_image(doc *d, const char *file, int has_svg)

@@ -2,9 +2,14 @@
  * report.c — the step that ends every run, and `memprobe report`: draw the
  * plots, judge the claims, and write report.md and report.html (through the
  * document writer, doc.h), self-contained apart from the images, which are
- * referenced relative to the run folder.  The sections: summary, machine,
- * claims, what was measured (per family: its description, plots and key
- * numbers), and what could not be measured here.
+ * referenced relative to the run folder.  A reader comes for the verdicts
+ * and this machine's numbers, so the sections are, in order: the summary
+ * (what ran, warnings, one claims table per claim file with verdicts and
+ * coverage, the key numbers: keynumbers.h), the plots per family, and the
+ * details (each claim's evidence, how the key numbers were computed, the
+ * per-benchmark tables and the machine, collapsed, and what could not be
+ * measured here).  The terminal gets the same short summary above the
+ * claims table.
  */
 #include "analysis/report.h"
 
@@ -21,42 +26,115 @@
 #include "memprobe/xalloc.h"
 #include "analysis/claims.h"
 #include "analysis/doc.h"
+#include "analysis/keynumbers.h"
 #include "analysis/plot.h"
 #include "analysis/runfolder.h"
 
 #define REPORT_MAX_KEY_ROWS 60
 #define REPORT_MAX_USER_COUNTERS 4
 
+/* One cache level as a reader says it: "L1d 48 KiB x2, 1 CPU each",
+ * "L3 32 MiB, shared by 2 CPUs", "L2 1 MiB: 3.6 ns". */
+static char *report_cache_text(json_object *c)
+{
+    json_object *v;
+    char bytes[32] = "?", times[24] = "", sharing[48] = "";
+    if (json_object_object_get_ex(c, "size_bytes", &v))
+        output_bytes_text(bytes, sizeof bytes, (unsigned long long)json_object_get_int64(v));
+    const char *type = json_object_object_get_ex(c, "type", &v) ? json_object_get_string(v) : "";
+    int level = json_object_object_get_ex(c, "level", &v) ? json_object_get_int(v) : 0;
+    int count = json_object_object_get_ex(c, "count", &v) ? json_object_get_int(v) : 0;
+    int by = json_object_object_get_ex(c, "shared_by_pus", &v) ? json_object_get_int(v) : 0;
+    if (count > 1)
+        snprintf(times, sizeof times, " x%d", count);
+    if (by > 0)
+        snprintf(sharing, sizeof sharing, by > 1 ? ", shared by %d CPUs" : ", %d CPU each", by);
+    char *ns = json_object_object_get_ex(c, "ns", &v) && v ? keynumbers_ns_text(json_object_get_double(v)) : NULL;
+    char *text = output_strdupf("L%d%s %s%s%s%s%s", level, strcmp(type, "data") == 0 ? "d"
+                                : strcmp(type, "instruction") == 0 ? "i" : "", bytes, times, sharing,
+                                ns ? ": " : "", ns ? ns : "");
+    free(ns);
+    return text;
+}
+
+/* machine.json's caches (a list of levels) or caches_inferred (an object
+ * with its levels and their source) as a readable list; NULL for another
+ * shape. */
+static char *report_caches_text(json_object *val)
+{
+    json_object *levels = val, *source = NULL, *memory = NULL;
+    if (json_object_is_type(val, json_type_object) && !json_object_object_get_ex(val, "levels", &levels))
+        return NULL;
+    if (json_object_is_type(val, json_type_object)) {
+        json_object_object_get_ex(val, "source", &source);
+        json_object_object_get_ex(val, "memory_ns", &memory);
+    }
+    if (!json_object_is_type(levels, json_type_array))
+        return NULL;
+    char *text = NULL;
+    for (size_t i = 0; i < json_object_array_length(levels); i++) {
+        char *one = report_cache_text(json_object_array_get_idx(levels, i));
+        char *joined = output_strdupf("%s%s%s", text ? text : "", text ? "; " : "", one);
+        xalloc_free_strings(2, text, one);
+        text = joined;
+    }
+    if (memory) {
+        char *ns = keynumbers_ns_text(json_object_get_double(memory));
+        char *joined = output_strdupf("%s; memory: %s", text ? text : "", ns);
+        xalloc_free_strings(2, text, ns);
+        text = joined;
+    }
+    if (source) {
+        char *joined = output_strdupf("%s (source: %s)", text ? text : "", json_object_get_string(source));
+        free(text);
+        text = joined;
+    }
+    return text ? text : xalloc_strdup("none");
+}
+
+/* The machine table, collapsed: every field of machine.json but the counter
+ * list and the warnings (shown elsewhere); caches as a readable list. */
 static void report_machine(doc *d, runfolder *run)
 {
-    doc_heading(d, "Machine");
+    doc_subheading(d, "Machine");
     json_object *m = runfolder_machine(run);
     if (!m) {
         doc_paragraph(d, "No machine.json in this run folder: the machine is not described.");
         return;
     }
+    const char *cpu = runfolder_machine_get(run, "cpu_model");
+    char *summary = output_strdupf("machine.json: %s, %d CPUs allowed", cpu ? cpu : "an undescribed CPU",
+                                   runfolder_cpu_count(run));
+    doc_details_begin(d, summary);
+    free(summary);
     const char *heads[] = {"field", "value"};
     doc_table_begin(d, heads, 2);
     json_object_object_foreach(m, key, val) {
         if (strcmp(key, "counters") == 0 || strcmp(key, "warnings") == 0)
             continue;
-        const char *text = !val ? "" : json_object_is_type(val, json_type_string) ? json_object_get_string(val)
-                                   : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+        char *caches = strncmp(key, "caches", 6) == 0 && val ? report_caches_text(val) : NULL;
+        const char *text = caches ? caches : !val ? "" : json_object_is_type(val, json_type_string)
+                                   ? json_object_get_string(val) : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
         char shown[600];
         snprintf(shown, sizeof shown, "%.590s%s", text, strlen(text) > 590 ? "..." : "");
         const char *cells[] = {key, shown};
         doc_table_row(d, cells, 2, 0);
+        free(caches);
     }
     doc_table_end(d);
+    doc_details_end(d);
+}
+
+static void report_warnings(doc *d, runfolder *run)
+{
     size_t nw = runfolder_warning_count(run);
-    if (nw) {
-        doc_subheading(d, "Warnings");
-        const char **items = xalloc_malloc(nw * sizeof *items);
-        for (size_t i = 0; i < nw; i++)
-            items[i] = runfolder_warning(run, i);
-        doc_list(d, items, nw, "warn");
-        free(items);
-    }
+    if (nw == 0)
+        return;
+    const char **items = xalloc_malloc(nw * sizeof *items);
+    for (size_t i = 0; i < nw; i++)
+        items[i] = runfolder_warning(run, i);
+    doc_list(d, items, nw, "warn");
+    free(items);
 }
 
 static const char *report_verdict_class(claims_outcome o)
@@ -70,49 +148,107 @@ static const char *report_verdict_class(claims_outcome o)
     return "";
 }
 
-static void report_claims(doc *d, const claims_verdict *v, size_t n, const char *claims_note)
+/* The verdicts of one claim file run from first to the returned end. */
+static size_t report_file_end(const claims_verdict *v, size_t n, size_t first)
 {
-    doc_heading(d, "Claims");
-    if (claims_note && *claims_note)
-        doc_paragraph(d, claims_note);
-    if (n == 0) {
-        doc_paragraph(d, "No claims were checked.");
-        return;
+    size_t end = first + 1;
+    while (end < n && strcmp(v[end].file, v[first].file) == 0)
+        end++;
+    return end;
+}
+
+static const char *report_base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* The verdict cell: the word (classed in HTML) and, small, what qualifies it. */
+static void report_verdict_cell(doc *d, const char *word, claims_outcome o, const char *small)
+{
+    fprintf(d->md, " %s", word);
+    if (small && *small) {
+        fprintf(d->md, ": ");
+        doc_md_text(d->md, small);
     }
-    doc_paragraph(d, "Each check reduces the selected rows with the statistic shown (the median of the "
-                        "repetitions unless stated) and compares the result; a claim holds when every check holds.");
-    fprintf(d->md, "| claim | verdict | evidence |\n| --- | --- | --- |\n");
-    fprintf(d->html, "<table>\n<tr><th>claim</th><th>verdict</th><th>evidence</th></tr>\n");
-    for (size_t i = 0; i < n; i++) {
-        const claims_verdict *c = &v[i];
-        fprintf(d->md, "| **%s**: ", c->id);
-        doc_md_text(d->md, c->claim);
+    fprintf(d->md, " |");
+    fprintf(d->html, "<td class=\"%s\">%s", report_verdict_class(o), word);
+    if (small && *small) {
+        fprintf(d->html, "<br><small>");
+        doc_html_text(d->html, small);
+        fprintf(d->html, "</small>");
+    }
+    fprintf(d->html, "</td>");
+}
+
+/* "| **id**: claim" and its HTML cell (with the document and note when full). */
+static void report_claim_cell(doc *d, const claims_verdict *c, int full)
+{
+    fprintf(d->md, "| **%s**: ", c->id);
+    doc_md_text(d->md, c->claim);
+    if (full) {
         fprintf(d->md, " (");
         doc_md_text(d->md, c->document);
-        fprintf(d->md, ") | %s", claims_outcome_name(c->outcome));
-        if (c->reason && *c->reason) {
-            fprintf(d->md, ": ");
-            doc_md_text(d->md, c->reason);
-        }
-        fprintf(d->md, " |");
-        fprintf(d->html, "<tr><td><b>");
-        doc_html_text(d->html, c->id);
-        fprintf(d->html, "</b>: ");
-        doc_html_text(d->html, c->claim);
+        fprintf(d->md, ")");
+    }
+    fprintf(d->md, " |");
+    fprintf(d->html, "<tr><td><b>");
+    doc_html_text(d->html, c->id);
+    fprintf(d->html, "</b>: ");
+    doc_html_text(d->html, c->claim);
+    if (full) {
         fprintf(d->html, "<br><small>");
         doc_html_text(d->html, c->document);
         if (c->note && *c->note) {
             fprintf(d->html, "<br>");
             doc_html_text(d->html, c->note);
         }
-        fprintf(d->html, "</small></td><td class=\"%s\">%s", report_verdict_class(c->outcome),
-                claims_outcome_name(c->outcome));
-        if (c->reason && *c->reason) {
-            fprintf(d->html, "<br><small>");
-            doc_html_text(d->html, c->reason);
-            fprintf(d->html, "</small>");
-        }
-        fprintf(d->html, "</td><td><ul class=\"ev\">");
+        fprintf(d->html, "</small>");
+    }
+    fprintf(d->html, "</td>");
+}
+
+/* The head of a claims table: claim, verdict, and third. */
+static void report_claims_table_begin(doc *d, const char *css_class, const char *third)
+{
+    fprintf(d->md, "| claim | verdict | %s |\n| --- | --- | --- |\n", third);
+    fprintf(d->html, "<table%s%s%s>\n<tr><th>claim</th><th>verdict</th><th>%s</th></tr>\n", css_class ? " class=\"" : "",
+            css_class ? css_class : "", css_class ? "\"" : "", third);
+}
+
+/* The summary's table for the verdicts first..end of one claim file:
+ * claim, verdict, coverage. */
+static void report_claims_summary_table(doc *d, const claims_verdict *v, size_t first, size_t end)
+{
+    report_claims_table_begin(d, "claims", "coverage");
+    for (size_t i = first; i < end; i++) {
+        const claims_verdict *c = &v[i];
+        report_claim_cell(d, c, 0);
+        report_verdict_cell(d, claims_outcome_name(c->outcome), c->outcome, NULL);
+        size_t failed = c->nmeasurable - c->nheld;
+        char *cov = output_strdupf("%zu hold, %zu fail%s; %s", c->nheld, failed, failed == 1 ? "s" : "", c->coverage);
+        fprintf(d->md, " ");
+        doc_md_text(d->md, cov);
+        fprintf(d->md, " |\n");
+        fprintf(d->html, "<td class=\"cov\">");
+        doc_html_text(d->html, cov);
+        fprintf(d->html, "</td></tr>\n");
+        free(cov);
+    }
+    fprintf(d->md, "\n");
+    fprintf(d->html, "</table>\n");
+}
+
+/* The details' table for the verdicts first..end of one claim file: the
+ * claim with its document and note, the verdict, every check's evidence. */
+static void report_claims_evidence_table(doc *d, const claims_verdict *v, size_t first, size_t end)
+{
+    report_claims_table_begin(d, NULL, "evidence");
+    for (size_t i = first; i < end; i++) {
+        const claims_verdict *c = &v[i];
+        report_claim_cell(d, c, 1);
+        report_verdict_cell(d, claims_outcome_name(c->outcome), c->outcome, c->coverage);
+        fprintf(d->html, "<td><ul class=\"ev\">");
         for (size_t j = 0; j < c->ncheck; j++) {
             fprintf(d->md, "%s%s (%s): ", j ? "<br>" : " ", c->checks[j].label,
                     claims_outcome_name(c->checks[j].outcome));
@@ -130,6 +266,35 @@ static void report_claims(doc *d, const claims_verdict *v, size_t n, const char 
     fprintf(d->md, "\n");
     fprintf(d->html, "</table>\n");
 }
+
+/* One table per claim file, under a heading naming the file. */
+static void report_claims(doc *d, const claims_verdict *v, size_t n, const char *claims_note, int evidence)
+{
+    if (claims_note && *claims_note)
+        doc_paragraph(d, claims_note);
+    if (n == 0) {
+        doc_paragraph(d, "No claims were checked.");
+        return;
+    }
+    for (size_t first = 0, end; first < n; first = end) {
+        end = report_file_end(v, n, first);
+        char *title = output_strdupf("%s: %s", evidence ? "Evidence" : "Claims", report_base_name(v[first].file));
+        doc_subheading(d, title);
+        free(title);
+        if (evidence)
+            report_claims_evidence_table(d, v, first, end);
+        else
+            report_claims_summary_table(d, v, first, end);
+    }
+}
+
+static const char report_verdict_words[] =
+    "A check reduces the rows it selects with the statistic shown (the median of the repetitions unless "
+    "stated) and compares the result with its bound; a ratio whose two sides' repetitions overlap is within "
+    "noise and counts as 1. A check is not measurable here when what it needs is absent from this run, or "
+    "its control shows no effect. A claim holds when every measurable check holds, does not hold when every "
+    "measurable check fails, is partly true when they disagree, and is not measurable here when no check "
+    "could be judged; its coverage says how many checks could be, and why the others could not.";
 
 /* Columns that are not a family's own counters: results.csv's fixed columns
  * and the run's counter columns. */
@@ -204,7 +369,7 @@ static double report_median_of(const output_table *t, const size_t *rows, size_t
 
 /* Compact table: per benchmark, the median real_ns with its spread and
  * the medians of up to four family counters. */
-static void report_key_numbers(doc *d, runfolder *run, const char *family)
+static void report_family_table(doc *d, runfolder *run, const char *family)
 {
     const output_table *t = runfolder_results(run);
     const char *counters[REPORT_MAX_USER_COUNTERS];
@@ -269,8 +434,8 @@ static void report_key_numbers(doc *d, runfolder *run, const char *family)
     }
     doc_table_end(d);
     if (nlabels > shown) {
-        char *more = output_strdupf("%zu more benchmarks of this family are in results.csv.", nlabels - shown);
-        doc_paragraph(d, more);
+        char *more = output_strdupf("%zu more benchmarks of this family: every row is in ", nlabels - shown);
+        doc_link(d, more, "results.csv", "results.csv");
         free(more);
     }
     for (size_t i = 0; i < nlabels; i++)
@@ -280,9 +445,10 @@ static void report_key_numbers(doc *d, runfolder *run, const char *family)
     free(rows);
 }
 
-static void report_families(doc *d, runfolder *run)
+/* Per family: what it measures (as the build that ran it said) and its plots. */
+static void report_plot_sections(doc *d, runfolder *run)
 {
-    doc_heading(d, "What was measured");
+    doc_heading(d, "Plots: what was measured");
     if (runfolder_family_count(run) == 0)
         doc_paragraph(d, "results.csv holds no rows.");
     for (size_t i = 0; i < runfolder_family_count(run); i++) {
@@ -301,7 +467,22 @@ static void report_families(doc *d, runfolder *run)
             doc_image(d, images[k], runfolder_has_file(run, svg));
         }
         xalloc_free_list(images, ni);
-        report_key_numbers(d, run, name);
+    }
+}
+
+/* Per family, collapsed: the median of every benchmark with its spread. */
+static void report_family_tables(doc *d, runfolder *run)
+{
+    doc_subheading(d, "Per-benchmark numbers");
+    doc_link(d, "Median real ns per benchmark with the min-max over repetitions, per family; every row is in ",
+             "results.csv", "results.csv");
+    for (size_t i = 0; i < runfolder_family_count(run); i++) {
+        const char *name = runfolder_family(run, i);
+        char *summary = output_strdupf("%s: per-benchmark table", name);
+        doc_details_begin(d, summary);
+        free(summary);
+        report_family_table(d, run, name);
+        doc_details_end(d);
     }
 }
 
@@ -332,7 +513,7 @@ static void report_note(report_notes *notes, const char *line)
 static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, size_t nv,
                               const report_notes *notes)
 {
-    doc_heading(d, "What could not be measured here");
+    doc_subheading(d, "What could not be measured here");
     char **items = NULL;
     size_t n = 0;
     json_object *m = runfolder_machine(run), *counters;
@@ -385,7 +566,7 @@ static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, s
 }
 
 /* One paragraph: what ran and how the claims came out. */
-static void report_summary(doc *d, runfolder *run, const claims_verdict *v, size_t nv)
+static void report_overview(doc *d, runfolder *run, const claims_verdict *v, size_t nv)
 {
     size_t counts[4] = {0};
     for (size_t i = 0; i < nv; i++)
@@ -420,10 +601,62 @@ static char *report_incomplete_reason(const runfolder *run)
     return NULL;
 }
 
-/* Write report.md and report.html for run, and list them in its machine.json. */
-static int report_write(runfolder *run, const claims_verdict *v, size_t nv, const char *claims_note,
-                        const report_notes *notes, char *err, size_t errlen)
+/* The key numbers: what, value (and, in the details, where each comes from). */
+static void report_key_numbers(doc *d, const keynumbers_line *k, size_t nk, int sources)
 {
+    if (nk == 0) {
+        doc_paragraph(d, "None: the families that give them did not run.");
+        return;
+    }
+    const char *heads[] = {"quantity", sources ? "computed as" : "this machine"};
+    fprintf(d->html, "<div class=\"keys\">\n");
+    doc_table_begin(d, heads, 2);
+    for (size_t i = 0; i < nk; i++) {
+        const char *cells[] = {k[i].what, sources ? k[i].source : k[i].value};
+        doc_table_row(d, cells, 2, 0);
+    }
+    doc_table_end(d);
+    fprintf(d->html, "</div>\n");
+}
+
+/* Everything a report holds, with what it needs to say it. */
+typedef struct report_parts {
+    runfolder *run;
+    const claims_verdict *v;
+    size_t nv;
+    const keynumbers_line *keys;
+    size_t nkeys;
+    const char *claims_note;
+    const report_notes *notes;   /* what could not be drawn */
+} report_parts;
+
+/* The one screen a reader came for. */
+static void report_summary(doc *d, const report_parts *p)
+{
+    doc_heading(d, "Summary");
+    report_overview(d, p->run, p->v, p->nv);
+    report_claims(d, p->v, p->nv, p->claims_note, 0);
+    doc_subheading(d, "Key numbers");
+    report_key_numbers(d, p->keys, p->nkeys, 0);
+    report_warnings(d, p->run);
+}
+
+static void report_details(doc *d, const report_parts *p)
+{
+    doc_heading(d, "Details");
+    doc_paragraph(d, report_verdict_words);
+    report_claims(d, p->v, p->nv, NULL, 1);
+    doc_subheading(d, "How the key numbers were computed");
+    report_key_numbers(d, p->keys, p->nkeys, 1);
+    report_family_tables(d, p->run);
+    report_machine(d, p->run);
+    report_unmeasured(d, p->run, p->v, p->nv, p->notes);
+}
+
+/* Write report.md and report.html for run. */
+static int report_write(const report_parts *p, char *err, size_t errlen)
+{
+    runfolder *run = p->run;
     const char *host = runfolder_machine_get(run, "host"), *start = runfolder_machine_get(run, "start_utc");
     char *title = output_strdupf("memprobe report: %s%s%s", host ? host : runfolder_dir(run), start ? ", " : "",
                                 start ? start : "");
@@ -434,11 +667,9 @@ static int report_write(runfolder *run, const claims_verdict *v, size_t nv, cons
     if (incomplete)
         doc_paragraph(&d, incomplete);
     free(incomplete);
-    report_summary(&d, run, v, nv);
-    report_machine(&d, run);
-    report_claims(&d, v, nv, claims_note);
-    report_families(&d, run);
-    report_unmeasured(&d, run, v, nv, notes);
+    report_summary(&d, p);
+    report_plot_sections(&d, run);
+    report_details(&d, p);
     if (doc_write(&d, runfolder_dir(run), "report", err, errlen) != 0)
         return -1;
     char *const written[] = {"report.md", "report.html"};
@@ -461,21 +692,6 @@ claims_set *report_load_claims(char *note, size_t notelen, FILE *out)
     }
     xalloc_free_list(paths, npaths);
     return set;
-}
-
-/* Every claims/NAME.ini of the data folder judged against run (*nv
- * verdicts, which point into *set: free them, then it); what to say about
- * them into note. */
-static claims_verdict *report_judge(runfolder *run, FILE *out, claims_set **set_out, size_t *nv, char *note,
-                                    size_t notelen)
-{
-    claims_set *set = report_load_claims(note, notelen, out);
-    *nv = 0;
-    claims_verdict *v = set ? claims_evaluate(set, run, nv) : NULL;
-    if (*nv)
-        claims_print_table(v, *nv, out);
-    *set_out = set;
-    return v;
 }
 
 /* Draw the plots: each one that failed into notes (and to note). */
@@ -505,10 +721,19 @@ int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn 
     if (draw_plots)
         report_plots(run, out, &notes, note, ctx);
     char claims_note[PATH_MAX + 1200];
-    size_t nv;
-    claims_set *set;
-    claims_verdict *v = report_judge(run, out, &set, &nv, claims_note, sizeof claims_note);
-    int rc = report_write(run, v, nv, claims_note, &notes, err, sizeof err);
+    claims_set *set = report_load_claims(claims_note, sizeof claims_note, out);
+    size_t nv = 0;
+    claims_verdict *v = set ? claims_evaluate(set, run, &nv) : NULL;
+    keynumbers_line *keys;
+    size_t nkeys = keynumbers_collect(run, &keys);
+    if (nkeys) {
+        fprintf(out, "key numbers of this run:\n");
+        keynumbers_print(keys, nkeys, out);
+    }
+    if (nv)
+        claims_print_table(v, nv, out);
+    report_parts parts = {run, v, nv, keys, nkeys, claims_note, &notes};
+    int rc = report_write(&parts, err, sizeof err);
     if (rc == 0) {
         fprintf(out, "report: %s/report.html\n", run_dir);
     } else {
@@ -519,6 +744,7 @@ int report_build(const char *run_dir, FILE *out, int draw_plots, report_note_fn 
         free(line);
     }
     int failed = rc != 0 || (draw_plots && notes.n > 0 && plot_gnuplot_available());
+    keynumbers_free(keys, nkeys);
     claims_verdicts_free(v, nv);
     claims_free(set);
     xalloc_free_list(notes.lines, notes.n);

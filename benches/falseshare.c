@@ -232,6 +232,9 @@ static void fs_bench(cbench_state *st)
     }
     long long lost = fs_verify(r, err, sizeof err);
     if (lost < 0) {
+        if (r->layout == FS_SHARED)   /* the count stays on the failed row: evidence for the claims */
+            cbench_counter(st, "lost_updates", (double)fs_total_increments(r) -
+                           (double)atomic_load_explicit(r->area, memory_order_relaxed), CBENCH_COUNTER_PLAIN);
         cbench_error(st, err);
         fs_run_free(r);
         return;

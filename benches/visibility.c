@@ -621,6 +621,19 @@ typedef struct vis_tally {
     uint64_t elapsed_ns;                      /* streaming receiver: first wait to VIS_STOP */
 } vis_tally;
 
+/* Test hook: with MEMPROBE_VISIBILITY_CORRUPT=N in the environment, each
+ * sender spoils one word of message N's payload after writing it (plain
+ * payloads: the happens-before mechanisms), so a test can follow a stale
+ * payload through the family's own failure path to results.csv and the
+ * claims.  Unset or 0: off. */
+static uint64_t vis_corrupt_msg;
+
+static void vis_test_spoil(vis_box *b, uint64_t msg)
+{
+    if (msg == vis_corrupt_msg && msg != VIS_STOP && b->plain)
+        b->plain[msg % b->ring_len].w[0] ^= 1;
+}
+
 /* Write msg's payload, then hand msg over. */
 static int vis_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
 {
@@ -633,6 +646,7 @@ static int vis_send(vis_box *b, uint64_t msg, const _Atomic int *abandon)
             for (int j = 0; j < VIS_PAYLOAD_WORDS; j++)
                 atomic_store_explicit(&b->relaxed[s].w[j], vis_pattern(msg, j), memory_order_relaxed);
     }
+    vis_test_spoil(b, msg);
     atomic_signal_fence(memory_order_seq_cst);
     return b->mech->send(b, msg, abandon);
 }
@@ -1180,6 +1194,8 @@ static void vis_register(const bench_config *cfg, char *why, size_t whylen)
 {
     if (pairs_require_cpus(cfg->topo, 2, why, whylen) != 0)
         return;
+    const char *corrupt = getenv("MEMPROBE_VISIBILITY_CORRUPT");
+    vis_corrupt_msg = corrupt ? strtoull(corrupt, NULL, 10) : 0;
     topo_pair *pairs;
     int n = pairs_select(cfg->topo, 0, &pairs);
     int per_pair = 1 + VIS_MECH_COUNT;

@@ -1024,6 +1024,38 @@ int counters_derived_known(const char *column)
     return 0;
 }
 
+int counters_column_known(const char *column)
+{
+    if (!column || counters_derived_known(column))
+        return 1;
+    for (int g = 0; g < GROUP_COUNT; g++)
+        for (int i = 0; i < GROUP_EVENTS && groups[g].events[i].column; i++)
+            if (strcmp(groups[g].events[i].column, column) == 0)
+                return 1;
+    /* a raw event's column: a sanitised PAPI or perf:: name */
+    return (strncmp(column, "papi_", 5) == 0 || strncmp(column, "perf_", 5) == 0) && column[5];
+}
+
+/* Append ", name" (or name, when list is empty) to list, as far as it fits. */
+static void append_name(char *list, size_t size, const char *name)
+{
+    size_t n = strlen(list);
+    snprintf(list + n, size - n, "%s%s", n ? ", " : "", name);
+}
+
+const char *counters_known_columns(void)
+{
+    static char list[512];   /* the names fit several times over */
+    if (!list[0]) {
+        for (int g = 0; g < GROUP_COUNT; g++)
+            for (int i = 0; i < GROUP_EVENTS && groups[g].events[i].column; i++)
+                append_name(list, sizeof list, groups[g].events[i].column);
+        for (int d = 0; d < DERIVED_ALL; d++)
+            append_name(list, sizeof list, derived_all[d].column);
+    }
+    return list;
+}
+
 double counters_derived_value(int i, const double *event_values)
 {
     if (i < 0 || i >= sel.n_derived || !event_values)

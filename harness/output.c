@@ -605,3 +605,17 @@ char *output_strdupf(const char *fmt, ...)
     va_end(ap);
     return s ? s : xalloc_strdup("");
 }
+
+char *output_bytes_text(char *buf, size_t len, unsigned long long bytes)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (u < 4 && bytes >= (1ULL << (10 * (u + 1))))
+        u++;
+    unsigned long long unit = 1ULL << (10 * u);
+    if (bytes % unit == 0)
+        snprintf(buf, len, "%llu %s", bytes / unit, units[u]);
+    else
+        snprintf(buf, len, "%.1f %s", (double)bytes / (double)unit, units[u]);
+    return buf;
+}

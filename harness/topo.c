@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "memprobe/output.h"
 #include "memprobe/quiet.h"
 
 /* CPU numbers a list may name (Linux NR_CPUS is at most 8192 today). */
@@ -501,20 +502,6 @@ int topo_all_pairs(const topo *t, int with_smt, topo_pair **out)
 /* ------------------------------------------------------------------ */
 /* `memprobe topo`                                                     */
 
-/* Bytes in the largest binary unit, exact when it divides evenly. */
-static void topo_print_size(FILE *out, unsigned long long bytes)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    int u = 0;
-    while (u < 4 && bytes >= (1ULL << (10 * (u + 1))))
-        u++;
-    unsigned long long unit = 1ULL << (10 * u);
-    if (bytes % unit == 0)
-        fprintf(out, "%llu %s", bytes / unit, units[u]);
-    else
-        fprintf(out, "%.1f %s", (double)bytes / (double)unit, units[u]);
-}
-
 /* The allowed part of a cpuset, as a CPU list. */
 static void topo_print_obj_cpus(const topo *t, FILE *out, hwloc_const_bitmap_t cpuset)
 {
@@ -580,7 +567,8 @@ static void topo_print_cache_level(const topo *t, FILE *out, int level)
         return;
     int sharing = hwloc_bitmap_weight(first->cpuset);
     fprintf(out, "  L%d%s: %d x ", level, first->attr->cache.type == HWLOC_OBJ_CACHE_DATA ? "d" : "", count);
-    topo_print_size(out, first->attr->cache.size);
+    char size[32];
+    fputs(output_bytes_text(size, sizeof size, first->attr->cache.size), out);
     fprintf(out, ", line %u B, %s%d PU%s%s\n", first->attr->cache.linesize,
             sharing > 1 ? "shared by " : "", sharing, sharing > 1 ? "s each:" : " each (private)",
             uniform ? "" : " (not all alike: first shown)");
@@ -597,8 +585,8 @@ static void topo_print_objs(const topo *t, FILE *out, hwloc_obj_type_t type, con
         fprintf(out, "  %s %u: CPUs ", label, obj->os_index);
         topo_print_obj_cpus(t, out, obj->cpuset);
         if (type == HWLOC_OBJ_NUMANODE && obj->attr->numanode.local_memory) {
-            fputs(", ", out);
-            topo_print_size(out, obj->attr->numanode.local_memory);
+            char size[32];
+            fprintf(out, ", %s", output_bytes_text(size, sizeof size, obj->attr->numanode.local_memory));
         }
         const char *model = hwloc_obj_get_info_by_name(obj, "CPUModel");
         if (model)

@@ -78,9 +78,9 @@ do for [fmt in "png svg"] {
                                           host, cpu) noenhanced
 
     # (1) pause against live set
-    set title "Stop-the-world pauses against live heap"
+    set title "World stopped (pause\\_ns) against live heap"
     set xlabel "live set (MiB, log scale)"
-    set ylabel "pause (ms, log scale)"
+    set ylabel "world stopped (ms, log scale)"
     set logscale xy
     set xrange [0.5:2048]
     set grid
@@ -99,8 +99,8 @@ do for [fmt in "png svg"] {
     set autoscale y
 
     # (2) pause CDF per configuration
-    set title "Pause distribution per configuration"
-    set xlabel "pause (ms, log scale)"
+    set title "World-stopped pauses per configuration"
+    set xlabel "world stopped (ms, log scale)"
     set ylabel "fraction of pauses at or below"
     unset logscale y
     set logscale x

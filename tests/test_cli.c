@@ -258,7 +258,7 @@ static void test_both_option_forms_everywhere(void **state)
         {"topo", "--cpus", "0", ""},
         {"counters", "--counters", "sw", ""},
         {"counters", "--counters-backend", "auto", ""},
-        {"compare", "--out", "%s", "--no-plots tests/fixtures/run-a tests/fixtures/run-b"},
+        {"compare", "--out", "%s/compare-%d", "--no-plots tests/fixtures/run-a tests/fixtures/run-b"},
         {"run", "--out", "%s/form-%d", "--quick --filter harness/clock_now --counters none --repetitions 1"},
         {"run", "--filter", "harness/clock_now", "--quick --out %s/form-%d"},
         {"run", "--cpus", "0", "--quick --filter harness/clock_now --out %s/form-%d"},

@@ -31,6 +31,13 @@ void doc_subheading(doc *d, const char *text);
 void doc_paragraph(doc *d, const char *text);
 /* A bulleted list; css_class (may be NULL) is given to each HTML item. */
 void doc_list(doc *d, const char *const *items, size_t n, const char *css_class);
+/* A collapsed block (<details>, opened by a click on summary) around what
+ * is written between begin and end; Markdown gets the same HTML tags, which
+ * Markdown viewers render. */
+void doc_details_begin(doc *d, const char *summary);
+void doc_details_end(doc *d);
+/* A paragraph: before (text), then text linked to href (a file of the folder). */
+void doc_link(doc *d, const char *before, const char *text, const char *href);
 /* The image file (a PNG), with a link to its SVG twin (the same name,
  * .svg) when has_svg. */
 void doc_image(doc *d, const char *file, int has_svg);

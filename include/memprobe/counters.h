@@ -90,6 +90,11 @@ const char *counters_derived_column(int i);
 /* 1 when column names a derived metric this build computes (ipc,
  * branch_mpki, ...), whether or not the run selected it. */
 int counters_derived_known(const char *column);
+/* 1 when column is a counter column any run of this build may have: a
+ * group's event, a derived metric, or a raw event's column (papi_..., perf_...). */
+int counters_column_known(const char *column);
+/* The group events' and derived metrics' columns, ", "-separated. */
+const char *counters_known_columns(void);
 /* Compute derived metric i from per-event values (NaN where unavailable);
  * returns NaN when an input is missing. */
 double counters_derived_value(int i, const double *event_values);

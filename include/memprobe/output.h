@@ -110,6 +110,9 @@ void output_csv_field(FILE *out, const char *s);
 /* printf into a new malloc'd string (free it); "" (still malloc'd) when the
  * formatting fails, NULL only when even that cannot be allocated. */
 char *output_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* bytes in the largest binary unit ("64 KiB", "1.5 MiB"), exact when it
+ * divides evenly, into buf; returns buf. */
+char *output_bytes_text(char *buf, size_t len, unsigned long long bytes);
 
 #ifdef __cplusplus
 }
