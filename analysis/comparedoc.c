@@ -41,8 +41,7 @@ typedef struct comparedoc_files {
 
 static void comparedoc_wrote(comparedoc_files *f, const char *name)
 {
-    f->names = xalloc_array(f->names, f->n + 1, sizeof *f->names);
-    f->names[f->n++] = xalloc_strdup(name);
+    xalloc_list_push(&f->names, &f->n, name);
 }
 
 char *comparedoc_default_dir(const compare_result *c, const char *base)

@@ -506,8 +506,7 @@ typedef struct report_notes {
 
 static void report_note(report_notes *notes, const char *line)
 {
-    notes->lines = xalloc_array(notes->lines, notes->n + 1, sizeof *notes->lines);
-    notes->lines[notes->n++] = xalloc_strdup(line);
+    xalloc_list_push(&notes->lines, &notes->n, line);
 }
 
 static void report_unmeasured(doc *d, runfolder *run, const claims_verdict *v, size_t nv,

@@ -229,7 +229,7 @@ void output_table_insert_column(output_table *t, const char *name, const char *b
         if (t->row_width[r] <= (size_t)at)
             continue;
         size_t w = t->row_width[r] + 1;
-        t->rows[r] = realloc(t->rows[r], w * sizeof **t->rows);
+        t->rows[r] = xalloc_array(t->rows[r], w, sizeof **t->rows);
         memmove(&t->rows[r][at + 1], &t->rows[r][at], (w - 1 - (size_t)at) * sizeof **t->rows);
         t->rows[r][at] = NULL;
         t->row_width[r] = w;

@@ -49,6 +49,12 @@ void *xalloc_array(void *p, size_t n, size_t size)
     return q;
 }
 
+void xalloc_list_push(char ***list, size_t *n, const char *s)
+{
+    *list = xalloc_array(*list, *n + 1, sizeof **list);
+    (*list)[(*n)++] = xalloc_strdup(s);
+}
+
 void xalloc_free_list(char **list, size_t n)
 {
     for (size_t i = 0; list && i < n; i++)

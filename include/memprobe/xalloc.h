@@ -25,6 +25,8 @@ void *xalloc_calloc(size_t n, size_t size);
 void *xalloc_array(void *p, size_t n, size_t size);
 char *xalloc_strdup(const char *s);
 char *xalloc_strndup(const char *s, size_t n);
+/* Append a copy of s to the string list *list of *n entries. */
+void xalloc_list_push(char ***list, size_t *n, const char *s);
 /* Free the n strings of list, then list (NULL is fine). */
 void xalloc_free_list(char **list, size_t n);
 /* Free each of the n strings (char *) given after n. */
