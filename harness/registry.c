@@ -22,6 +22,10 @@
 #define MEMPROBE_FAMILIES(FAMILY) \
     FAMILY(harness)               \
     FAMILY(latency)               \
+    FAMILY(bandwidth)             \
+    FAMILY(mlp)                   \
+    FAMILY(tlb)                   \
+    FAMILY(loaded_latency)        \
     FAMILY(alloc)                 \
     FAMILY(access)                \
     FAMILY(passing)               \
