@@ -21,7 +21,9 @@
  * is the mean time of one pass over a thread's set; gb_per_s the bytes the
  * kernel asks for (streams.h: write-allocate traffic not counted) summed over
  * the threads, per second (1 GB = 1e9 bytes); gb_per_s_per_thread the same
- * divided by the threads.  Every run checks the result: read's sum, the
+ * divided by the threads; fits the level a thread's set fits in ("L1", "L2",
+ * ... as measured; "memory" from 4x the last level on; empty in between).
+ * Every run checks the result: read's sum, the
  * written array against what the kernel must have put there
  * (checksum_errors, an error row when it is not 0).
  */
@@ -224,6 +226,20 @@ static void bw_report(cbench_state *st, bw_run *r)
     pairs_end(st, ns_per_pass * 1e-9);
 }
 
+/* The cache level a per-thread set of bytes fits in ("L1", "L2", ... as
+ * measured), "memory" from 4x the last level on, NULL in between. */
+static const char *bw_fits(unsigned long long bytes, char *buf, size_t len)
+{
+    const caches_levels *lv = caches_inferred();
+    for (int i = 0; i < lv->n; i++)
+        if (bytes <= lv->level[i].bytes) {
+            snprintf(buf, len, "L%d", i + 1);
+            return buf;
+        }
+    unsigned long long llc = caches_llc_bytes();
+    return llc && bytes >= 4 * llc ? "memory" : NULL;
+}
+
 static void bw_bench(cbench_state *st)
 {
     const bw_slot *slot = cbench_user(st);
@@ -232,6 +248,10 @@ static void bw_bench(cbench_state *st)
     cbench_tag(st, "kernel", streams_kernel_name(slot->kernel));
     cbench_tag(st, "width", streams_width_name(slot->width));
     cbench_tag(st, "page_policy", pages_policy_name(bw.policy));
+    char level[8];
+    const char *fits = bw_fits(set, level, sizeof level);
+    if (fits)
+        cbench_tag(st, "fits", fits);
     if (pairs_begin_group(st, bw.topo, bw.order, n) != 0)
         return;
     bw_run *r = pairs_calloc_lines(sizeof *r);
