@@ -61,6 +61,7 @@ typedef struct ll_run {
     int delay, n;
     uint64_t budget_ns;
     ll_worker workers[LL_MAX_THREADS];
+    pairs_counters chaser_counters;   /* the chase's events (the injectors' are not reported) */
 } ll_run;
 
 static struct {
@@ -148,10 +149,20 @@ static void ll_thread(void *arg, int index)
     }
     if (pin_barrier_wait(&r->start, pin_current_abandon_flag()) != 0)
         return;
-    if (index == 0)
+    if (index == 0) {
+        pairs_counters_start(&r->chaser_counters);
         ll_chaser(r, w);
-    else if (buf)
+        pairs_counters_stop(&r->chaser_counters);
+    } else if (buf)
         ll_inject(r, w, buf, elems);
+}
+
+static void ll_run_free(void *run)
+{
+    ll_run *r = run;
+    if (r)
+        pairs_counters_discard(&r->chaser_counters, 1);
+    free(r);
 }
 
 static void ll_bench(cbench_state *st)
@@ -177,7 +188,7 @@ static void ll_bench(cbench_state *st)
     }
     *r = (ll_run){.variant = v, .delay = (int)cbench_range(st, 0), .n = n, .budget_ns = (uint64_t)(ll.budget_s * 1e9)};
     pin_barrier_init(&r->start, n);
-    if (!pairs_run_shared(ll.topo, ll.order, n, ll_thread, r, free, ll.budget_s + 10.0, err, sizeof err)) {
+    if (!pairs_run_shared(ll.topo, ll.order, n, ll_thread, r, ll_run_free, ll.budget_s + 10.0, err, sizeof err)) {
         cbench_error(st, err);
         return;
     }
@@ -185,13 +196,14 @@ static void ll_bench(cbench_state *st)
     for (int i = 1; i < n; i++) {
         if (r->workers[i].err[0]) {
             cbench_error(st, r->workers[i].err);
-            free(r);
+            ll_run_free(r);
             return;
         }
         gbps += r->workers[i].elapsed_ns ? (double)r->workers[i].count / (double)r->workers[i].elapsed_ns : 0;
     }
     double ns = (double)r->workers[0].elapsed_ns / (double)r->workers[0].count;
     cbench_counter(st, "injected_gb_per_s", gbps, CBENCH_COUNTER_PLAIN);
+    pairs_counters_report(st, &r->chaser_counters, 1, (double)r->workers[0].count);
     pairs_end(st, ns * 1e-9);
     free(r);
 }

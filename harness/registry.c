@@ -22,10 +22,6 @@
 #define MEMPROBE_FAMILIES(FAMILY) \
     FAMILY(harness)               \
     FAMILY(latency)               \
-    FAMILY(bandwidth)             \
-    FAMILY(mlp)                   \
-    FAMILY(tlb)                   \
-    FAMILY(loaded_latency)        \
     FAMILY(alloc)                 \
     FAMILY(access)                \
     FAMILY(passing)               \
@@ -35,7 +31,11 @@
     FAMILY(falseshare)            \
     FAMILY(visibility)            \
     FAMILY(litmus)                \
-    FAMILY(go)
+    FAMILY(go)                    \
+    FAMILY(bandwidth)             \
+    FAMILY(mlp)                   \
+    FAMILY(tlb)                   \
+    FAMILY(loaded_latency)
 
 #define REGISTRY_DECLARE(n) extern const bench_family bench_family_##n;
 #define REGISTRY_ENTRY(n) &bench_family_##n,
