@@ -17,11 +17,16 @@
  * so its pages sit on its own NUMA node.
  *
  * One run per repetition (manual time): the threads start together from a
- * barrier and repeat the kernel until the first thread's budget ends.  real_ns
- * is the mean time of one pass over a thread's set; gb_per_s the bytes the
- * kernel asks for (streams.h: write-allocate traffic not counted) summed over
- * the threads, per second (1 GB = 1e9 bytes); gb_per_s_per_thread the same
- * divided by the threads; fits the level a thread's set fits in ("L1", "L2",
+ * barrier and repeat the kernel until the first thread's budget ends (and it
+ * timed at least 8 chunks, up to 11 budgets), timing
+ * each chunk of passes (at least 1 MiB of work).  real_ns is one pass over a
+ * thread's set at the thread's median chunk (mean over threads); gb_per_s the
+ * bytes the kernel asks for (streams.h: write-allocate traffic not counted)
+ * per second at each thread's median chunk, summed over the threads (1 GB =
+ * 1e9 bytes), so that a thread taken off its CPU by other work for a while
+ * does not lower it; gb_per_s_best the same at each thread's fastest chunk
+ * (STREAM's best-of-N convention, for comparing with it); gb_per_s_wall over
+ * the whole run, pauses included; gb_per_s_per_thread is gb_per_s divided by the threads; fits the level a thread's set fits in ("L1", "L2",
  * ... as measured; "memory" from 4x the last level on; empty in between).
  * Every run checks the result: read's sum, the
  * written array against what the kernel must have put there
@@ -35,6 +40,7 @@
 #include "memprobe/pages.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
+#include "memprobe/stats.h"
 #include "memprobe/streams.h"
 #include "memprobe/topo.h"
 
@@ -49,6 +55,8 @@
 #define BW_MAX_THREADS 256
 #define BW_STAGGER 320           /* bytes between arrays beyond their size: no 4 KiB aliasing */
 #define BW_CHUNK_BYTES (1u << 20) /* at least this much work between looks at the clock */
+#define BW_SAMPLES 1024           /* chunk times kept per thread */
+#define BW_MIN_CHUNKS 8           /* a run goes on past its budget (up to 11x) for this many */
 #define BW_SEED_B 1u
 #define BW_SEED_C 2u
 #define BW_SCALAR_S 3.0
@@ -62,6 +70,9 @@ typedef struct bw_buffer {
 typedef struct bw_worker {
     _Alignas(PAIRS_LINE) uint64_t passes;
     uint64_t elapsed_ns;
+    uint64_t chunk_passes;               /* passes per timed chunk */
+    uint32_t chunk_ns[BW_SAMPLES];       /* the first BW_SAMPLES chunks' times */
+    size_t chunks;
     size_t errors;
     char err[160];
 } bw_worker;
@@ -129,16 +140,22 @@ static void bw_timed(bw_run *r, bw_worker *w, int index, streams_fn fn, double *
     size_t set_bytes = r->elems * sizeof(double) * (size_t)streams_arrays(r->kernel);
     uint64_t chunk = set_bytes >= BW_CHUNK_BYTES ? 1 : BW_CHUNK_BYTES / set_bytes;
     const _Atomic int *abandon = pin_current_abandon_flag();
-    uint64_t t0 = clock_now_ns(), deadline = t0 + r->budget_ns, passes = 0;
+    uint64_t t0 = clock_now_ns(), deadline = t0 + r->budget_ns, passes = 0, last = t0;
     double sink = 0;
+    w->chunks = 0;
+    w->chunk_passes = chunk;
     do {
         for (uint64_t i = 0; i < chunk; i++)
             sink += fn(a, b, c, r->elems, BW_SCALAR_S);
         passes += chunk;
-        if (index == 0 && clock_now_ns() >= deadline)
+        uint64_t now = clock_now_ns();
+        if (w->chunks < BW_SAMPLES)
+            w->chunk_ns[w->chunks++] = now - last > UINT32_MAX ? UINT32_MAX : (uint32_t)(now - last);
+        last = now;
+        if (index == 0 && now >= deadline && (w->chunks >= BW_MIN_CHUNKS || now >= deadline + 10 * r->budget_ns))
             atomic_store_explicit(&r->stop, 1, memory_order_relaxed);
     } while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && !pairs_abandoned(abandon));
-    w->elapsed_ns = clock_now_ns() - t0;
+    w->elapsed_ns = last - t0;
     w->passes = passes;
     cbench_do_not_optimize(sink);
 }
@@ -208,17 +225,32 @@ static const char *bw_first_error(const bw_run *r, size_t *errors)
     return first;
 }
 
+/* A thread's median and fastest chunk time per pass (ns). */
+static double bw_pass_ns(const bw_worker *w, double *fastest)
+{
+    double v[BW_SAMPLES];
+    for (size_t i = 0; i < w->chunks; i++)
+        v[i] = (double)w->chunk_ns[i];
+    *fastest = stats_min(v, w->chunks) / (double)w->chunk_passes;
+    return stats_median(v, w->chunks) / (double)w->chunk_passes;
+}
+
 static void bw_report(cbench_state *st, bw_run *r)
 {
     size_t set_bytes = r->elems * sizeof(double) * (size_t)streams_arrays(r->kernel);
-    double gbps = 0, ns_per_pass = 0, passes = 0;
+    double gbps = 0, best = 0, wall = 0, ns_per_pass = 0, passes = 0;
     for (int i = 0; i < r->n; i++) {
         const bw_worker *w = &r->workers[i];
-        gbps += (double)w->passes * (double)set_bytes / (double)w->elapsed_ns;   /* bytes/ns = GB/s */
-        ns_per_pass += (double)w->elapsed_ns / (double)w->passes / r->n;
+        double fastest, pass_ns = bw_pass_ns(w, &fastest);
+        gbps += (double)set_bytes / pass_ns;   /* bytes/ns = GB/s */
+        best += (double)set_bytes / fastest;
+        wall += (double)w->passes * (double)set_bytes / (double)w->elapsed_ns;
+        ns_per_pass += pass_ns / r->n;
         passes += (double)w->passes;
     }
     cbench_counter(st, "gb_per_s", gbps, CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "gb_per_s_wall", wall, CBENCH_COUNTER_PLAIN);
+    cbench_counter(st, "gb_per_s_best", best, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "gb_per_s_per_thread", gbps / r->n, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "bytes_per_pass", (double)set_bytes, CBENCH_COUNTER_PLAIN);
     cbench_counter(st, "checksum_errors", 0, CBENCH_COUNTER_PLAIN);
@@ -348,7 +380,7 @@ static void bw_register_slot(const bench_config *cfg, bw_slot *slot, int sweep_s
     if (slot->width == STREAMS_SCALAR)
         return;
     for (int threads = 2; threads <= bw.n_order; threads = bw_next_threads(threads)) {
-        unsigned long long sets[4];
+        unsigned long long sets[4] = {0};
         int n = bw_level_sets(cfg, threads, sets);
         for (int i = 0; i < n; i++)
             bw_register_one(name, slot, sets[i], threads);

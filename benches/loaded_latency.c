@@ -141,7 +141,7 @@ static void ll_thread(void *arg, int index)
     ll_worker *w = &r->workers[index];
     double *buf = NULL;
     size_t elems = ll.bytes / 3 / sizeof(double) / STREAMS_BLOCK * STREAMS_BLOCK;
-    if (index > 0) {
+    if (index > 0 && index < LL_MAX_THREADS) {
         pages_map *m = &ll.buffers[index];
         if (!m->p && pages_map_memory(m, ll.bytes, ll.policy, 0, w->err, sizeof w->err) == 0)
             streams_fill(m->p, 3 * elems, 1);   /* first touch, on this CPU */

@@ -91,7 +91,7 @@ static void test_threads_follow_the_spread_order(void **state)
     assert_int_equal(bw_next_threads(2), 4);
     assert_int_equal(bw_next_threads(4), 6);   /* every CPU last */
     assert_int_equal(bw_next_threads(6), 7);   /* past it: the end */
-    unsigned long long sets[4];
+    unsigned long long sets[4] = {0};
     int n = bw_level_sets(&cfg, 2, sets);
     assert_true(n >= 1);
     for (int i = 1; i < n; i++)
