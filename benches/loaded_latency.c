@@ -26,7 +26,6 @@
 #include "memprobe/pages.h"
 #include "memprobe/pairs.h"
 #include "memprobe/pin.h"
-#include "memprobe/results.h"
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/streams.h"
@@ -243,26 +242,11 @@ static void ll_register(const bench_config *cfg, char *why, size_t whylen)
             ll_register_one((ll_variant)v, ll_delays[i], ll.n_order);
 }
 
-/* Median of column over the iteration rows of variant at delay. */
-static double ll_median(const output_table *t, const char *variant, int delay, const char *column)
-{
-    double v[ROWS_STATS_MAX];
-    size_t n = 0;
-    for (size_t r = 0; t && r < output_table_row_count(t) && n < ROWS_STATS_MAX; r++) {
-        const char *fam = output_table_cell(t, r, "family"), *var = output_table_cell(t, r, "variant");
-        double x = rows_number(t, r, column);
-        if (fam && var && strcmp(fam, "loaded_latency") == 0 && strcmp(var, variant) == 0 &&
-            results_row_kind_of(t, r) == RESULTS_ROW_ITERATION && rows_number(t, r, "delay") == delay && !isnan(x))
-            v[n++] = x;
-    }
-    return n ? stats_median(v, n) : NAN;
-}
-
 static void ll_curve_row(output_table **side, ll_variant v, int delay)
 {
     static const char *const cols[] = {"variant", "delay", "injectors", "ns_per_load", "injected_gb_per_s"};
     const output_table *t = rows_results();
-    double ns = ll_median(t, ll_names[v], delay, "real_ns");
+    double ns = rows_median_at(t, "loaded_latency", ll_names[v], "delay", delay, "real_ns");
     if (isnan(ns))
         return;
     rows_side_row(side, "loaded_latency.csv", cols, 5);
@@ -270,7 +254,7 @@ static void ll_curve_row(output_table **side, ll_variant v, int delay)
     output_table_set_int(*side, "delay", delay);
     output_table_set_int(*side, "injectors", v == LL_IDLE ? 0 : ll.n_order - 1);
     output_table_set_num(*side, "ns_per_load", ns);
-    output_table_set_num(*side, "injected_gb_per_s", v == LL_IDLE ? 0 : ll_median(t, ll_names[v], delay, "injected_gb_per_s"));
+    output_table_set_num(*side, "injected_gb_per_s", v == LL_IDLE ? 0 : rows_median_at(t, "loaded_latency", ll_names[v], "delay", delay, "injected_gb_per_s"));
 }
 
 static void ll_finish(const bench_config *cfg)

@@ -23,7 +23,6 @@
 #include "memprobe/measure.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
-#include "memprobe/results.h"
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
@@ -122,20 +121,6 @@ static void mlp_register(const bench_config *cfg, char *why, size_t whylen)
     measure_timing(b, cfg, 0.05, 0.2);
 }
 
-/* Median of column over mlp/chains iteration rows with chains == k. */
-static double mlp_median(const output_table *t, int k, const char *column)
-{
-    double v[ROWS_STATS_MAX];
-    size_t n = 0;
-    for (size_t r = 0; t && r < output_table_row_count(t) && n < ROWS_STATS_MAX; r++) {
-        const char *fam = output_table_cell(t, r, "family");
-        if (fam && strcmp(fam, "mlp") == 0 && results_row_kind_of(t, r) == RESULTS_ROW_ITERATION &&
-            rows_number(t, r, "chains") == k && !isnan(rows_number(t, r, column)))
-            v[n++] = rows_number(t, r, column);
-    }
-    return n ? stats_median(v, n) : NAN;
-}
-
 /* The knee: the smallest chain count past which doubling adds less than
  * MLP_GAIN (the last count when every doubling helps). */
 static int mlp_knee(const double *loads_per_ns, const int *chains, int n)
@@ -153,11 +138,11 @@ static void mlp_finish(const bench_config *cfg)
     double rate[MLP_COUNTS], ns[MLP_COUNTS];
     int chains[MLP_COUNTS], n = 0;
     for (int i = 0; i < MLP_COUNTS; i++) {
-        double r = mlp_median(t, mlp_chain_counts[i], "loads_per_ns");
+        double r = rows_median_at(t, "mlp", "chains", "chains", mlp_chain_counts[i], "loads_per_ns");
         if (isnan(r))
             continue;
         rate[n] = r;
-        ns[n] = mlp_median(t, mlp_chain_counts[i], "real_ns");
+        ns[n] = rows_median_at(t, "mlp", "chains", "chains", mlp_chain_counts[i], "real_ns");
         chains[n++] = mlp_chain_counts[i];
     }
     int knee = mlp_knee(rate, chains, n);

@@ -27,7 +27,6 @@
 #include "memprobe/measure.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
-#include "memprobe/results.h"
 #include "memprobe/rows.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
@@ -111,8 +110,10 @@ static void tlb_chase(cbench_state *st)
         p = chase_walk(p, (size_t)n);
     cbench_do_not_optimize(p);
     size_t page = pages_policy_bytes(tlb.policy);
-    if (page)
-        cbench_counter(st, "mapped_pages", (double)((tlb.map.bytes + page - 1) / page), CBENCH_COUNTER_PLAIN);
+    if (page) {
+        size_t mapped = (tlb.map.bytes + page - 1) / page;
+        cbench_counter(st, "mapped_pages", (double)mapped, CBENCH_COUNTER_PLAIN);
+    }
     long long huge = pages_huge_bytes(tlb.map.p, tlb.map.bytes);
     if (huge >= 0)
         cbench_counter(st, "huge_page_fraction", (double)huge / (double)tlb.map.bytes, CBENCH_COUNTER_PLAIN);
@@ -163,19 +164,10 @@ static size_t tlb_curve(const output_table *t, const char *variant, double *page
 {
     size_t n = 0;
     for (size_t p = TLB_MIN_PAGES; p <= TLB_MAX_PAGES && n < max; p *= 2) {
-        double v[ROWS_STATS_MAX];
-        size_t k = 0;
-        for (size_t r = 0; r < output_table_row_count(t) && k < ROWS_STATS_MAX; r++) {
-            const char *fam = output_table_cell(t, r, "family"), *var = output_table_cell(t, r, "variant");
-            double x = rows_number(t, r, "translation_ns");
-            if (fam && var && strcmp(fam, "tlb") == 0 && strcmp(var, variant) == 0 &&
-                results_row_kind_of(t, r) == RESULTS_ROW_ITERATION && rows_number(t, r, "pages") == (double)p &&
-                !isnan(x))
-                v[k++] = x;
-        }
-        if (k) {
+        double x = rows_median_at(t, "tlb", variant, "pages", (double)p, "translation_ns");
+        if (!isnan(x)) {
             pages[n] = (double)p;
-            ns[n++] = stats_median(v, k);
+            ns[n++] = x;
         }
     }
     return n;

@@ -12,7 +12,7 @@ int chase_link(void *buf, const size_t *off, size_t n, int k, uint64_t seed, voi
 {
     if (k < 1 || (size_t)k > n)
         return -1;
-    size_t *order = malloc(n * sizeof *order);
+    size_t *order = calloc(n, sizeof *order);
     if (!order)
         return -1;
     for (size_t i = 0; i < n; i++)
@@ -29,8 +29,12 @@ int chase_link(void *buf, const size_t *off, size_t n, int k, uint64_t seed, voi
     size_t start = 0;
     for (int c = 0; c < k; c++) {
         size_t len = n / (size_t)k + ((size_t)c < n % (size_t)k);
-        for (size_t i = 0; i < len; i++)
-            *(void **)(base + order[start + i]) = base + order[start + (i + 1) % len];
+        if (len == 0 || start + len > n)
+            break;   /* cannot happen: the runs add up to n */
+        for (size_t i = 0; i < len; i++) {
+            size_t next = i + 1 < len ? start + i + 1 : start;
+            *(void **)(base + order[start + i]) = base + order[next];
+        }
         heads[c] = base + order[start];
         start += len;
     }
