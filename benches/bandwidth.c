@@ -280,7 +280,7 @@ static void bw_bench(cbench_state *st)
     cbench_tag(st, "kernel", streams_kernel_name(slot->kernel));
     cbench_tag(st, "width", streams_width_name(slot->width));
     cbench_tag(st, "page_policy", pages_policy_name(bw.policy));
-    char level[8];
+    char level[16];
     const char *fits = bw_fits(set, level, sizeof level);
     if (fits)
         cbench_tag(st, "fits", fits);
