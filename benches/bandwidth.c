@@ -409,7 +409,7 @@ static void bw_register(const bench_config *cfg, char *why, size_t whylen)
             bw_slot *slot = &bw.slots[k++];
             *slot = (bw_slot){.kernel = (streams_kernel)kernel, .width = widths[w]};
             /* the scalar sweep in coarser steps: it is the reference, not the point */
-            bw_register_slot(cfg, slot, cfg->quick || w == 1 ? 4 : 2);
+            bw_register_slot(cfg, slot, cfg->quick ? 8 : w == 1 ? 4 : 2);
         }
 }
 
