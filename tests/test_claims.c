@@ -521,7 +521,7 @@ static void test_latency_numbers_checks_name_real_columns(void **state)
     assert_non_null(s);
     assert_int_equal(claims_count(s), 5);
     free(testutil_memprobe_run(run, sizeof run, NULL,
-                               "--quick --counters none --filter '^(latency/(chase|mutex)|bandwidth/read/vector|loaded_latency/idle)'"));
+                               "--quick --counters none --filter '^(latency/(chase|mutex_lock_unlock)|bandwidth/read/vector|loaded_latency/idle)$'"));
     runfolder *rf = runfolder_open(run, err, sizeof err);
     assert_non_null(rf);
     size_t n;
