@@ -19,17 +19,22 @@
  * At the end the base-page ladder's steps are fitted (caches.h): the cache
  * levels this process really gets, recorded beside hwloc's in
  * latency_caches.csv and machine.json.
+ *
+ * latency/mutex_lock_unlock is the one row that is not a chase: an
+ * uncontended pthread mutex locked and unlocked, the "mutex lock/unlock"
+ * line of the classic latency tables (claims/latency-numbers.ini).
  */
 #include "memprobe/bench.h"
 #include "memprobe/caches.h"
+#include "memprobe/chase.h"
 #include "memprobe/cbench.h"
 #include "memprobe/output.h"
 #include "memprobe/pages.h"
-#include "memprobe/rng.h"
 #include "memprobe/stats.h"
 #include "memprobe/topo.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,27 +63,17 @@ typedef struct latency_set {
 static latency_set latency_current;
 static unsigned chase_line = 64;
 
-/* Link every line into one random cycle (Sattolo's shuffle of line order).
- * 0, or -1 when out of memory for the order. */
+/* Link every line into one random cycle (chase.h; a fixed seed: every run
+ * chases the same cycle).  0, or -1 when out of memory for the order. */
 static int latency_link(latency_set *s)
 {
-    size_t n = s->bytes / s->line, stride = s->line / sizeof(void *);
-    size_t *order = malloc(n * sizeof *order);
-    if (!order)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    uint64_t seed = 0x9E3779B97F4A7C15ull ^ s->bytes;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = rng_next(&seed) % i;   /* fixed seed: every run chases the same cycle */
-        size_t tmp = order[i];
-        order[i] = order[j];
-        order[j] = tmp;
-    }
-    for (size_t i = 0; i < n; i++)
-        s->lines[order[i] * stride] = &s->lines[order[(i + 1) % n] * stride];
-    free(order);
-    return 0;
+    size_t n = s->bytes / s->line, *off = malloc(n * sizeof *off);
+    void *head;
+    int rc = off ? chase_link(s->lines, off, chase_line_offsets(off, s->bytes, s->line), 1,
+                              0x9E3779B97F4A7C15ull ^ s->bytes, &head)
+                 : -1;
+    free(off);
+    return rc;
 }
 
 static void latency_release(void)
@@ -143,6 +138,19 @@ static void latency_chase(cbench_state *st)
         cbench_counter(st, "huge_page_fraction", s->huge_fraction, CBENCH_COUNTER_PLAIN);
 }
 
+/* An uncontended pthread mutex taken and given back: the "mutex lock/unlock"
+ * line of the latency tables, one lock and one unlock per iteration. */
+static void latency_mutex(cbench_state *st)
+{
+    static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    for (int64_t n; (n = cbench_next_batch(st)) > 0;)
+        for (int64_t i = 0; i < n; i++) {
+            pthread_mutex_lock(&lock);
+            cbench_clobber_memory();
+            pthread_mutex_unlock(&lock);
+        }
+}
+
 static const pages_policy latency_policies[] = {PAGES_BASE, PAGES_THP, PAGES_HUGETLB};
 static const char *const latency_names[] = {"latency/chase", "latency/chase_thp", "latency/chase_hugetlb"};
 
@@ -170,6 +178,9 @@ static void latency_register(const bench_config *cfg, char *why, size_t whylen)
                 cbench_arg(b, (int64_t)size);
         cbench_min_time(b, cfg->quick ? 0.05 : 0.1);
     }
+    cbench_bench *b = cbench_register("latency/mutex_lock_unlock", latency_mutex, NULL);
+    if (b)
+        cbench_min_time(b, cfg->quick ? 0.05 : 0.3);
 }
 
 /* 1 when row r of t is an ok iteration row of latency/chase (base pages)

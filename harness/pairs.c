@@ -103,7 +103,7 @@ cbench_bench *pairs_register_group(const char *name, cbench_fn fn, void *user,
     return pairs_register_args(name, fn, user, args, names, 3);
 }
 
-/* Tag (cpus, pair class, and threads = the n pinned threads: the main
+/* Tag (cpus, pair class when there are two threads or more, and threads = the n pinned threads: the main
  * thread only waits), silence the main thread's counters, start the batch. */
 static int pairs_start(cbench_state *st, const char *cpus, int n, topo_pair_class c)
 {
@@ -111,7 +111,8 @@ static int pairs_start(cbench_state *st, const char *cpus, int n, topo_pair_clas
     snprintf(threads, sizeof threads, "%d", n);
     cbench_tag(st, "threads", threads);
     cbench_tag(st, "cpus", cpus);
-    cbench_tag(st, "pair_class", topo_pair_class_name(c));
+    if (n > 1)   /* one thread is no pair */
+        cbench_tag(st, "pair_class", topo_pair_class_name(c));
     placement_enter(st);   /* may probe the placement first; tags placement_probe */
     cbench_no_self_counters(st);
     return cbench_next_batch(st) > 0 ? 0 : -1;

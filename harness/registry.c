@@ -31,7 +31,11 @@
     FAMILY(falseshare)            \
     FAMILY(visibility)            \
     FAMILY(litmus)                \
-    FAMILY(go)
+    FAMILY(go)                    \
+    FAMILY(bandwidth)             \
+    FAMILY(mlp)                   \
+    FAMILY(tlb)                   \
+    FAMILY(loaded_latency)
 
 #define REGISTRY_DECLARE(n) extern const bench_family bench_family_##n;
 #define REGISTRY_ENTRY(n) &bench_family_##n,

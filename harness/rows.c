@@ -65,6 +65,19 @@ rows_stats rows_stats_of(const output_table *t, const char *family, const char *
     return s;
 }
 
+double rows_median_at(const output_table *t, const char *family, const char *variant, const char *arg, double value,
+                      const char *column)
+{
+    double v[ROWS_STATS_MAX];
+    size_t n = 0, rows = t ? output_table_row_count(t) : 0;
+    for (size_t r = 0; r < rows && n < ROWS_STATS_MAX; r++)
+        if (rows_cell_is(t, r, "family", family) && (!variant || rows_cell_is(t, r, "variant", variant)) &&
+            results_row_kind_of(t, r) == RESULTS_ROW_ITERATION && rows_number(t, r, arg) == value &&
+            results_cell_number(t, r, column, &v[n]))
+            n++;
+    return n ? stats_median(v, n) : NAN;
+}
+
 rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *variant,
                          const char *baseline, const char *allocator, long long size, const char *column)
 {

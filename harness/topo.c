@@ -626,3 +626,70 @@ void topo_print(const topo *t, FILE *out)
     topo_print_objs(t, out, HWLOC_OBJ_PACKAGE, "package");
     topo_print_pairs(t, out);
 }
+
+/* ------------------------------------------------------------------ */
+/* Spread placement                                                    */
+
+typedef struct topo_spread_key {
+    int smt_rank;    /* 0 for a core's first allowed PU, 1 for its second, ... */
+    int core_rank;   /* the core's place among its NUMA node's cores */
+    int node;        /* the NUMA node's place (0 without NUMA nodes) */
+    int cpu;
+} topo_spread_key;
+
+static int topo_spread_cmp(const void *a, const void *b)
+{
+    const topo_spread_key *x = a, *y = b;
+    if (x->smt_rank != y->smt_rank)
+        return x->smt_rank - y->smt_rank;
+    if (x->core_rank != y->core_rank)
+        return x->core_rank - y->core_rank;
+    if (x->node != y->node)
+        return x->node - y->node;
+    return (x->cpu > y->cpu) - (x->cpu < y->cpu);
+}
+
+/* The place of cpu's NUMA node among the nodes (0 when none holds it). */
+static int topo_node_rank(const topo *t, int cpu)
+{
+    hwloc_obj_t node = NULL;
+    for (int i = 0; (node = hwloc_get_next_obj_by_type(t->hw, HWLOC_OBJ_NUMANODE, node)); i++)
+        if (hwloc_bitmap_isset(node->cpuset, (unsigned)cpu))
+            return i;
+    return 0;
+}
+
+/* Allowed PUs before cpu in the same core, and allowed first-PUs of cores
+ * of the same NUMA node before cpu's core. */
+static void topo_spread_ranks(const topo *t, int cpu, topo_spread_key *k)
+{
+    hwloc_obj_t core = topo_core_of(topo_pu_obj(t, cpu));
+    k->cpu = cpu;
+    k->node = topo_node_rank(t, cpu);
+    k->smt_rank = 0;
+    for (int i = 0; i < t->npu && t->pus[i] < cpu; i++)
+        k->smt_rank += hwloc_bitmap_isset(core->cpuset, (unsigned)t->pus[i]);
+    int first = hwloc_bitmap_first(core->cpuset);
+    k->core_rank = 0;
+    for (int i = 0; i < t->ncore; i++) {
+        hwloc_obj_t other = topo_core_of(topo_pu_obj(t, t->core_pus[i]));
+        if (other != core && topo_node_rank(t, t->core_pus[i]) == k->node &&
+            hwloc_bitmap_first(other->cpuset) < first)
+            k->core_rank++;
+    }
+}
+
+int topo_spread_order(const topo *t, int *out, int max)
+{
+    topo_spread_key *keys = calloc((size_t)(t->npu > 0 ? t->npu : 1), sizeof *keys);
+    if (!keys)
+        return 0;
+    for (int i = 0; i < t->npu; i++)
+        topo_spread_ranks(t, t->pus[i], &keys[i]);
+    qsort(keys, (size_t)t->npu, sizeof *keys, topo_spread_cmp);
+    int n = t->npu < max ? t->npu : max;
+    for (int i = 0; i < n; i++)
+        out[i] = keys[i].cpu;
+    free(keys);
+    return n;
+}

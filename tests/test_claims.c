@@ -506,6 +506,39 @@ static void test_explainer_claims_parse_and_degrade(void **state)
     claims_free(s);
 }
 
+/* claims/latency-numbers.ini against a real --quick run of the families it
+ * names: it parses, and every check of every claim could be judged (its
+ * filters and columns match rows the program really writes); only
+ * loaded_latency may be absent, on one CPU. */
+static void test_latency_numbers_checks_name_real_columns(void **state)
+{
+    (void)state;
+    const char *paths[] = {"claims/latency-numbers.ini"};
+    char err[512], run[PATH_MAX];
+    claims_set *s = claims_load(paths, 1, err, sizeof err);
+    if (!s)
+        print_error("%s\n", err);
+    assert_non_null(s);
+    assert_int_equal(claims_count(s), 5);
+    free(testutil_memprobe_run(run, sizeof run, NULL,
+                               "--quick --counters none --filter '^(latency/(chase|mutex_lock_unlock)|bandwidth/read/vector|loaded_latency/idle)$'"));
+    runfolder *rf = runfolder_open(run, err, sizeof err);
+    assert_non_null(rf);
+    size_t n;
+    claims_verdict *v = claims_evaluate(s, rf, &n);
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < v[i].ncheck; j++) {
+            const claims_check_result *c = &v[i].checks[j];
+            if (c->outcome == CLAIMS_NOT_MEASURABLE && !strstr(c->evidence, "family loaded_latency absent"))
+                fail_msg("%s/%s not measurable: %s", v[i].id, c->label, c->evidence);
+        }
+    claims_verdicts_free(v, n);
+    runfolder_free(rf);
+    claims_free(s);
+    testutil_remove_run(run);
+}
+
 static void test_claims_cli(void **state)
 {
     (void)state;
@@ -553,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_explainer_claims_on_a_default_run),
         cmocka_unit_test(test_errored_row_refutes_a_claim),
         cmocka_unit_test(test_spoiled_payload_turns_the_claim),
+        cmocka_unit_test(test_latency_numbers_checks_name_real_columns),
         cmocka_unit_test(test_claims_cli),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ static void test_quick_latency_run(void **state)
     (void)state;
     char dir[PATH_MAX], *out = NULL;
     snprintf(dir, sizeof dir, "%s/run-latency", scratch);
-    int rc = testutil_run(&out, "%s run --quick --filter latency --out %s", bin, dir);
+    int rc = testutil_run(&out, "%s run --quick --filter ^latency/ --out %s", bin, dir);
     if (rc != 0)
         print_error("%s\n", out);
     assert_int_equal(rc, 0);
@@ -79,6 +79,8 @@ static void test_quick_latency_run(void **state)
         assert_string_equal(output_table_cell(t, r, "family"), "latency");
         assert_string_equal(output_table_cell(t, r, "allocator"), "glibc");
         /* the base-page ladder always runs; the huge-page ladders run or say why not */
+        if (strcmp(output_table_cell(t, r, "variant"), "mutex_lock_unlock") == 0)
+            continue;   /* the one row that is not a chase */
         const char *policy = output_table_cell(t, r, "page_policy");
         int base = strcmp(output_table_cell(t, r, "variant"), "chase") == 0;
         assert_string_equal(policy, base ? "base" : strstr(output_table_cell(t, r, "variant"), "thp") ? "thp" : "hugetlb");
@@ -118,7 +120,7 @@ static void test_unavailable_counter_cells_empty(void **state)
     (void)state;
     char dir[PATH_MAX], *out = NULL;
     snprintf(dir, sizeof dir, "%s/run-counters", scratch);
-    int rc = testutil_run(&out, "%s run --quick --filter latency --out %s", bin, dir);
+    int rc = testutil_run(&out, "%s run --quick --filter ^latency/ --out %s", bin, dir);
     assert_int_equal(rc, 0);
     free(out);
     json_object *m = read_json(dir, "machine.json"), *counters;

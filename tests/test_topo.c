@@ -224,6 +224,35 @@ static void test_single_cpu(void **state)
     topo_free(t);
 }
 
+/* topo_spread_order on t is exactly want[0..n). */
+static void assert_spread(const char *description, const int *want, int n)
+{
+    topo *t = load_synthetic(description);
+    int got[64];
+    assert_int_equal(topo_spread_order(t, got, 64), n);
+    for (int i = 0; i < n; i++)
+        if (got[i] != want[i])
+            fail_msg("%s: place %d is CPU %d, expected %d", description, i, got[i], want[i]);
+    /* a shorter list is the same order cut */
+    int first[3];
+    assert_int_equal(topo_spread_order(t, first, 3), 3);
+    assert_memory_equal(first, want, sizeof first);
+    topo_free(t);
+}
+
+static void test_spread_order(void **state)
+{
+    (void)state;
+    /* SMT: one PU per core first, the siblings last */
+    assert_spread("pack:1 core:4 pu:2", (const int[]){0, 2, 4, 6, 1, 3, 5, 7}, 8);
+    /* NUMA: cores dealt out in turn over the nodes, then the siblings */
+    assert_spread("numa:2 core:2 pu:2", (const int[]){0, 4, 2, 6, 1, 5, 3, 7}, 8);
+    /* two packages of two nodes: every node gets one core before any gets two */
+    assert_spread("pack:2 numa:2 core:2 pu:1", (const int[]){0, 2, 4, 6, 1, 3, 5, 7}, 8);
+    /* no SMT, no NUMA: plain order */
+    assert_spread("pack:1 core:4 pu:1", (const int[]){0, 1, 2, 3}, 4);
+}
+
 static void test_bad_synthetic(void **state)
 {
     (void)state;
@@ -418,6 +447,7 @@ int main(void)
         cmocka_unit_test(test_numa_without_packages),
         cmocka_unit_test(test_numa_spanning_packages),
         cmocka_unit_test(test_single_cpu),
+        cmocka_unit_test(test_spread_order),
         cmocka_unit_test(test_bad_synthetic),
         cmocka_unit_test(test_class_names),
         cmocka_unit_test(test_parse_good),

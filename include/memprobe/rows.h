@@ -49,6 +49,12 @@ output_table *rows_results(void);
 rows_stats rows_stats_of(const output_table *t, const char *family, const char *variant,
                          const char *allocator, long long size, const char *column);
 
+/* Median of column over the iteration rows (status ok, value set) of family
+ * (and variant, unless NULL: the whole variant cell) whose column arg holds
+ * the number value; NaN when none.  For families whose instances differ by
+ * an argument other than size (mlp's chains, tlb's pages, ...). */
+double rows_median_at(const output_table *t, const char *family, const char *variant, const char *arg, double value,
+                      const char *column);
 /* rows_stats_of for variant and for baseline, as a ratio (see rows_ratio). */
 rows_ratio rows_ratio_of(const output_table *t, const char *family, const char *variant,
                          const char *baseline, const char *allocator, long long size, const char *column);

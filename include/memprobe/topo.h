@@ -82,6 +82,12 @@ int topo_representative_pairs(const topo *t, topo_pair *out, int max);
  * Returns the count; *out is malloc'd, free it. */
 int topo_all_pairs(const topo *t, int with_smt, topo_pair **out);
 
+/* Allowed PUs in the order threads that share the memory system should take
+ * them: one PU per core first (SMT siblings only once every core has one),
+ * cores dealt out in turn over the NUMA nodes (node 0's first core, node 1's
+ * first core, ..., node 0's second core, ...).  Writes at most max CPUs into
+ * out and returns how many (0 when out of memory). */
+int topo_spread_order(const topo *t, int *out, int max);
 /* Parse a CPU list ("0-3,8,10-11") into a bitmap.  Returns 0, or -1 with a
  * message in err. */
 int topo_parse_cpulist(const char *list, hwloc_bitmap_t out, char *err, size_t errlen);
