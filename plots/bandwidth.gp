@@ -18,6 +18,10 @@ kernels = "read write copy triad nt_write nt_copy"
 # the DRAM-sized set of the thread sweep: the largest set run on 2 threads
 stats "results.csv" using (strcol("family") eq "bandwidth" && column("threads") == 2 ? column("working_set") : NaN) nooutput
 dram = exists("STATS_max") ? STATS_max : 0
+if (dram == 0) {   # one allowed CPU: no thread sweep; the largest set of the one-thread rows
+    stats "results.csv" using (strcol("family") eq "bandwidth" && column("threads") == 1 ? column("working_set") : NaN) nooutput
+    dram = exists("STATS_max") ? STATS_max : 0
+}
 stats "bandwidth_caches.csv" using 2 nooutput
 ncaches = STATS_records
 do for [i=0:ncaches-1] {
@@ -30,7 +34,7 @@ draw = "set multiplot layout 1,2 title sprintf('Bandwidth — %s (%s)', host, cp
   "set logscale x 2; set format x '%.0b%B'; set xlabel 'working set per thread (bytes, log scale)'; set ylabel 'GB/s (1 thread)'; set grid; set key top right; " . \
   "plot for [k in kernels] 'results.csv' using (row(k, 'vector', 1) ? column('working_set') : NaN):(column('gb_per_s')) smooth unique with linespoints lw 2 title k, " . \
   "     for [k in 'read copy triad'] 'results.csv' using (row(k, 'scalar', 1) ? column('working_set') : NaN):(column('gb_per_s')) smooth unique with linespoints dt 2 title k . ' scalar'; " . \
-  "unset arrow; unset label; unset logscale x; set format x '%g'; set xlabel sprintf('threads (working set %.0f MiB each)', dram / 1048576); set ylabel 'GB/s, all threads'; " . \
+  "unset arrow; unset label; unset logscale x; set format x '%g'; set xrange [0.5:*]; set xlabel sprintf('threads (working set %.0f MiB each)', dram / 1048576); set ylabel 'GB/s, all threads'; " . \
   "plot for [k in kernels] 'results.csv' using (at_dram(k) ? column('threads') : NaN):(column('gb_per_s')) smooth unique with linespoints lw 2 title k; " . \
   "unset multiplot"
 set terminal pngcairo size 1400,600 noenhanced
