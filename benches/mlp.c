@@ -118,7 +118,7 @@ static void mlp_register(const bench_config *cfg, char *why, size_t whylen)
     cbench_arg_names(b, names, 1);
     for (int i = 0; i < MLP_COUNTS; i++)
         cbench_arg(b, mlp_chain_counts[i]);
-    measure_timing(b, cfg, 0.02, 0.2);
+    measure_timing(b, cfg, 0.02, 0.08);
 }
 
 /* The knee: the smallest chain count past which doubling adds less than

@@ -141,7 +141,7 @@ static void tlb_register(const bench_config *cfg, char *why, size_t whylen)
         cbench_arg_names(b, names, 1);
         for (size_t pages = TLB_MIN_PAGES; pages <= top; pages *= cfg->quick ? 4 : 2)
             cbench_arg(b, (int64_t)pages);
-        measure_timing(b, cfg, 0.02, 0.05);
+        measure_timing(b, cfg, 0.02, 0.02);
     }
 }
 
