@@ -49,8 +49,8 @@ if [ $update -eq 1 ]; then
 fi
 grep -v '^#' "$fixture" | sed -n 's/^columns: //p' | tr ',' '\n' >"$work/want.cols"
 printf '%s\n' "$shape" | sed -n 's/^columns: //p' | tr ',' '\n' >"$work/have.cols"
-grep -P '^[0-9]+\t' "$fixture" | sort >"$work/want.rows"
-printf '%s\n' "$shape" | grep -P '^[0-9]+\t' | sort >"$work/have.rows"
+grep -P '^([0-9]+|\*)\t' "$fixture" | sort >"$work/want.rows"
+printf '%s\n' "$shape" | grep -P '^([0-9]+|\*)\t' | sort >"$work/have.rows"
 # the fixture's columns must all be there, in the same order (others may stand between)
 lost_cols=$(awk 'NR == FNR { have[++n] = $0; next } { while (i < n && have[++i] != $0) ; if (have[i] != $0) print }' \
               "$work/have.cols" "$work/want.cols")
