@@ -374,9 +374,13 @@ static void bw_register_slot(const bench_config *cfg, bw_slot *slot, int sweep_s
     char name[64];
     snprintf(name, sizeof name, "bandwidth/%s/%s", streams_kernel_name(slot->kernel),
              slot->width == STREAMS_SCALAR ? "scalar" : "vector");
-    unsigned long long top = caches_dram_bytes();   /* 4x the LLC, at least 64 MiB, at most RAM/8 */
-    for (unsigned long long set = BW_MIN_BYTES; set <= top; set *= (unsigned long long)sweep_step)
+    /* 4x the LLC, at least 64 MiB, at most RAM/8; whole 64 KiB blocks */
+    unsigned long long top = caches_dram_bytes() & ~0xffffull;
+    unsigned long long set = BW_MIN_BYTES;
+    for (; set <= top; set *= (unsigned long long)sweep_step)
         bw_register_one(name, slot, set, 1);
+    if (set / (unsigned long long)sweep_step < top)
+        bw_register_one(name, slot, top, 1);   /* the sweep ends at a set that fits in no cache */
     if (slot->width == STREAMS_SCALAR)
         return;
     for (int threads = 2; threads <= bw.n_order; threads = bw_next_threads(threads)) {
