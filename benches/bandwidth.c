@@ -100,6 +100,7 @@ static struct {
     int n_order;
     pages_policy policy;
     double budget_s;
+    unsigned long long dram_set;   /* the sweep's last set: 4x the LLC measured at registration */
     bw_slot slots[STREAMS_KERNEL_COUNT * 2];
     bw_buffer buffers[BW_MAX_THREADS];
 } bw;
@@ -259,9 +260,13 @@ static void bw_report(cbench_state *st, bw_run *r)
 }
 
 /* The cache level a per-thread set of bytes fits in ("L1", "L2", ... as
- * measured), "memory" from 4x the last level on, NULL in between. */
+ * measured), "memory" from 4x the last level on (or from the sweep's last
+ * set: the latency ladder may refine the levels between registration and
+ * this run), NULL in between. */
 static const char *bw_fits(unsigned long long bytes, char *buf, size_t len)
 {
+    if (bw.dram_set && bytes >= bw.dram_set)
+        return "memory";
     const caches_levels *lv = caches_inferred();
     for (int i = 0; i < lv->n; i++)
         if (bytes <= lv->level[i].bytes) {
@@ -376,6 +381,7 @@ static void bw_register_slot(const bench_config *cfg, bw_slot *slot, int sweep_s
              slot->width == STREAMS_SCALAR ? "scalar" : "vector");
     /* 4x the LLC, at least 64 MiB, at most RAM/8; whole 64 KiB blocks */
     unsigned long long top = caches_dram_bytes() & ~0xffffull;
+    bw.dram_set = top;
     unsigned long long set = BW_MIN_BYTES;
     for (; set <= top; set *= (unsigned long long)sweep_step)
         bw_register_one(name, slot, set, 1);
