@@ -190,11 +190,23 @@ static void test_cli_refuses_non_text(void **state)
     assert_int_equal(testutil_count_lines(out), 1);
     assert_non_null(strstr(out, "/dev/zero:1: a NUL byte"));
     free(out);
-    rc = testutil_run(&out, "timeout 20 %s claims %s " FIX "run-a", MEMPROBE_BIN, MEMPROBE_BIN);
+    /* a binary file: the start of an ELF header (not the memprobe binary
+     * itself, which under qemu-user is a wrapper script) */
+    char dir[PATH_MAX], path[PATH_MAX + 16];
+    testutil_scratch(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/binary.ini", dir);
+    static const unsigned char elf[] = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0xff, 0xfe, '\n'};
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(elf, 1, sizeof elf, f), sizeof elf);
+    assert_int_equal(fclose(f), 0);
+    rc = testutil_run(&out, "timeout 20 %s claims %s " FIX "run-a", MEMPROBE_BIN, path);
     assert_int_equal(rc, 2);
     assert_int_equal(testutil_count_lines(out), 1);
-    assert_non_null(strstr(out, ":1: "));
+    assert_non_null(strstr(out, "binary.ini:1: "));
     free(out);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* Fixture verdicts: tests/fixtures/datadir/claims/verdicts.ini vs run-a. */
