@@ -39,15 +39,15 @@ list1 = ""; listall = ""; listinc = ""; listgo = ""
 isgo = 'strcol("heap") eq "go"'
 do for [s in sizes . " 33554432"] {
     stats "gc_pauses.csv" using (@isgo && column("live_bytes") == bytes(s) ? 1 : 0) nooutput
-    if (STATS_sum > 0) { listgo = listgo . " " . s }
+    if (exists("STATS_sum") && STATS_sum > 0) { listgo = listgo . " " . s }
 }
 do for [s in sizes] {
     stats "gc_pauses.csv" using (base(1, 0) && column("live_bytes") == bytes(s) ? 1 : 0) nooutput
-    if (STATS_sum > 0) { list1 = list1 . " " . s }
+    if (exists("STATS_sum") && STATS_sum > 0) { list1 = list1 . " " . s }
     stats "gc_pauses.csv" using (base(0, 0) && column("live_bytes") == bytes(s) ? 1 : 0) nooutput
-    if (STATS_sum > 0) { listall = listall . " " . s }
+    if (exists("STATS_sum") && STATS_sum > 0) { listall = listall . " " . s }
     stats "gc_pauses.csv" using (base(1, 1) && column("live_bytes") == bytes(s) ? 1 : 0) nooutput
-    if (STATS_sum > 0) { listinc = listinc . " " . s }
+    if (exists("STATS_sum") && STATS_sum > 0) { listinc = listinc . " " . s }
 }
 
 # rows each panel has (stats leaves STATS_sum undefined on an empty file)
@@ -167,12 +167,13 @@ do for [fmt in "png svg"] {
     set xrange [0.5:2048]
     unset logscale y
     set key top right
-    if (nthroughput == 0) { set label 1 nodata("gc/collected rows") at graph 0.5, graph 0.5 center; set yrange [0:1.2] }
+    if (nthroughput == 0) { set label 1 nodata("gc/collected rows") at graph 0.5, graph 0.5 center; set yrange [0:1.2]; set xrange [1:1024] }
     plot "results.csv" using (@collected ? column("live_bytes") / MiB : NaN):(column("throughput_vs_malloc")) \
              with points pt 7 ps 1 lc rgb "#1f77b4" title "libgc, gc/collected (each run)", \
          1 with lines dt 2 lc rgb "gray40" title "malloc"
     unset label 1
     set autoscale y
+    set autoscale x
 
     unset multiplot
     unset output

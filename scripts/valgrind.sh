@@ -49,7 +49,7 @@ for t in "${tests[@]}"; do check "$(basename "$t")" "$t"; done
 # memprobe itself: a short run, the report and compare over fixture runs
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 check memprobe-run ./bin/memprobe run --quick --filter 'harness/clock_now' --out "$work/run"
-cp -r tests/fixtures/run-a "$work/run-a"
+cp -r tests/fixtures/run-default "$work/run-a"   # cut from a real default run: every plot has its data
 check memprobe-report ./bin/memprobe report "$work/run-a"
 check memprobe-compare ./bin/memprobe compare --out "$work/compare" tests/fixtures/compare/a tests/fixtures/compare/b tests/fixtures/compare/c
 check memprobe-topo ./bin/memprobe topo
