@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "memprobe/counters.h"
+#include "memprobe/topo.h"
 #include "memprobe/journal.h"
 #include "memprobe/rundir.h"
 #include "memprobe/xalloc.h"
@@ -158,9 +159,15 @@ static int runfolder_check_numbers(const runfolder *r, char *err, size_t errlen)
 {
     for (size_t i = 0; i < output_table_column_count(r->results); i++) {
         const char *c = output_table_column(r->results, i);
-        if ((results_column_is_numeric(c) || runfolder_is_counter_column(r, c)) &&
-            output_table_check_numbers(r->results, c, err, errlen) != 0)
+        if (!results_column_is_numeric(c) && !runfolder_is_counter_column(r, c))
+            continue;
+        if (output_table_check_numbers(r->results, c, err, errlen) != 0) {
+            if (!results_column_is_numeric(c) && !counters_derived_known(c)) {
+                size_t used = strlen(err);
+                snprintf(err + used, errlen - used, " (machine.json lists '%s' among its counters)", c);
+            }
             return -1;
+        }
     }
     return 0;
 }
@@ -177,7 +184,14 @@ static void runfolder_collect_listed(runfolder *r)
 /* Why dir has no results.csv to read (one line into err). */
 static void runfolder_no_results(const runfolder *r, char *err, size_t errlen)
 {
-    if (runfolder_has_file(r, JOURNAL_FILE))
+    char *path = runfolder_path(r, RESULTS_FILE);
+    struct stat st;
+    int on_disk = stat(path, &st) == 0;
+    free(path);
+    if (r->has_list && on_disk)
+        snprintf(err, errlen, "'%s': its machine.json's file list does not name results.csv (a folder written by "
+                 "memprobe run lists every file it wrote)", r->dir);
+    else if (runfolder_has_file(r, JOURNAL_FILE))
         snprintf(err, errlen, "'%s': the run stopped before writing results.csv (killed?); `memprobe report %s` "
                  "writes it from the run's journal", r->dir, r->dir);
     else
@@ -384,22 +398,14 @@ const char *runfolder_machine_get(const runfolder *r, const char *key)
     return json_object_get_string(v);
 }
 
-/* Highest CPU count named by a cpus tag ("0,1" or "0-3,8"). */
+/* How many CPUs a cpus tag ("0,1" or "0-3,8") names; -1 when it is not a
+ * CPU list topo_parse_cpulist accepts. */
 static int runfolder_cpus_in_list(const char *list)
 {
-    int n = 0;
-    for (const char *p = list; *p;) {
-        char *end;
-        long a = strtol(p, &end, 10), b = a;
-        if (end == p)
-            break;
-        if (*end == '-')
-            b = strtol(end + 1, &end, 10);
-        n += (int)(b >= a ? b - a + 1 : 1);
-        p = *end == ',' ? end + 1 : end;
-        if (*end != ',')
-            break;
-    }
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    char err[256];
+    int n = set && topo_parse_cpulist(list, set, err, sizeof err) == 0 ? hwloc_bitmap_weight(set) : -1;
+    hwloc_bitmap_free(set);
     return n;
 }
 
@@ -446,6 +452,8 @@ int runfolder_counter_state(const runfolder *r, const char *column, const char *
 
 int runfolder_is_counter_column(const runfolder *r, const char *column)
 {
+    if (results_column_is_fixed(column))
+        return 0;
     return runfolder_counter_state(r, column, NULL) >= 0 || counters_derived_known(column);
 }
 

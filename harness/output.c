@@ -304,10 +304,12 @@ void output_csv_field(FILE *out, const char *s)
     if (!s)
         return;
     /* leading or trailing blanks are quoted too: CSV readers (libcsv among
-     * them) trim them from unquoted fields */
+     * them) trim them from unquoted fields; so is a leading byte-order mark,
+     * which a reader takes for the file's own when the field opens it */
     size_t n = strlen(s);
     int edge_blank = n && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t');
-    if (!edge_blank && !strpbrk(s, ",\"\r\n")) {
+    int leading_bom = strncmp(s, "\xEF\xBB\xBF", 3) == 0;
+    if (!edge_blank && !leading_bom && !strpbrk(s, ",\"\r\n")) {
         fputs(s, out);
         return;
     }

@@ -60,7 +60,8 @@ int runfolder_cpu_count(const runfolder *r);
 int runfolder_counter_state(const runfolder *r, const char *column, const char **reason);
 /* 1 when column is one of the run's counter columns: an event in
  * machine.json's counters list (a group's or a raw one given with
- * --counters) or a derived metric (ipc, *_mpki). */
+ * --counters) or a derived metric (ipc, *_mpki); never one of the fixed
+ * columns (status, message, ...), whatever machine.json lists. */
 int runfolder_is_counter_column(const runfolder *r, const char *column);
 /* Warnings recorded in machine.json ("warnings"), else recomputed from its
  * fields (VM, governor, boost, SMT, unavailable counters). */
