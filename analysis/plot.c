@@ -5,6 +5,7 @@
  * folder that links to the run's files and to nothing else; only when it
  * succeeds are its images renamed into the run folder, so a failing script
  * never leaves a half-drawn or empty image, nor replaces a good one.
+ * Scripts run side by side, one gnuplot per CPU (at most PLOT_WORKERS).
  */
 #include "analysis/plot.h"
 
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -25,6 +28,7 @@
 #include "memprobe/xalloc.h"
 
 #define PLOT_TIMEOUT_S 120.0
+#define PLOT_WORKERS 4   /* gnuplot processes at once, at most one per CPU */
 
 int plot_gnuplot_available(void)
 {
@@ -293,6 +297,56 @@ size_t plot_images(const char *dir, const char *name, char ***files)
     return kept;
 }
 
+/* One applicable script of plot_run_all and what became of it. */
+typedef struct plot_job {
+    char *path;
+    char **drawn;
+    size_t ndrawn;
+    int rc;
+    char err[1024];
+} plot_job;
+
+/* What plot_run_all's workers share: the jobs, the next one to take, and
+ * the run's folder, files and labels (read only). */
+typedef struct plot_queue {
+    plot_job *jobs;
+    size_t njobs;
+    atomic_size_t next;
+    const char *dir, *host, *cpu;
+    char *const *inputs;
+    size_t ninputs;
+} plot_queue;
+
+static void *plot_worker(void *arg)
+{
+    plot_queue *q = arg;
+    for (size_t i; (i = atomic_fetch_add_explicit(&q->next, 1, memory_order_relaxed)) < q->njobs;) {
+        plot_job *j = &q->jobs[i];
+        j->rc = plot_run_script(j->path, q->dir, q->inputs, q->ninputs, q->host, q->cpu, PLOT_TIMEOUT_S, &j->drawn,
+                                &j->ndrawn, j->err, sizeof j->err);
+    }
+    return NULL;
+}
+
+/* Run the queue's jobs on up to PLOT_WORKERS threads (each job is a
+ * gnuplot process: they run side by side on the machine's CPUs; the one
+ * calling thread works too). */
+static void plot_run_queue(plot_queue *q)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t want = cpus > 1 ? (size_t)cpus : 1;
+    want = want < PLOT_WORKERS ? want : PLOT_WORKERS;
+    want = want < q->njobs ? want : q->njobs;
+    pthread_t threads[PLOT_WORKERS];
+    size_t started = 0;
+    for (; started + 1 < want; started++)
+        if (pthread_create(&threads[started], NULL, plot_worker, q) != 0)
+            break;
+    plot_worker(q);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(threads[i], NULL);
+}
+
 int plot_run_all(runfolder *run, FILE *out, char ***failures, size_t *nfailures)
 {
     *failures = NULL;
@@ -305,23 +359,36 @@ int plot_run_all(runfolder *run, FILE *out, char ***failures, size_t *nfailures)
     snprintf(plots, sizeof plots, "%s/plots", paths_data_dir());
     char **scripts, **inputs, **drawn = NULL;
     size_t n = plot_list_dir(plots, plot_is_script, NULL, &scripts), ninputs = runfolder_files(run, &inputs), ndrawn = 0;
-    int ok = 0;
-    const char *host = runfolder_machine_get(run, "host");
-    const char *cpu = runfolder_machine_get(run, "cpu_model");
+    plot_queue q = {.jobs = xalloc_calloc(n ? n : 1, sizeof *q.jobs), .dir = runfolder_dir(run),
+                    .host = runfolder_machine_get(run, "host"), .cpu = runfolder_machine_get(run, "cpu_model"),
+                    .inputs = inputs, .ninputs = ninputs};
+    atomic_init(&q.next, 0);
     for (size_t i = 0; i < n; i++) {
-        char path[PATH_MAX + 256], err[1024];
-        snprintf(path, sizeof path, "%s/%s", plots, scripts[i]);
-        if (!plot_script_applies(path, run))
-            continue;
-        if (plot_run_script(path, runfolder_dir(run), inputs, ninputs, host, cpu, PLOT_TIMEOUT_S, &drawn, &ndrawn,
-                            err, sizeof err) == 0) {
+        char *path = output_strdupf("%s/%s", plots, scripts[i]);
+        if (plot_script_applies(path, run))
+            q.jobs[q.njobs++].path = path;
+        else
+            free(path);
+    }
+    plot_run_queue(&q);
+    int ok = 0;
+    for (size_t i = 0; i < q.njobs; i++) {   /* in script order, whichever finished first */
+        plot_job *j = &q.jobs[i];
+        for (size_t k = 0; k < j->ndrawn; k++) {
+            drawn = xalloc_array(drawn, ndrawn + 1, sizeof *drawn);
+            drawn[ndrawn++] = j->drawn[k];
+        }
+        free(j->drawn);
+        free(j->path);
+        if (j->rc == 0) {
             ok++;
             continue;
         }
-        fprintf(out, "plots: %s\n", err);
+        fprintf(out, "plots: %s\n", j->err);
         *failures = xalloc_array(*failures, *nfailures + 1, sizeof **failures);
-        (*failures)[(*nfailures)++] = output_strdupf("plot %s", err);
+        (*failures)[(*nfailures)++] = output_strdupf("plot %s", j->err);
     }
+    free(q.jobs);
     char err[1024];
     if (runfolder_add_files(run, drawn, ndrawn, err, sizeof err) != 0) {
         fprintf(out, "plots: %s\n", err);

@@ -6,8 +6,12 @@
 # flags: payload write, flag, payload check and ack, about three transfers;
 # the others: one handoff through the mechanism, half a ping-pong round
 # trip), from the quantiles in visibility.csv (log x).  One curve per
-# mechanism and repetition (each repetition's quantiles are a curve of their
-# own, never joined to the next one's), one panel per pair class present.
+# mechanism and repetition, one panel per pair class present.  Each
+# mechanism is one pass over the file (a pass per repetition made the plot
+# take 20 s on a default run): its repetitions' blocks follow each other, and
+# the row of quantile 0 (the minimum) is left out so that the line breaks
+# there instead of joining one repetition's maximum to the next one's
+# minimum; the curves start at the 1st percentile.
 # Run with cwd = the run folder, host and cpu set with -e.  Writes
 # visibility.png and visibility.svg.
 if (!exists("host")) host = "unknown host"
@@ -29,9 +33,7 @@ do for [m in mechanisms] {
     stats 'visibility.csv' using (strcol("mechanism") eq m ? 1 : 0) nooutput
     if (STATS_sum > 0) { present = present . " " . m }
 }
-stats 'visibility.csv' using "repetition" nooutput
-nrep = int(STATS_max) + 1
-isrow(m, c, r) = strcol("mechanism") eq m && strcol("pair_class") eq c && column("repetition") == r
+iscurve(m, c) = strcol("mechanism") eq m && strcol("pair_class") eq c && column("quantile") > 0
 color(i) = word("#000000 #ff7f0e #7f7f7f #1f77b4 #17becf #2ca02c #98df8a #d62728 #ff9896 #9467bd #8c564b #e377c2 #bcbd22", i)
 
 set grid
@@ -48,11 +50,11 @@ do for [fmt in "png svg"] {
     do for [k=1:ncls] {
         cls = word(classes, k)
         set title sprintf("pair class %s", cls) noenhanced
-        plot for [i=1:words(present)] for [r=0:nrep-1] 'visibility.csv' \
-             using (isrow(word(present, i), cls, r) ? column("latency_ns") : NaN):(column("quantile")) \
+        plot for [i=1:words(present)] 'visibility.csv' \
+             using (iscurve(word(present, i), cls) ? column("latency_ns") : NaN):(column("quantile")) \
              with lines lw (word(present, i) eq "store_to_load" ? 3 : 1.5) \
              lc rgb color(1 + (i - 1) % 13) \
-             title (r == 0 ? word(present, i) : "")
+             title word(present, i)
     }
     unset multiplot
 }

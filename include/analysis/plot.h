@@ -38,7 +38,8 @@ int plot_script_applies(const char *script, runfolder *run);
 int plot_run_script(const char *script, const char *dir, char *const *inputs, size_t ninputs, const char *host,
                     const char *cpu, double timeout_s, char ***drawn, size_t *ndrawn, char *err, size_t errlen);
 /* Run every applicable script of datadir/plots over run (its files as the
- * inputs), list what they drew in its machine.json, print one line per
+ * inputs; one gnuplot per CPU at once, at most 4), list what they drew in
+ * its machine.json, print one line per
  * script that failed and hand that line back in *failures (*nfailures;
  * xalloc_free_list).  Returns scripts run successfully, or -1 when gnuplot
  * is missing (the install hint printed). */
