@@ -293,7 +293,7 @@ static void fs_register(const bench_config *cfg, char *why, size_t whylen)
         snprintf(why, whylen, "out of memory");
         return;
     }
-    fs.budget_s = pairs_share_s(cfg, 3.0, 15.0, fs.n_groups * per_group, 0.05, 2.0);
+    fs.budget_s = pairs_share_s(cfg, 3.0, 9.0, fs.n_groups * per_group, 0.05, 2.0);
     int k = 0;
     for (int gi = 0; gi < fs.n_groups; gi++)
         for (int op = 0; op < FS_OP_COUNT; op++)

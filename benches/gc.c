@@ -50,6 +50,7 @@
 #include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
+#include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
 #define GC_MIB (1024ull * 1024ull)
@@ -551,7 +552,7 @@ static int gc_child_argv(const gc_case *c, int heap, char buf[][GC_CHILD_ARG_LEN
      * needs ~4 s of allocation per collection here (lazy sweeping of a full
      * heap slows allocation), so the limit grows with the live set */
     long long live_mib = (long long)(c->live / (int64_t)GC_MIB);
-    snprintf(buf[7], GC_CHILD_ARG_LEN, "min_ms=%d", quick ? 200 : 250);
+    snprintf(buf[7], GC_CHILD_ARG_LEN, "min_ms=%d", 150);
     snprintf(buf[8], GC_CHILD_ARG_LEN, "max_ms=%lld", quick ? 600 : 3000 + 10 * live_mib);
     snprintf(buf[9], GC_CHILD_ARG_LEN, "min_collections=%d", quick || c->live >= GC_BIG_LIVE ? 2 : 3);
     snprintf(buf[10], GC_CHILD_ARG_LEN, "cpus=%s", gc_run.cpus);
@@ -739,10 +740,29 @@ static void gc_plan_add(gc_plan *p, gc_case c)
         p->cases[p->n++] = c;
 }
 
-/* The largest live set: 1 GiB (16 MiB with --quick), capped at RAM/8. */
+/* --gc-live-max: the largest live set asked for (0: the default). */
+static unsigned long long gc_live_max_option;
+
+static double gc_live_max_bound(void)
+{
+    unsigned long long eighth = sysinfo_ram_bytes() / 8;
+    return eighth ? (double)eighth : INFINITY;
+}
+
+static const bench_option gc_options[] = {
+    {"gc-live-max", BENCH_OPT_SIZE, &gc_live_max_option,
+     "largest live set (default 256M, 16M with --quick; 1G adds the 1 GiB set, ~20 s; at most RAM/8)",
+     1.0 * 1024 * 1024, gc_live_max_bound, NULL},
+    {0},
+};
+
+/* The largest live set: --gc-live-max, else 256 MiB (16 MiB with --quick;
+ * the 1 GiB set costs ~20 s, a twentieth of a default run), capped at RAM/8. */
 static int64_t gc_live_max(const bench_config *cfg)
 {
-    int64_t want = cfg->quick ? 16 * (int64_t)GC_MIB : 1024 * (int64_t)GC_MIB;
+    int64_t want = gc_live_max_option ? (int64_t)gc_live_max_option
+                   : cfg->quick       ? 16 * (int64_t)GC_MIB
+                                      : 256 * (int64_t)GC_MIB;
     int64_t cap = (int64_t)(cfg->ram_bytes / 8);
     if (cap > 0 && cap < want) {
         fprintf(stderr, "gc: live set capped at %lld MiB (RAM/8) instead of %lld MiB\n",
@@ -843,7 +863,8 @@ const bench_family bench_family_gc = {
     .name = "gc",
     .help = "garbage-collector pauses, mark time, CPU share and throughput (libgc vs malloc/free)",
     .description =
-        "A live set (a binary tree of pointer-rich objects, 1 MiB to 1 GiB, capped at RAM/8) stays reachable "
+        "A live set (a binary tree of pointer-rich objects, 1 MiB to 256 MiB, or to --gc-live-max, capped at RAM/8) "
+        "stays reachable "
         "while garbage is allocated at full speed, under the Boehm-Demers-Weiser collector (libgc) and "
         "under malloc/free.  Each configuration (live set, object size, free-space divisor, marker "
         "threads, incremental mode, mutator work per allocation) runs in a fresh process.  Reported: "
@@ -852,5 +873,6 @@ const bench_family bench_family_gc = {
         "later allocations, so its full cost shows in throughput rather than in pauses.",
     .min_cpus = 1,
     .register_benchmarks = gc_register,
+    .options = gc_options,
     .child_main = gc_child_main,
 };

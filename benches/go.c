@@ -647,7 +647,7 @@ static void go_gc_bench(cbench_state *st)
     char live_s[32], gogc_s[32], key[96];
     snprintf(live_s, sizeof live_s, "%lld", (long long)live);
     snprintf(gogc_s, sizeof gogc_s, "%lld", (long long)gogc);
-    const char *args[] = {"-mode", "gc", "-live", live_s, "-duration", go_run.quick ? "400ms" : "1500ms", "-sync"};
+    const char *args[] = {"-mode", "gc", "-live", live_s, "-duration", go_run.quick ? "400ms" : "1000ms", "-sync"};
     go_child c;
     go_child_run(&c, go_run.bin, args, 7, gogc_s, 120.0 + (double)live / (4.0 * GO_MIB), 0);
     json_object *b = c.json ? go_find_bench(c.json, "gc/go_collected", NULL, 0) : NULL;

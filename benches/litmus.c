@@ -88,7 +88,7 @@ enum {
 };
 
 #define LITMUS_QUICK_BUDGET_S 6.0      /* whole family, --quick */
-#define LITMUS_DEFAULT_BUDGET_S 30.0   /* whole family, default run */
+#define LITMUS_DEFAULT_BUDGET_S 15.0   /* whole family, default run */
 #define LITMUS_QUICK_MAX_INSTANCES 20000000ull
 #define LITMUS_DEFAULT_MAX_INSTANCES 200000000ull
 #define LITMUS_ROUND_INSTANCES 1000    /* instances per round (litmus7's -s) */

@@ -1207,7 +1207,7 @@ static void vis_register(const bench_config *cfg, char *why, size_t whylen)
         return;
     }
     vis.n_slots = n * per_pair;
-    vis.budget_s = pairs_share_s(cfg, 5.0, 25.0, n * per_pair, 0.1, 4.0);
+    vis.budget_s = pairs_share_s(cfg, 5.0, 15.0, n * per_pair, 0.1, 4.0);
     for (int k = 0; k < per_pair; k++) {
         char name[64];
         if (k == 0)

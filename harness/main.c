@@ -11,6 +11,7 @@
 #include "memprobe/args.h"
 #include "memprobe/bench.h"
 #include "memprobe/cbench.h"
+#include "memprobe/clock.h"
 #include "memprobe/counters.h"
 #include "memprobe/journal.h"
 #include "memprobe/output.h"
@@ -247,7 +248,7 @@ static void parse_run_options(int argc, char **argv, run_options *o)
         }
     }
     if (!o->repetitions)
-        o->repetitions = o->quick ? 1 : BENCH_DEFAULT_REPETITIONS;
+        o->repetitions = o->quick ? 1 : o->child_allocator ? BENCH_ALLOCATOR_REPETITIONS : BENCH_DEFAULT_REPETITIONS;
 }
 
 /* Repetitions of benchmarks whose one repetition is a fixed amount of work. */
@@ -437,6 +438,9 @@ typedef struct run_state {
     sysinfo *si;
     journal *journal;
     char family[64];          /* the family of the last row journaled */
+    uint64_t family_since_ns;    /* the previous family's last row */
+    uint64_t family_last_row_ns; /* the last row */
+    json_object *family_wall_s; /* {"family": seconds}: where the run's time went */
     int journal_failed;
     int failed;               /* something the run set out to write was not written */
     size_t rows_written;      /* rows in results.csv */
@@ -457,6 +461,20 @@ static void run_journal(run_state *s, int sync)
     cbench_request_stop();
 }
 
+/* Credit to the family of the last row the time from the previous family's
+ * last row to its own last row (its setup, probes and every repetition). */
+static void run_credit_family_time(run_state *s)
+{
+    if (s->family[0]) {
+        json_object *had;
+        double seconds = (double)(s->family_last_row_ns - s->family_since_ns) / 1e9;
+        if (json_object_object_get_ex(s->family_wall_s, s->family, &had))
+            seconds += json_object_get_double(had);
+        json_object_object_add(s->family_wall_s, s->family, json_object_new_double(round(seconds * 100) / 100));
+    }
+    s->family_since_ns = s->family_last_row_ns;
+}
+
 /* cbench's callback: the row, then the journal. */
 static void run_on_result(const cbench_result *res, void *ctx)
 {
@@ -464,8 +482,39 @@ static void run_on_result(const cbench_result *res, void *ctx)
     results_add(res, s->rows);
     size_t len = strcspn(res->function_name, "/");
     int boundary = strncmp(s->family, res->function_name, len) != 0 || s->family[len] != '\0';
+    if (boundary)
+        run_credit_family_time(s);
+    s->family_last_row_ns = clock_now_ns();
     snprintf(s->family, sizeof s->family, "%.*s", (int)len, res->function_name);
     run_journal(s, boundary);
+}
+
+typedef struct family_time {
+    const char *name;
+    double seconds;
+} family_time;
+
+static int family_time_slowest_first(const void *a, const void *b)
+{
+    double x = ((const family_time *)a)->seconds, y = ((const family_time *)b)->seconds;
+    return (x < y) - (x > y);
+}
+
+/* The run log's line of where the time went, the slowest family first. */
+static void run_print_family_times(const run_state *s, FILE *out)
+{
+    size_t n = (size_t)json_object_object_length(s->family_wall_s), k = 0;
+    if (n == 0)
+        return;
+    family_time *times = xalloc_array(NULL, n, sizeof *times);
+    json_object_object_foreach(s->family_wall_s, name, seconds)
+        times[k++] = (family_time){name, json_object_get_double(seconds)};
+    qsort(times, n, sizeof *times, family_time_slowest_first);
+    fprintf(out, "wall time per family:");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s %s %.1f s", i ? "," : "", times[i].name, times[i].seconds);
+    fputc('\n', out);
+    free(times);
 }
 
 /* Write machine.json: the files written so far, completed as given. */
@@ -566,7 +615,13 @@ static void run_measure(run_state *s, int full_argc, char **full_argv)
     int child = s->o.child_allocator != NULL;
     if (!child)
         placement_begin(s->t, stderr);   /* probes the placement; pair rows get placement_probe */
+    s->family_wall_s = json_object_new_object();
+    s->family_since_ns = s->family_last_row_ns = clock_now_ns();
     cbench_run(json_tmp, run_on_result, s);
+    run_credit_family_time(s);
+    sysinfo_put(s->si, "family_wall_s", json_object_get(s->family_wall_s));
+    if (!child)
+        run_print_family_times(s, stderr);
     if (!child)
         placement_finish(output_table_get(RESULTS_FILE), s->si, !interrupted, stderr);
     finish_families(&s->cfg, &s->o);
@@ -622,6 +677,7 @@ static void run_note_problem(void *ctx, const char *what)
 
 static void run_free(run_state *s)
 {
+    json_object_put(s->family_wall_s);
     journal_close(s->journal);
     sysinfo_free(s->si);
     results_free(s->rows);

@@ -111,6 +111,12 @@ static void test_quick_latency_run(void **state)
     assert_true(json_object_object_get_ex(m, "completed", &completed));
     assert_true(json_object_get_boolean(completed));
     assert_true(json_object_object_get_ex(m, "cpu_model", NULL));
+    /* where the time went: the one family that ran, and nothing else */
+    json_object *times, *latency;
+    assert_true(json_object_object_get_ex(m, "family_wall_s", &times));
+    assert_int_equal(json_object_object_length(times), 1);
+    assert_true(json_object_object_get_ex(times, "latency", &latency));
+    assert_true(json_object_get_double(latency) > 0);
     json_object_put(m);
 }
 

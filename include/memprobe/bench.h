@@ -55,6 +55,10 @@ typedef struct bench_option {
  * measured (a collected heap of fixed volume in a child process): fewer,
  * still enough for the U test (5 against 5 reaches p = 0.008). */
 #define BENCH_FIXED_WORK_REPETITIONS 5
+/* Repetitions of a default run's re-runs under the other allocators
+ * (jemalloc, mimalloc, tcmalloc: a third of a default run's time at 9): as
+ * many as the fixed-work benchmarks, enough for the U test. */
+#define BENCH_ALLOCATOR_REPETITIONS 5
 
 /* What the run gives a family. */
 typedef struct bench_config {
