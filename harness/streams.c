@@ -1,11 +1,13 @@
 /*
  * streams.c — the bandwidth kernels of streams.h: one scalar set, and one
- * set per vector width written once (STREAMS_VECTOR_SET) with GNU vector
- * types, compiled for its instruction set with a target attribute, so the
- * build needs no -march and the CPU decides at run time which set runs.
+ * set per fixed vector width written once (STREAMS_VECTOR_SET) with GNU
+ * vector types, and SVE's set (its width is the CPU's) with the ACLE
+ * intrinsics; each compiled for its instruction set with a target
+ * attribute, so the build needs no -march and the CPU decides at run time
+ * which set runs.
  * Non-temporal stores use the ISA's intrinsics (x86 MOVNTPD / MOVNTI);
- * aarch64 has no streaming-store kernels here (STNP is a hint the core may
- * ignore, so it would not say what the name says).
+ * aarch64 has no streaming-store kernels here (STNP and SVE's STNT1D are
+ * hints the core may ignore, so they would not say what the name says).
  */
 #include "memprobe/streams.h"
 
@@ -14,11 +16,16 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#elif defined(__aarch64__)
+#include <arm_sve.h>
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
 #endif
 
 static const char *const streams_kernel_names[STREAMS_KERNEL_COUNT] = {"read",  "write",    "copy",
                                                                        "triad", "nt_write", "nt_copy"};
-static const char *const streams_width_names[STREAMS_WIDTH_COUNT] = {"scalar", "sse2", "avx2", "avx512", "neon"};
+static const char *const streams_width_names[STREAMS_WIDTH_COUNT] = {"scalar", "sse2", "avx2", "avx512", "neon",
+                                                                    "sve"};
 static const int streams_kernel_arrays[STREAMS_KERNEL_COUNT] = {1, 1, 2, 3, 1, 2};
 
 /* ---- scalar: one double per load and store ---- */
@@ -236,6 +243,70 @@ STREAMS_VECTOR_SET(avx512, __attribute__((target("avx512f"))), 64, STREAMS_NT_AV
 #define STREAMS_NT_NONE(p, v) ((void)(p), (void)(v))
 #define STREAMS_FENCE_NONE() ((void)0)
 STREAMS_VECTOR_SET(neon, , 16, STREAMS_NT_NONE, STREAMS_FENCE_NONE)
+
+/* ---- SVE: the vector length is the CPU's (128 to 2048 bits), so these
+ * are written with the ACLE intrinsics rather than a fixed-size vector type:
+ * a predicated loop (svwhilelt) over svcntd() doubles a register, four
+ * registers a step.  Compiled for SVE by a target attribute; run only where
+ * the kernel says the CPU has it (HWCAP_SVE). ---- */
+#define STREAMS_SVE_TARGET __attribute__((target("+sve")))
+
+/* acc plus b[i .. i + svcntd()) (the lanes past n left as they were). */
+STREAMS_SVE_TARGET static inline svfloat64_t streams_sve_add(svfloat64_t acc, const double *b, size_t i, size_t n)
+{
+    svbool_t pg = svwhilelt_b64_u64(i, n);
+    return svadd_f64_m(pg, acc, svld1_f64(pg, b + i));
+}
+
+STREAMS_SVE_TARGET static double streams_read_sve(double *a, const double *b, const double *c, size_t n, double s)
+{
+    (void)a, (void)c, (void)s;
+    const size_t L = svcntd();
+    svbool_t all = svptrue_b64();
+    svfloat64_t s0 = svdup_n_f64(0), s1 = s0, s2 = s0, s3 = s0;
+    for (size_t i = 0; i < n; i += 4 * L) {
+        s0 = streams_sve_add(s0, b, i, n);
+        s1 = streams_sve_add(s1, b, i + L, n);
+        s2 = streams_sve_add(s2, b, i + 2 * L, n);
+        s3 = streams_sve_add(s3, b, i + 3 * L, n);
+    }
+    return svaddv_f64(all, svadd_f64_x(all, svadd_f64_x(all, s0, s1), svadd_f64_x(all, s2, s3)));
+}
+
+STREAMS_SVE_TARGET static double streams_write_sve(double *a, const double *b, const double *c, size_t n, double s)
+{
+    (void)b, (void)c;
+    const size_t L = svcntd();
+    svfloat64_t v = svdup_n_f64(s);
+    for (size_t i = 0; i < n; i += 4 * L)
+        for (size_t k = 0; k < 4; k++)
+            svst1_f64(svwhilelt_b64_u64(i + k * L, n), a + i + k * L, v);
+    return 0;
+}
+
+STREAMS_SVE_TARGET static double streams_copy_sve(double *a, const double *b, const double *c, size_t n, double s)
+{
+    (void)c, (void)s;
+    const size_t L = svcntd();
+    for (size_t i = 0; i < n; i += 4 * L)
+        for (size_t k = 0; k < 4; k++) {
+            svbool_t pg = svwhilelt_b64_u64(i + k * L, n);
+            svst1_f64(pg, a + i + k * L, svld1_f64(pg, b + i + k * L));
+        }
+    return 0;
+}
+
+STREAMS_SVE_TARGET static double streams_triad_sve(double *a, const double *b, const double *c, size_t n, double s)
+{
+    const size_t L = svcntd();
+    for (size_t i = 0; i < n; i += 2 * L)
+        for (size_t k = 0; k < 2; k++) {
+            svbool_t pg = svwhilelt_b64_u64(i + k * L, n);
+            svfloat64_t vb = svld1_f64(pg, b + i + k * L), vc = svld1_f64(pg, c + i + k * L);
+            svst1_f64(pg, a + i + k * L, svmla_n_f64_x(pg, vb, vc, s));
+        }
+    return 0;
+}
 #endif
 
 static const streams_fn streams_table[STREAMS_WIDTH_COUNT][STREAMS_KERNEL_COUNT] = {
@@ -250,6 +321,7 @@ static const streams_fn streams_table[STREAMS_WIDTH_COUNT][STREAMS_KERNEL_COUNT]
 #endif
 #if defined(__aarch64__)
     [STREAMS_NEON] = {streams_read_neon, streams_write_neon, streams_copy_neon, streams_triad_neon},
+    [STREAMS_SVE] = {streams_read_sve, streams_write_sve, streams_copy_sve, streams_triad_sve},
 #endif
 };
 
@@ -265,6 +337,10 @@ static int streams_cpu_has(streams_width w)
     case STREAMS_NEON:   /* part of AArch64 */
 #endif
         return 1;
+#if defined(__aarch64__)
+    case STREAMS_SVE:
+        return (getauxval(AT_HWCAP) & HWCAP_SVE) != 0;
+#endif
 #if defined(__x86_64__)
     case STREAMS_AVX2:
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -299,7 +375,7 @@ int streams_usable(streams_kernel k, streams_width w)
 
 streams_width streams_widest(void)
 {
-    static const streams_width widest_first[] = {STREAMS_AVX512, STREAMS_AVX2, STREAMS_SSE2, STREAMS_NEON};
+    static const streams_width widest_first[] = {STREAMS_AVX512, STREAMS_AVX2, STREAMS_SSE2, STREAMS_SVE, STREAMS_NEON};
     for (size_t i = 0; i < sizeof widest_first / sizeof widest_first[0]; i++)
         if (streams_usable(STREAMS_READ, widest_first[i]))
             return widest_first[i];

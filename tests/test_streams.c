@@ -19,6 +19,10 @@
 #include "testutil.h"
 
 #include <stdlib.h>
+#if defined(__aarch64__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 
 #define N (STREAMS_BLOCK * 7)
 #define GUARD 64
@@ -58,19 +62,44 @@ static void test_every_usable_kernel_is_right(void **state)
 {
     (void)state;
     int ran = 0;
-    for (int w = 0; w < STREAMS_WIDTH_COUNT; w++)
+    printf("kernels checked, by width:");
+    for (int w = 0; w < STREAMS_WIDTH_COUNT; w++) {
+        int of_width = 0;
         for (int k = 0; k < STREAMS_KERNEL_COUNT; k++)
             if (streams_usable((streams_kernel)k, (streams_width)w)) {
                 check_kernel((streams_kernel)k, (streams_width)w);
-                ran++;
+                of_width++;
             } else {
                 assert_null(streams_get((streams_kernel)k, (streams_width)w));
             }
+        if (of_width)
+            printf(" %s %d", streams_width_name((streams_width)w), of_width);
+        ran += of_width;
+    }
+    printf("\n");
     /* scalar read, write, copy and triad exist everywhere */
     assert_true(ran >= 4);
     for (int k = STREAMS_READ; k <= STREAMS_TRIAD; k++)
         assert_true(streams_usable((streams_kernel)k, STREAMS_SCALAR));
     assert_true(streams_usable(STREAMS_READ, streams_widest()));
+}
+
+/* The widest set is the widest this CPU has: AVX-512 where the CPU has
+ * avx512f, SVE where the kernel reports it (qemu-user's default CPU does). */
+static void test_widest_is_what_the_cpu_has(void **state)
+{
+    (void)state;
+#if defined(__x86_64__)
+    streams_width want = __builtin_cpu_supports("avx512f")                                   ? STREAMS_AVX512
+                         : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? STREAMS_AVX2
+                                                                                            : STREAMS_SSE2;
+#elif defined(__aarch64__)
+    streams_width want = getauxval(AT_HWCAP) & HWCAP_SVE ? STREAMS_SVE : STREAMS_NEON;
+#else
+    streams_width want = STREAMS_SCALAR;
+#endif
+    printf("widest: %s\n", streams_width_name(streams_widest()));
+    assert_int_equal(streams_widest(), want);
 }
 
 static void test_checker_catches_a_wrong_element(void **state)
@@ -253,6 +282,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_usable_kernel_is_right),
+        cmocka_unit_test(test_widest_is_what_the_cpu_has),
         cmocka_unit_test(test_checker_catches_a_wrong_element),
         cmocka_unit_test(test_names_and_arrays),
         cmocka_unit_test(test_generated_code_matches_the_names),

@@ -1,8 +1,8 @@
 /*
  * streams.h — the bandwidth kernels: read, write, copy, triad and their
  * non-temporal (streaming-store) forms, each in a scalar version and in every
- * vector width this build has (SSE2, AVX2, AVX-512 on x86-64; NEON on
- * aarch64), chosen at run time from what the CPU supports.
+ * vector width this build has (SSE2, AVX2, AVX-512 on x86-64; NEON and
+ * SVE on aarch64), chosen at run time from what the CPU supports.
  *
  * Every kernel has one signature over arrays of doubles:
  *   read      returns the sum of b[0..n)            (1 array read)
@@ -51,6 +51,7 @@ typedef enum streams_width {
     STREAMS_AVX2,
     STREAMS_AVX512,
     STREAMS_NEON,
+    STREAMS_SVE,   /* the CPU's vector length, 128 to 2048 bits */
     STREAMS_WIDTH_COUNT
 } streams_width;
 
