@@ -647,7 +647,10 @@ static void go_gc_bench(cbench_state *st)
     char live_s[32], gogc_s[32], key[96];
     snprintf(live_s, sizeof live_s, "%lld", (long long)live);
     snprintf(gogc_s, sizeof gogc_s, "%lld", (long long)gogc);
-    const char *args[] = {"-mode", "gc", "-live", live_s, "-duration", go_run.quick ? "400ms" : "1000ms", "-sync"};
+    /* a cycle needs about the live set allocated again (GOGC=100): from
+     * 256 MiB on 800 ms holds one pause or two, so the large sets get 3 s */
+    const char *duration = go_run.quick ? "400ms" : live >= 256 * (int64_t)GO_MIB ? "3000ms" : "800ms";
+    const char *args[] = {"-mode", "gc", "-live", live_s, "-duration", duration, "-sync"};
     go_child c;
     go_child_run(&c, go_run.bin, args, 7, gogc_s, 120.0 + (double)live / (4.0 * GO_MIB), 0);
     json_object *b = c.json ? go_find_bench(c.json, "gc/go_collected", NULL, 0) : NULL;
