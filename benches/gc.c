@@ -50,7 +50,6 @@
 #include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
-#include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
 #define GC_MIB (1024ull * 1024ull)
@@ -743,11 +742,7 @@ static void gc_plan_add(gc_plan *p, gc_case c)
 /* --gc-live-max: the largest live set asked for (0: the default). */
 static unsigned long long gc_live_max_option;
 
-static double gc_live_max_bound(void)
-{
-    unsigned long long eighth = sysinfo_ram_bytes() / 8;
-    return eighth ? (double)eighth : INFINITY;
-}
+static double gc_live_max_bound(void) { return bench_ram_fraction(8); }
 
 static const bench_option gc_options[] = {
     {"gc-live-max", BENCH_OPT_SIZE, &gc_live_max_option,

@@ -34,7 +34,6 @@
 #include "memprobe/gcheap.h"
 #include "memprobe/output.h"
 #include "memprobe/stats.h"
-#include "memprobe/sysinfo.h"
 #include "memprobe/topo.h"
 
 #define HOARD_MIB (1024ull * 1024ull)
@@ -455,11 +454,7 @@ static unsigned long long hoard_cap_option;
 
 /* The largest --hoard-cap accepted: half the RAM (no bound when RAM is
  * unknown), so the hoard cannot push the machine into swap or the OOM killer. */
-static double hoard_cap_max(void)
-{
-    unsigned long long half_ram = sysinfo_ram_bytes() / 2;
-    return half_ram ? (double)half_ram : INFINITY;
-}
+static double hoard_cap_max(void) { return bench_ram_fraction(2); }
 
 static const bench_option hoard_options[] = {
     {"hoard-cap", BENCH_OPT_SIZE, &hoard_cap_option,

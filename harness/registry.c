@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "memprobe/output.h"
+#include "memprobe/sysinfo.h"
 
 /* The families, one line each, in the order of `memprobe list`, of a run
  * and of its report.  FAMILY(name) declares bench_family_<name>, the
@@ -107,6 +108,12 @@ int bench_families_write_json(const char *dir, const bench_config *cfg, char *er
     int rc = output_write_atomic(path, text, len, err, errlen);
     json_object_put(root);
     return rc;
+}
+
+double bench_ram_fraction(unsigned divisor)
+{
+    unsigned long long part = divisor ? sysinfo_ram_bytes() / divisor : 0;
+    return part ? (double)part : INFINITY;
 }
 
 const bench_family *bench_family_find(const char *name)

@@ -106,6 +106,10 @@ typedef struct bench_family {
     int (*child_main)(int argc, char **argv);
 } bench_family;
 
+/* For a size option's max: RAM/divisor, or INFINITY (no bound) where the
+ * RAM size is unknown; a size the machine cannot hold is refused. */
+double bench_ram_fraction(unsigned divisor);
+
 /* The registry (harness/registry.c). */
 size_t bench_family_count(void);
 const bench_family *bench_family_at(size_t i);
