@@ -2,7 +2,8 @@
 # sanitize.sh — two sanitizer builds, each in its own folder (the normal
 # build is untouched):
 #   build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer (gcc, -O1):
-#                every test, then a whole `memprobe run --quick`
+#                every test but those named in tests/asan.skip, then a whole
+#                `memprobe run --quick`
 #   build-tsan/  ThreadSanitizer (gcc, -O1): every test but those named in
 #                tests/tsan.skip (the harness and family tests: their
 #                benchmarks run in-process), then the families that need two
@@ -46,7 +47,7 @@ asan() {
   export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   local rc=0
   # shellcheck disable=SC2046
-  MEMPROBE_BIN=build-asan/memprobe scripts/run-tests.sh $(tests_in build-asan) || rc=1
+  MEMPROBE_BIN=build-asan/memprobe scripts/run-tests.sh $(tests_in build-asan tests/asan.skip) || rc=1
   local smoke
   smoke=$(mktemp -d)
   if ! build-asan/memprobe run --quick --out "$smoke/run" >"$smoke/log" 2>&1; then
