@@ -331,12 +331,19 @@ void output_table_write_csv(const output_table *t, FILE *out)
     }
     fputc('\n', out);
     for (size_t r = 0; r < t->nrows; r++) {
+        int empty = 1;
         for (size_t c = 0; c < t->ncols; c++) {
             if (c)
                 fputc(',', out);
-            if (c < t->row_width[r])
+            if (c < t->row_width[r] && t->rows[r][c] && *t->rows[r][c]) {
                 output_csv_field(out, t->rows[r][c]);
+                empty = 0;
+            }
         }
+        /* a one-column row with nothing in it would be an empty line, which
+         * CSV readers skip: write it as one empty quoted field */
+        if (empty && t->ncols == 1)
+            fputs("\"\"", out);
         fputc('\n', out);
     }
 }
