@@ -6,6 +6,13 @@
 #
 # Usage: scripts/fuzz.sh [SECONDS] [TARGET...]     (default 20 s, every target)
 #        FUZZ_JOBS=N  targets fuzzed at once (default: number of CPUs, at most 2)
+#        FUZZ_SEED=N  a reproducible run: libFuzzer's -seed=N from the seeds alone
+#                     (a fresh corpus in build-fuzz/, not the one fuzz/corpus-*
+#                     grew), so every machine starts down the same path (not
+#                     bit for bit: scratch folders have random names).  CI
+#                     uses it: a gate fails on what a change broke, not on
+#                     what chance found that day.  Unset: a random seed and
+#                     the growing corpus, for the long runs that find new bugs.
 # A crash or leak fails the script; the input is kept in build-fuzz/crashes/<target>/
 # — copy it into fuzz/regressions/<target>/ with the fix so it is replayed forever.
 # The growing corpus lives in fuzz/corpus-<target>/ (git-ignored).
@@ -14,6 +21,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-20}
 shift || true
 case $seconds in ''|*[!0-9]*) echo "fuzz: SECONDS '$seconds': expected a whole number of seconds" >&2; exit 2 ;; esac
+seed=${FUZZ_SEED:-}
+case $seed in *[!0-9]*) echo "fuzz: FUZZ_SEED '$seed': expected a whole number (or unset for a random seed)" >&2; exit 2 ;; esac
 
 # clang and its sanitizer/libFuzzer runtimes (Debian: libclang-rt-NN-dev or part of clang)
 if ! command -v clang >/dev/null || ! echo 'int LLVMFuzzerTestOneInput(const char*d,unsigned long n){(void)d;(void)n;return 0;}' |
@@ -77,14 +86,21 @@ done
 
 [ "$seconds" -gt 0 ] || { echo "fuzz: replay only (0 s)"; exit 0; }
 jobs=${FUZZ_JOBS:-$(nproc)}; [ "$jobs" -gt 2 ] && [ -z "${FUZZ_JOBS:-}" ] && jobs=2
-echo "== fuzz ${#targets[@]} targets, ${seconds} s each, $jobs at a time"
+if [ -n "$seed" ]; then
+  opts+=(-seed="$seed")
+  echo "== fuzz ${#targets[@]} targets, ${seconds} s each, $jobs at a time, seed $seed from the seeds alone"
+else
+  echo "== fuzz ${#targets[@]} targets, ${seconds} s each, $jobs at a time, random seeds, growing fuzz/corpus-*"
+fi
+export FUZZ_SEED=$seed
 fuzz_one() {   # fuzz_one TARGET SECONDS OPTS...: exit 1 on a crash
-  local t=$1 s=$2
+  local t=$1 s=$2 corpus=fuzz/corpus-$1
   shift 2
-  mkdir -p "fuzz/corpus-$t" "build-fuzz/crashes/$t"
+  if [ -n "$FUZZ_SEED" ]; then corpus=build-fuzz/corpus-seed$FUZZ_SEED-$t; rm -rf "$corpus"; fi
+  mkdir -p "$corpus" "build-fuzz/crashes/$t"
   local seeds=(); [ -d "fuzz/seeds/$t" ] && seeds=("fuzz/seeds/$t")
   if "build-fuzz/fuzz/$t" "$@" -max_total_time="$s" -artifact_prefix="build-fuzz/crashes/$t/" \
-       "fuzz/corpus-$t" "${seeds[@]}" >"build-fuzz/fuzz/$t.log" 2>&1; then
+       "$corpus" "${seeds[@]}" >"build-fuzz/fuzz/$t.log" 2>&1; then
     echo "$t: $(grep -o 'Done [0-9]* runs' "build-fuzz/fuzz/$t.log" | tail -1 | sed 's/Done //') in ${s} s, no crash"
   else
     echo "fuzz: $t CRASHED; input kept in build-fuzz/crashes/$t/:"; ls "build-fuzz/crashes/$t/"
