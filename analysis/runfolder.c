@@ -420,8 +420,9 @@ int runfolder_cpu_count(const runfolder *r)
             return json_object_get_int(v);
         if (json_object_is_type(v, json_type_array) && json_object_array_length(v) > 0)
             return (int)json_object_array_length(v);
-        if (json_object_is_type(v, json_type_string) && runfolder_cpus_in_list(json_object_get_string(v)) > 0)
-            return runfolder_cpus_in_list(json_object_get_string(v));
+        int listed = json_object_is_type(v, json_type_string) ? runfolder_cpus_in_list(json_object_get_string(v)) : -1;
+        if (listed > 0)
+            return listed;
     }
     int widest = -1;
     for (size_t i = 0; i < output_table_row_count(r->results); i++) {

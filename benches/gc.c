@@ -551,7 +551,7 @@ static int gc_child_argv(const gc_case *c, int heap, char buf[][GC_CHILD_ARG_LEN
      * needs ~4 s of allocation per collection here (lazy sweeping of a full
      * heap slows allocation), so the limit grows with the live set */
     long long live_mib = (long long)(c->live / (int64_t)GC_MIB);
-    snprintf(buf[7], GC_CHILD_ARG_LEN, "min_ms=%d", 150);
+    snprintf(buf[7], GC_CHILD_ARG_LEN, "min_ms=150");
     snprintf(buf[8], GC_CHILD_ARG_LEN, "max_ms=%lld", quick ? 600 : 3000 + 10 * live_mib);
     snprintf(buf[9], GC_CHILD_ARG_LEN, "min_collections=%d", quick || c->live >= GC_BIG_LIVE ? 2 : 3);
     snprintf(buf[10], GC_CHILD_ARG_LEN, "cpus=%s", gc_run.cpus);

@@ -88,6 +88,20 @@ static void test_number_round_trip(void **state)
     output_tables_reset();
 }
 
+/* Write every table into dir, then read dir/name back (it must read);
+ * *text, when asked for, gets the file's bytes. */
+static output_table *write_and_read_back(const char *dir, const char *name, char **text)
+{
+    char err[256], path[128];
+    assert_int_equal(output_tables_write_all(dir, err, sizeof err), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (text)
+        *text = slurp(path);
+    output_table *back = output_table_read_csv(path, err, sizeof err);
+    assert_non_null(back);
+    return back;
+}
+
 static void test_read_back(void **state)
 {
     (void)state;
@@ -100,12 +114,7 @@ static void test_read_back(void **state)
     output_table_set_str(t, "b", "with \"quotes\", commas\nand a newline");
     output_table_row(t);
     output_table_set_str(t, "b", "only b");
-    char err[256];
-    assert_int_equal(output_tables_write_all(dir, err, sizeof err), 0);
-    char path[128];
-    snprintf(path, sizeof path, "%s/r.csv", dir);
-    output_table *back = output_table_read_csv(path, err, sizeof err);
-    assert_non_null(back);
+    output_table *back = write_and_read_back(dir, "r.csv", NULL);
     assert_int_equal(output_table_row_count(back), 2);
     assert_int_equal(output_table_column_count(back), 2);
     assert_string_equal(output_table_cell(back, 0, "b"), "with \"quotes\", commas\nand a newline");
@@ -131,15 +140,10 @@ static void test_empty_row_of_one_column_reads_back(void **state)
     output_table_row(t);
     output_table_row(t);
     output_table_set_str(t, "only", "x");
-    char err[256];
-    assert_int_equal(output_tables_write_all(dir, err, sizeof err), 0);
-    char path[128];
-    snprintf(path, sizeof path, "%s/one.csv", dir);
-    char *text = slurp(path);
+    char *text;
+    output_table *back = write_and_read_back(dir, "one.csv", &text);
     assert_string_equal(text, "only\n\"\"\nx\n");
     free(text);
-    output_table *back = output_table_read_csv(path, err, sizeof err);
-    assert_non_null(back);
     assert_int_equal(output_table_row_count(back), 2);
     assert_null(output_table_cell(back, 0, "only"));
     assert_string_equal(output_table_cell(back, 1, "only"), "x");
